@@ -1,0 +1,1 @@
+//! The OneLogin client: HTTP and JSON/XML, nothing of screens.

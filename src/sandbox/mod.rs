@@ -1,0 +1,1 @@
+//! A OneLogin tenant on loopback, following ONELOGIN_API.md.
