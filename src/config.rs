@@ -1,1 +1,653 @@
-//! Settings.
+//! Settings, layered with the `config` crate: defaults < config file < environment < flags.
+//!
+//! One file holds any number of named profiles (`[profiles.<name>]`), one per tenant.
+//! The environment names are the OneLogin ecosystem's own (`ONELOGIN_CLIENT_ID`, …) and
+//! apply to the profile in use. A file that holds a secret must not be readable by
+//! group or others.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use config::{Config, File, FileFormat};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// The sample configuration shipped with the package; also the source of every default,
+/// so the documented defaults and the real ones cannot drift apart.
+pub const SAMPLE_CONFIG: &str = include_str!("../config.toml");
+
+/// Values given on the command line; `None` leaves the lower layers alone.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub config: Option<PathBuf>,
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub subdomain: Option<String>,
+    pub base_url: Option<String>,
+    pub log_level: Option<String>,
+    pub log_dir: Option<PathBuf>,
+    pub theme: Option<String>,
+    pub read_only: bool,
+}
+
+/// Which API a profile uses to write core user fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum UserUpdateApi {
+    /// `PUT /api/1/users/:id` (JSON, OAuth2).
+    #[default]
+    V1,
+    /// `PUT /api/v3/users/:id.xml` (XML, API key).
+    V3,
+}
+
+/// One tenant's connection, as written in the file (every key optional).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ProfileFile {
+    pub region: Option<String>,
+    pub subdomain: Option<String>,
+    pub base_url: Option<String>,
+    pub v3_base_url: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<SecretString>,
+    pub api_key: Option<SecretString>,
+    pub user_update: UserUpdateApi,
+    pub read_only: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LogSettings {
+    pub level: String,
+    /// Empty means `$XDG_STATE_HOME/onelogin-tui/logs`.
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct UiSettings {
+    pub theme: String,
+    /// Custom attribute shortnames shown as extra columns in the user list.
+    pub columns: Vec<String>,
+    pub request_log_capacity: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct HttpSettings {
+    pub timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct BulkSettings {
+    pub concurrency: usize,
+    pub max_budget_share: f64,
+}
+
+/// The whole file after layering, before the profile is resolved.
+#[derive(Debug, Deserialize)]
+struct FileSettings {
+    log: LogSettings,
+    ui: UiSettings,
+    http: HttpSettings,
+    bulk: BulkSettings,
+    #[serde(default)]
+    keys: BTreeMap<String, BTreeMap<String, Vec<String>>>,
+    #[serde(default)]
+    profiles: BTreeMap<String, ProfileFile>,
+}
+
+/// A resolved tenant connection.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    /// The API /1 host.
+    pub base_url: String,
+    /// The deprecated v3 XML host.
+    pub v3_base_url: String,
+    pub client_id: Option<String>,
+    pub client_secret: Option<SecretString>,
+    pub api_key: Option<SecretString>,
+    pub user_update: UserUpdateApi,
+}
+
+impl Connection {
+    /// The host as the status bar shows it.
+    pub fn host(&self) -> &str {
+        self.base_url
+            .split_once("://")
+            .map_or(self.base_url.as_str(), |(_, rest)| rest)
+            .trim_end_matches('/')
+    }
+}
+
+/// Everything the program needs, resolved.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub profile: String,
+    pub connection: Connection,
+    pub read_only: bool,
+    pub log: LogSettings,
+    pub ui: UiSettings,
+    pub http_timeout: Duration,
+    pub bulk: BulkSettings,
+    /// Key overrides: screen → action → keys.
+    pub keys: BTreeMap<String, BTreeMap<String, Vec<String>>>,
+    /// The file that was read, if any.
+    pub config_file: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {message}")]
+    Read { path: PathBuf, message: String },
+    #[error(
+        "{path} holds a secret and can be read by group or others (mode {mode:o}): run `chmod 600 {path}` and start again"
+    )]
+    Permissions { path: PathBuf, mode: u32 },
+    #[error("invalid settings: {0}")]
+    Invalid(String),
+}
+
+/// The environment, as a function so tests need not touch the process's own.
+pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// Where the file is looked for when `--config` is not given.
+pub fn default_config_paths(env: EnvLookup<'_>) -> Vec<PathBuf> {
+    let mut paths = Vec::new();
+    let xdg = env("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| env("HOME").map(|home| Path::new(&home).join(".config")));
+    if let Some(dir) = xdg {
+        paths.push(dir.join("onelogin-tui").join("config.toml"));
+    }
+    paths.push(PathBuf::from("config.toml"));
+    paths
+}
+
+/// The default log folder: `$XDG_STATE_HOME/onelogin-tui/logs`.
+pub fn default_state_dir(env: EnvLookup<'_>) -> PathBuf {
+    env("XDG_STATE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| env("HOME").map(|home| Path::new(&home).join(".local").join("state")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("onelogin-tui")
+}
+
+impl Settings {
+    /// Loads settings from the process environment and the usual file locations.
+    pub fn load(overrides: &Overrides) -> Result<Settings, ConfigError> {
+        Self::load_with(overrides, &|name| std::env::var(name).ok())
+    }
+
+    /// Loads settings with an explicit environment.
+    pub fn load_with(overrides: &Overrides, env: EnvLookup<'_>) -> Result<Settings, ConfigError> {
+        let config_file = match &overrides.config {
+            Some(path) => {
+                if !path.is_file() {
+                    return Err(ConfigError::Read {
+                        path: path.clone(),
+                        message: "no such file".into(),
+                    });
+                }
+                Some(path.clone())
+            }
+            None => default_config_paths(env).into_iter().find(|p| p.is_file()),
+        };
+        let file_text = match &config_file {
+            Some(path) => Some(
+                std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+                    path: path.clone(),
+                    message: e.to_string(),
+                })?,
+            ),
+            None => None,
+        };
+        if let (Some(path), Some(text)) = (&config_file, &file_text) {
+            check_permissions(path, text)?;
+        }
+
+        let invalid = |e: config::ConfigError| ConfigError::Invalid(e.to_string());
+        let mut builder =
+            Config::builder().add_source(File::from_str(SAMPLE_CONFIG, FileFormat::Toml));
+        if let Some(text) = &file_text {
+            builder = builder.add_source(File::from_str(text, FileFormat::Toml));
+        }
+        // The profile must be known before the environment can be applied to it.
+        let profile = overrides
+            .profile
+            .clone()
+            .or_else(|| env("ONELOGIN_PROFILE").filter(|p| !p.is_empty()))
+            .or_else(|| file_text.as_deref().and_then(profile_in_file))
+            .unwrap_or_else(|| "default".to_string());
+        let key = |name: &str| format!("profiles.{profile}.{name}");
+        builder = builder
+            .set_override("profile", profile.clone())
+            .map_err(invalid)?;
+        for (var, name) in [
+            ("ONELOGIN_CLIENT_ID", "client_id"),
+            ("ONELOGIN_CLIENT_SECRET", "client_secret"),
+            ("ONELOGIN_API_KEY", "api_key"),
+        ] {
+            builder = builder
+                .set_override_option(key(name), env(var).filter(|v| !v.is_empty()))
+                .map_err(invalid)?;
+        }
+        // The host: the environment beats the file, flags beat both. A layer that names a
+        // host in any form replaces the form the layers below chose.
+        let from_env = |var: &str| env(var).filter(|v| !v.is_empty());
+        let host_layers = [
+            [
+                from_env("ONELOGIN_REGION"),
+                from_env("ONELOGIN_SUBDOMAIN"),
+                from_env("ONELOGIN_API_URL"),
+            ],
+            [
+                overrides.region.clone(),
+                overrides.subdomain.clone(),
+                overrides.base_url.clone(),
+            ],
+        ];
+        for layer in host_layers {
+            if layer.iter().all(Option::is_none) {
+                continue;
+            }
+            for (name, value) in ["region", "subdomain", "base_url"].into_iter().zip(layer) {
+                builder = builder
+                    .set_override(key(name), value.unwrap_or_default())
+                    .map_err(invalid)?;
+            }
+        }
+        builder = builder
+            .set_override_option("log.level", overrides.log_level.clone())
+            .map_err(invalid)?
+            .set_override_option(
+                "log.dir",
+                overrides.log_dir.as_ref().map(|d| d.display().to_string()),
+            )
+            .map_err(invalid)?
+            .set_override_option("ui.theme", overrides.theme.clone())
+            .map_err(invalid)?;
+
+        let file: FileSettings = builder
+            .build()
+            .and_then(|c| c.try_deserialize())
+            .map_err(invalid)?;
+
+        let profile_file = file.profiles.get(&profile).cloned().unwrap_or_default();
+        let connection = resolve_connection(&profile_file)?;
+        let mut log = file.log;
+        if log.dir.as_os_str().is_empty() {
+            log.dir = default_state_dir(env).join("logs");
+        }
+        if file.bulk.concurrency == 0 {
+            return Err(ConfigError::Invalid(
+                "bulk.concurrency must be at least 1".into(),
+            ));
+        }
+        if !(file.bulk.max_budget_share > 0.0 && file.bulk.max_budget_share <= 1.0) {
+            return Err(ConfigError::Invalid(
+                "bulk.max_budget_share must be above 0 and at most 1".into(),
+            ));
+        }
+        Ok(Settings {
+            profile,
+            connection,
+            read_only: overrides.read_only || profile_file.read_only,
+            log,
+            ui: file.ui,
+            http_timeout: Duration::from_secs(file.http.timeout_secs.max(1)),
+            bulk: file.bulk,
+            keys: file.keys,
+            config_file,
+        })
+    }
+}
+
+/// The top-level `profile = "…"` of a file, read before layering.
+fn profile_in_file(text: &str) -> Option<String> {
+    let value: toml::Table = text.parse().ok()?;
+    value.get("profile")?.as_str().map(str::to_string)
+}
+
+/// Refuses a file that holds a secret and that group or others can read.
+fn check_permissions(path: &Path, text: &str) -> Result<(), ConfigError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if !holds_secret(text) {
+            return Ok(());
+        }
+        let mode = std::fs::metadata(path)
+            .map_err(|e| ConfigError::Read {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            return Err(ConfigError::Permissions {
+                path: path.to_path_buf(),
+                mode: mode & 0o777,
+            });
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, text);
+    Ok(())
+}
+
+/// Whether any profile in the file carries a client secret or an API key.
+fn holds_secret(text: &str) -> bool {
+    let Ok(table) = text.parse::<toml::Table>() else {
+        // Unparsable files are reported by the layering step, with the parser's message.
+        return false;
+    };
+    let Some(profiles) = table.get("profiles").and_then(|p| p.as_table()) else {
+        return false;
+    };
+    profiles.values().filter_map(|p| p.as_table()).any(|p| {
+        ["client_secret", "api_key"].iter().any(|k| {
+            p.get(*k)
+                .and_then(|v| v.as_str())
+                .is_some_and(|s| !s.is_empty())
+        })
+    })
+}
+
+fn non_empty(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+fn resolve_connection(profile: &ProfileFile) -> Result<Connection, ConfigError> {
+    let base_url = if let Some(url) = non_empty(&profile.base_url) {
+        url.trim_end_matches('/').to_string()
+    } else if let Some(sub) = non_empty(&profile.subdomain) {
+        if !sub.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            return Err(ConfigError::Invalid(format!(
+                "subdomain {sub:?} may hold only letters, digits and '-'"
+            )));
+        }
+        format!("https://{sub}.onelogin.com")
+    } else {
+        let region = non_empty(&profile.region)
+            .unwrap_or("us")
+            .to_ascii_lowercase();
+        if region != "us" && region != "eu" {
+            return Err(ConfigError::Invalid(format!(
+                "region {region:?} is not one of us, eu (or set subdomain or base_url)"
+            )));
+        }
+        format!("https://api.{region}.onelogin.com")
+    };
+    check_scheme(&base_url)?;
+    let v3_base_url = match non_empty(&profile.v3_base_url) {
+        Some(url) => url.trim_end_matches('/').to_string(),
+        // A loopback tenant (the sandbox) serves both APIs on one port.
+        None if is_loopback_url(&base_url) => base_url.clone(),
+        None => "https://api.onelogin.com".to_string(),
+    };
+    check_scheme(&v3_base_url)?;
+    let secret =
+        |s: &Option<SecretString>| s.clone().filter(|s| !s.expose_secret().trim().is_empty());
+    Ok(Connection {
+        base_url,
+        v3_base_url,
+        client_id: non_empty(&profile.client_id).map(str::to_string),
+        client_secret: secret(&profile.client_secret),
+        api_key: secret(&profile.api_key),
+        user_update: profile.user_update,
+    })
+}
+
+/// Plain `http://` is refused for anything but loopback: tokens would cross the network in clear.
+fn check_scheme(url: &str) -> Result<(), ConfigError> {
+    if url.starts_with("https://") || (url.starts_with("http://") && is_loopback_url(url)) {
+        return Ok(());
+    }
+    if url.starts_with("http://") {
+        return Err(ConfigError::Invalid(format!(
+            "{url} is plain http: only loopback addresses may use http, every tenant needs https"
+        )));
+    }
+    Err(ConfigError::Invalid(format!("{url} is not an http(s) URL")))
+}
+
+fn is_loopback_url(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or_default();
+    let host = if let Some(bracketed) = authority.strip_prefix('[') {
+        bracketed.split(']').next().unwrap_or_default()
+    } else {
+        authority.split(':').next().unwrap_or_default()
+    };
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+    use std::io::Write;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    fn write_config(dir: &Path, text: &str, mode: u32) -> PathBuf {
+        let path = dir.join("config.toml");
+        let mut f = std::fs::File::create(&path).unwrap();
+        f.write_all(text.as_bytes()).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        }
+        path
+    }
+
+    fn load(
+        text: &str,
+        mode: u32,
+        env: &[(&str, &str)],
+        o: Overrides,
+    ) -> Result<Settings, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_config(dir.path(), text, mode);
+        let o = Overrides {
+            config: Some(path),
+            ..o
+        };
+        Settings::load_with(&o, &env_of(env))
+    }
+
+    #[test]
+    fn defaults_come_from_the_sample_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().display().to_string();
+        let s = Settings::load_with(&Overrides::default(), &env_of(&[("HOME", &home)])).unwrap();
+        assert_eq!(s.profile, "default");
+        assert_eq!(s.connection.base_url, "https://api.us.onelogin.com");
+        assert_eq!(s.connection.v3_base_url, "https://api.onelogin.com");
+        assert_eq!(s.ui.request_log_capacity, 10_000);
+        assert_eq!(s.bulk.concurrency, 4);
+        assert!((s.bulk.max_budget_share - 0.8).abs() < f64::EPSILON);
+        assert_eq!(s.log.dir, dir.path().join(".local/state/onelogin-tui/logs"));
+        assert!(!s.read_only);
+    }
+
+    #[test]
+    fn file_then_env_then_flags() {
+        let text = "profile = \"acme\"\n[profiles.acme]\nregion = \"eu\"\nclient_id = \"from-file\"\n[ui]\ncolumns = [\"AWS_Role\"]\n";
+        let s = load(text, 0o644, &[], Overrides::default()).unwrap();
+        assert_eq!(s.profile, "acme");
+        assert_eq!(s.connection.base_url, "https://api.eu.onelogin.com");
+        assert_eq!(s.connection.client_id.as_deref(), Some("from-file"));
+        assert_eq!(s.ui.columns, vec!["AWS_Role".to_string()]);
+
+        let env = [
+            ("ONELOGIN_CLIENT_ID", "from-env"),
+            ("ONELOGIN_SUBDOMAIN", "acme"),
+        ];
+        let s = load(text, 0o644, &env, Overrides::default()).unwrap();
+        assert_eq!(s.connection.client_id.as_deref(), Some("from-env"));
+        assert_eq!(s.connection.base_url, "https://acme.onelogin.com");
+
+        let flags = Overrides {
+            base_url: Some("http://127.0.0.1:8089".into()),
+            read_only: true,
+            ..Overrides::default()
+        };
+        let s = load(text, 0o644, &env, flags).unwrap();
+        assert_eq!(s.connection.base_url, "http://127.0.0.1:8089");
+        assert_eq!(s.connection.v3_base_url, "http://127.0.0.1:8089");
+        assert!(s.read_only);
+    }
+
+    #[test]
+    fn a_host_named_in_the_environment_beats_any_host_form_in_the_file() {
+        let text = "[profiles.default]\nbase_url = \"https://acme.onelogin.com\"\n";
+        let s = load(
+            text,
+            0o600,
+            &[("ONELOGIN_REGION", "eu")],
+            Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(s.connection.base_url, "https://api.eu.onelogin.com");
+        let o = Overrides {
+            subdomain: Some("flag".into()),
+            ..Overrides::default()
+        };
+        let s = load(text, 0o600, &[("ONELOGIN_API_URL", "https://x.example")], o).unwrap();
+        assert_eq!(s.connection.base_url, "https://flag.onelogin.com");
+    }
+
+    #[test]
+    fn profiles_are_chosen_by_flag() {
+        let text = "[profiles.us]\nregion = \"us\"\n[profiles.eu]\nregion = \"eu\"\nuser_update = \"v3\"\n";
+        let o = Overrides {
+            profile: Some("eu".into()),
+            ..Overrides::default()
+        };
+        let s = load(text, 0o600, &[], o).unwrap();
+        assert_eq!(s.connection.base_url, "https://api.eu.onelogin.com");
+        assert_eq!(s.connection.user_update, UserUpdateApi::V3);
+    }
+
+    #[test]
+    fn a_readable_file_with_a_secret_is_refused_naming_chmod() {
+        let text = "[profiles.default]\nclient_id = \"x\"\nclient_secret = \"s3cr3t\"\n";
+        let err = load(text, 0o644, &[], Overrides::default()).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("chmod 600"), "{msg}");
+        assert!(msg.contains("config.toml"), "{msg}");
+        assert!(!msg.contains("s3cr3t"), "{msg}");
+        let s = load(text, 0o600, &[], Overrides::default()).unwrap();
+        assert_eq!(
+            s.connection.client_secret.unwrap().expose_secret(),
+            "s3cr3t"
+        );
+    }
+
+    #[test]
+    fn a_readable_file_without_secrets_is_fine() {
+        assert!(
+            load(
+                "[profiles.default]\nclient_id = \"x\"\n",
+                0o644,
+                &[],
+                Overrides::default()
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn secrets_from_the_environment_are_secret() {
+        let env = [
+            ("ONELOGIN_CLIENT_SECRET", "env-secret"),
+            ("ONELOGIN_API_KEY", "key-1"),
+        ];
+        let s = load("", 0o644, &env, Overrides::default()).unwrap();
+        let debug = format!("{s:?}");
+        assert!(
+            !debug.contains("env-secret") && !debug.contains("key-1"),
+            "{debug}"
+        );
+        assert_eq!(s.connection.api_key.unwrap().expose_secret(), "key-1");
+    }
+
+    #[test]
+    fn plain_http_only_on_loopback() {
+        for (url, ok) in [
+            ("http://127.0.0.1:8089", true),
+            ("http://localhost:1", true),
+            ("http://[::1]:80", true),
+            ("http://api.us.onelogin.com", false),
+            ("http://10.0.0.5", false),
+            ("ftp://x", false),
+            ("https://acme.onelogin.com", true),
+        ] {
+            let o = Overrides {
+                base_url: Some(url.into()),
+                ..Overrides::default()
+            };
+            assert_eq!(load("", 0o600, &[], o).is_ok(), ok, "{url}");
+        }
+    }
+
+    #[test]
+    fn bad_values_say_what_is_wrong() {
+        let o = Overrides {
+            region: Some("ap".into()),
+            ..Overrides::default()
+        };
+        let msg = load("", 0o600, &[], o).unwrap_err().to_string();
+        assert!(msg.contains("us, eu"), "{msg}");
+        let msg = load(
+            "[bulk]\nmax_budget_share = 2.0\n",
+            0o600,
+            &[],
+            Overrides::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(msg.contains("max_budget_share"), "{msg}");
+        let msg = load("not toml [", 0o600, &[], Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(msg.starts_with("invalid settings"), "{msg}");
+    }
+
+    #[test]
+    fn a_missing_explicit_file_is_an_error() {
+        let o = Overrides {
+            config: Some("/nonexistent/x.toml".into()),
+            ..Overrides::default()
+        };
+        let msg = Settings::load_with(&o, &env_of(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("/nonexistent/x.toml"), "{msg}");
+    }
+
+    #[test]
+    fn xdg_config_home_is_searched_first() {
+        let paths = default_config_paths(&env_of(&[("XDG_CONFIG_HOME", "/x"), ("HOME", "/h")]));
+        assert_eq!(paths[0], PathBuf::from("/x/onelogin-tui/config.toml"));
+        assert_eq!(paths[1], PathBuf::from("config.toml"));
+        let paths = default_config_paths(&env_of(&[("HOME", "/h")]));
+        assert_eq!(
+            paths[0],
+            PathBuf::from("/h/.config/onelogin-tui/config.toml")
+        );
+    }
+}
