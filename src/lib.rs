@@ -7,4 +7,5 @@ pub mod api;
 pub mod config;
 pub mod logging;
 pub mod sandbox;
+pub mod terminal;
 pub mod theme;
