@@ -31,3 +31,6 @@ pub use users::{
     MAX_LIMIT, Page, SEARCH_PARAMS, SortOrder, UPDATABLE_FIELDS, User, UserQuery, UserUpdate,
     state_label, state_name, status_label, status_name,
 };
+
+#[cfg(test)]
+mod http_tests;
