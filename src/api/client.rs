@@ -358,6 +358,17 @@ impl Client {
         *self.inner.rate.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Sleep as long as the last-seen budget suggests: nothing while plenty is
+    /// left, spread out in the last 5%, until the reset once it is spent. For
+    /// bulk work; interactive calls need not wait.
+    pub async fn pace(&self) {
+        if let Some(d) = self.rate_limit().map(|rl| rl.suggested_delay())
+            && !d.is_zero()
+        {
+            tokio::time::sleep(d).await;
+        }
+    }
+
     pub(crate) fn set_rate_limit(&self, rl: RateLimit) {
         *self.inner.rate.lock().unwrap_or_else(|p| p.into_inner()) = Some(rl);
     }
@@ -553,6 +564,14 @@ mod tests {
 
     fn cfg(url: &str) -> ClientConfig {
         ClientConfig::new(Url::parse(url).unwrap(), "id", SecretString::from("secret"))
+    }
+
+    #[test]
+    fn client_is_send_sync_clone() {
+        fn check<T: Send + Sync + Clone + 'static>() {}
+        check::<Client>();
+        check::<ApiError>();
+        check::<Exchange>();
     }
 
     #[test]

@@ -83,6 +83,7 @@ impl Exchange {
     /// The request as a curl command a user can paste into a shell. Secrets
     /// appear as `$ONELOGIN_TOKEN`, `$ONELOGIN_CLIENT_ID`/`$ONELOGIN_CLIENT_SECRET`
     /// and `$ONELOGIN_API_KEY`, in double quotes so the shell expands them.
+    /// One line; everything else single-quoted.
     pub fn to_curl(&self) -> String {
         let mut out = format!("curl -X {} {}", self.method, shell_quote(&self.url));
         for (name, value) in &self.request_headers {
@@ -90,16 +91,17 @@ impl Exchange {
             if CURL_SKIP.contains(&lname.as_str()) {
                 continue;
             }
+            let name = title_case(name);
+            out.push(' ');
             if lname == "authorization" {
-                out.push_str(" \\\n  ");
-                out.push_str(&curl_authorization(name, value));
-                continue;
+                out.push_str(&curl_authorization(&name, value));
+            } else {
+                out.push_str("-H ");
+                out.push_str(&shell_quote(&format!("{name}: {value}")));
             }
-            out.push_str(" \\\n  -H ");
-            out.push_str(&shell_quote(&format!("{name}: {value}")));
         }
         if let Some(body) = &self.request_body {
-            out.push_str(" \\\n  -d ");
+            out.push_str(" -d ");
             out.push_str(&shell_quote(body));
         }
         out
@@ -119,6 +121,20 @@ fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .iter()
         .find(|(n, _)| n.eq_ignore_ascii_case(name))
         .map(|(_, v)| v.as_str())
+}
+
+/// `content-type` → `Content-Type` (reqwest stores names lowercased).
+fn title_case(name: &str) -> String {
+    name.split('-')
+        .map(|part| {
+            let mut cs = part.chars();
+            match cs.next() {
+                Some(first) => first.to_uppercase().chain(cs).collect::<String>(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 /// `'…'` with embedded single quotes as `'\''`.
@@ -431,7 +447,7 @@ mod tests {
         let e = sample();
         assert_eq!(
             e.to_curl(),
-            "curl -X PUT 'https://api.us.onelogin.com/api/1/users/42/set_custom_attributes' \\\n  -H \"authorization: bearer:$ONELOGIN_TOKEN\" \\\n  -H 'content-type: application/json' \\\n  -d '{\"custom_attributes\":{\"skype\":\"o'\\''brien\"}}'"
+            "curl -X PUT 'https://api.us.onelogin.com/api/1/users/42/set_custom_attributes' -H \"Authorization: bearer:$ONELOGIN_TOKEN\" -H 'Content-Type: application/json' -d '{\"custom_attributes\":{\"skype\":\"o'\\''brien\"}}'"
         );
         let token = Exchange {
             method: "POST".into(),
@@ -443,7 +459,7 @@ mod tests {
             ..sample()
         };
         assert!(token.to_curl().contains(
-            "-H \"authorization: client_id:$ONELOGIN_CLIENT_ID, client_secret:$ONELOGIN_CLIENT_SECRET\""
+            "-H \"Authorization: client_id:$ONELOGIN_CLIENT_ID, client_secret:$ONELOGIN_CLIENT_SECRET\""
         ));
         let v3 = Exchange {
             request_headers: vec![("authorization".into(), redact_authorization("Basic abc"))],

@@ -234,7 +234,7 @@ async fn exchanges_are_recorded_redacted_and_published() {
     );
     assert!(
         set.to_curl()
-            .contains("\"authorization: bearer:$ONELOGIN_TOKEN\"")
+            .contains("\"Authorization: bearer:$ONELOGIN_TOKEN\"")
     );
     assert_eq!(
         got[2].request_body.as_deref(),

@@ -29,7 +29,7 @@ pub use legacy_v3::{NO_API_KEY, V3_ELEMENTS, V3User, V3UserUpdate, parse_v3_user
 pub use roles::{Group, Role};
 pub use users::{
     MAX_LIMIT, Page, SEARCH_PARAMS, SortOrder, UPDATABLE_FIELDS, User, UserQuery, UserUpdate,
-    state_label, state_name, status_label, status_name,
+    custom_attributes_diff, roles_diff, state_label, state_name, status_label, status_name,
 };
 
 #[cfg(test)]

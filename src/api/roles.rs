@@ -46,7 +46,8 @@ pub(crate) fn flatten_ids(v: &Value, req: &Request) -> Result<Vec<i64>, ApiError
     let mut out = Vec::new();
     let data = match v.get("data") {
         Some(Value::Array(items)) => items,
-        Some(Value::Null) | None => return Ok(out),
+        Some(Value::Null) => return Ok(out),
+        None => return Err(req.decode_error("the answer has no `data`")),
         Some(_) => return Err(req.decode_error("`data` is not a list of role ids")),
     };
     let mut push = |x: &Value| match lenient_int(x) {

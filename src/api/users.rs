@@ -599,8 +599,9 @@ pub(crate) fn data_list<T: serde::de::DeserializeOwned>(
 ) -> Result<Vec<T>, ApiError> {
     let items = match v.get("data") {
         Some(Value::Array(items)) => items,
-        Some(Value::Null) | None => return Ok(Vec::new()),
-        Some(_) => return Err(req.decode_error(format!("`data` is not a list of {what}"))),
+        Some(Value::Null) => return Ok(Vec::new()),
+        None => return Err(req.decode_error(format!("the answer has no `data` list of {what}s"))),
+        Some(_) => return Err(req.decode_error(format!("`data` is not a list of {what}s"))),
     };
     items
         .iter()
@@ -696,6 +697,42 @@ impl UserUpdate {
     pub fn to_json(&self) -> String {
         Value::Object(self.fields.clone()).to_string()
     }
+}
+
+/// Custom attribute values to send with `set_custom_attributes` to turn
+/// `before` into `after` (cleared values as `""`).
+pub fn custom_attributes_diff(before: &User, after: &User) -> BTreeMap<String, String> {
+    let keys: std::collections::BTreeSet<&String> = before
+        .custom_attributes
+        .keys()
+        .chain(after.custom_attributes.keys())
+        .collect();
+    keys.into_iter()
+        .filter_map(|k| {
+            let b = before
+                .custom_attributes
+                .get(k)
+                .cloned()
+                .flatten()
+                .unwrap_or_default();
+            let a = after
+                .custom_attributes
+                .get(k)
+                .cloned()
+                .flatten()
+                .unwrap_or_default();
+            (a != b).then(|| (k.clone(), a))
+        })
+        .collect()
+}
+
+/// Role ids to add and to remove to turn `before` into `after`.
+pub fn roles_diff(before: &User, after: &User) -> (Vec<i64>, Vec<i64>) {
+    let b = before.role_id.clone().unwrap_or_default();
+    let a = after.role_id.clone().unwrap_or_default();
+    let add = a.iter().filter(|id| !b.contains(id)).copied().collect();
+    let remove = b.iter().filter(|id| !a.contains(id)).copied().collect();
+    (add, remove)
 }
 
 impl Client {
@@ -969,6 +1006,29 @@ mod tests {
     }
 
     #[test]
+    fn attribute_and_role_diffs() {
+        let before: User = serde_json::from_str(USER).unwrap();
+        let mut after = before.clone();
+        after.custom_attributes.insert("AWS_Role".into(), None);
+        after
+            .custom_attributes
+            .insert("skype".into(), Some(String::new()));
+        after
+            .custom_attributes
+            .insert("messenger".into(), Some("m1".into()));
+        after.role_id = Some(vec![2, 3]);
+        let d = custom_attributes_diff(&before, &after);
+        assert_eq!(
+            d.into_iter().collect::<Vec<_>>(),
+            [
+                ("AWS_Role".to_string(), String::new()),
+                ("messenger".to_string(), "m1".to_string())
+            ]
+        );
+        assert_eq!(roles_diff(&before, &after), (vec![3], vec![1]));
+    }
+
+    #[test]
     fn update_set() {
         let mut u = UserUpdate::new();
         u.set("title", "CTO").set("bogus", 1);
@@ -1001,6 +1061,8 @@ mod tests {
         let bad: Value = serde_json::from_str(r#"{"data":[{"id":1},{"email":"x"}]}"#).unwrap();
         let e = data_list::<User>(&bad, &req, "user").unwrap_err();
         assert!(e.to_string().contains("user #1"), "{e}");
+        let no_data: Value = serde_json::from_str(r#"{"status":{"error":false}}"#).unwrap();
+        assert!(data_list::<User>(&no_data, &req, "user").is_err());
         let last: Value = serde_json::from_str(
             r#"{"pagination":{"before_cursor":"","after_cursor":null},"data":[]}"#,
         )
