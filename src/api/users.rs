@@ -352,8 +352,8 @@ macro_rules! query_params {
     ($($name:ident),* $(,)?) => {
         $(
             #[doc = concat!("Search on `", stringify!($name), "` (wildcards `*`, negation `!`).")]
-            pub fn $name(self, value: impl Into<String>) -> Self {
-                self.param(stringify!($name), value)
+            pub fn $name(self, value: impl fmt::Display) -> Self {
+                self.param(stringify!($name), value.to_string())
             }
         )*
     };
@@ -380,13 +380,13 @@ impl UserQuery {
     );
 
     /// Search by id (`id=42`, or a comma-separated list).
-    pub fn id(self, value: impl Into<String>) -> Self {
-        self.param("id", value)
+    pub fn id(self, value: impl fmt::Display) -> Self {
+        self.param("id", value.to_string())
     }
 
     /// `custom_attributes.<name>=value`.
-    pub fn custom_attribute(self, name: &str, value: impl Into<String>) -> Self {
-        self.param(&format!("custom_attributes.{name}"), value)
+    pub fn custom_attribute(self, name: &str, value: impl fmt::Display) -> Self {
+        self.param(&format!("custom_attributes.{name}"), value.to_string())
     }
 
     /// Only these fields (`id` is always returned).
@@ -950,6 +950,8 @@ mod tests {
             "sort=%2Bid"
         );
         assert_eq!(UserQuery::new().limit(0).get("limit"), Some("1"));
+        let q = UserQuery::new().role_id(5).id(42).directory_id("7");
+        assert_eq!(q.to_query_string(None), "role_id=5&id=42&directory_id=7");
     }
 
     #[test]
