@@ -515,7 +515,22 @@ impl Client {
     /// One attempt of a /1 JSON call, decoded through the envelope.
     pub(crate) async fn send_json(&self, req: &Request, auth: Auth<'_>) -> Result<Value, ApiError> {
         let resp = self.execute(req, auth).await?;
-        decode_json(resp.status, &resp.headers, &resp.body).map_err(|k| req.error(k))
+        decode_json(resp.status, &resp.headers, &resp.body).map_err(|kind| match kind {
+            // A 429 rarely says when it ends; the budget seen in earlier headers does.
+            ErrorKind::RateLimited {
+                http_status,
+                reset: None,
+                body_start,
+            } => req.error(ErrorKind::RateLimited {
+                http_status,
+                reset: self
+                    .rate_limit()
+                    .map(|rl| rl.reset_in())
+                    .filter(|d| !d.is_zero()),
+                body_start,
+            }),
+            other => req.error(other),
+        })
     }
 
     /// An authenticated /1 call: bearer token, renewed once and retried once

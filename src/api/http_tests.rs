@@ -405,3 +405,53 @@ async fn paging_follows_cursors_until_null() {
         .collect();
     assert_eq!(ids, [1, 2, 3]);
 }
+
+#[tokio::test]
+async fn a_429_without_headers_takes_the_reset_from_the_last_budget() {
+    let app = Router::new()
+        .route("/auth/oauth2/v2/token", post(token))
+        .route(
+            "/api/1/users/{id}",
+            get(|State(s): S| async move {
+                if s.resource_calls.fetch_add(1, Ordering::SeqCst) == 0 {
+                    (
+                        StatusCode::OK,
+                        [
+                            ("content-type", "application/json"),
+                            ("x-ratelimit-limit", "3"),
+                            ("x-ratelimit-remaining", "0"),
+                            ("x-ratelimit-reset", "30"),
+                        ],
+                        r#"{"status":{"error":false,"code":200,"type":"success","message":"Success"},"data":[{"id":1}]}"#,
+                    )
+                        .into_response()
+                } else {
+                    (
+                        StatusCode::TOO_MANY_REQUESTS,
+                        [("content-type", "text/html")],
+                        "<html><body><h1>429 Too Many Requests</h1></body></html>",
+                    )
+                        .into_response()
+                }
+            }),
+        )
+        .with_state(Arc::new(Seen::default()));
+    let c = client(serve(app).await);
+    c.get_user(1).await.unwrap();
+    let rl = c.rate_limit().unwrap();
+    assert_eq!((rl.limit, rl.remaining), (3, 0));
+    let e = c.get_user(1).await.unwrap_err();
+    let wait = e.retry_after().unwrap();
+    assert!(
+        wait > Duration::from_secs(25) && wait <= Duration::from_secs(30),
+        "{wait:?}"
+    );
+    assert!(
+        e.to_string().contains("429 rate limited (resets in "),
+        "{e}"
+    );
+    match &e.kind {
+        ErrorKind::RateLimited { body_start, .. } => assert!(body_start.contains("429 Too Many")),
+        other => panic!("{other:?}"),
+    }
+}
