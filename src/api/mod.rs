@@ -1,1 +1,36 @@
 //! The OneLogin client: HTTP and JSON/XML, nothing of screens.
+//!
+//! Every request goes through [`Client`]'s one pipeline (`client.rs`), which
+//! records a redacted [`Exchange`] for the request log, keeps the rate-limit
+//! state from the headers, and turns every failure into an [`ApiError`] a user
+//! can act on.
+
+// ApiError is 136 bytes (kind + method + url, as the console's interface
+// wants them, unboxed); it lives on the cold path next to a network round
+// trip, so the size does not matter.
+#![allow(clippy::result_large_err)]
+
+mod attributes;
+mod auth;
+mod client;
+mod envelope;
+mod exchange;
+mod legacy_v3;
+mod roles;
+mod users;
+
+pub use auth::{REVOKE_PATH, TOKEN_PATH};
+pub use client::{Client, ClientConfig, HTTP_LOG_TARGET, RateLimit, RawAuth, V3_DEFAULT_URL};
+pub use envelope::{ApiError, EnvelopeMessage, ErrorKind};
+pub use exchange::{
+    BODY_CAP, Exchange, REDACTED, redact_authorization, redact_body, redact_header, shell_quote,
+};
+pub use legacy_v3::{NO_API_KEY, V3_ELEMENTS, V3User, V3UserUpdate, parse_v3_user};
+pub use roles::{Group, Role};
+pub use users::{
+    MAX_LIMIT, Page, SEARCH_PARAMS, SortOrder, UPDATABLE_FIELDS, User, UserQuery, UserUpdate,
+    custom_attributes_diff, roles_diff, state_label, state_name, status_label, status_name,
+};
+
+#[cfg(test)]
+mod http_tests;
