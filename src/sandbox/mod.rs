@@ -1,1 +1,334 @@
 //! A OneLogin tenant on loopback, following ONELOGIN_API.md.
+//!
+//! The sandbox is a second, independent implementation of the contract: it
+//! shares no types with `crate::api`. It serves API /1 (JSON, OAuth2 bearer
+//! tokens, the status envelope), the token endpoints and the deprecated v3 XML
+//! user update, over a seeded, deterministic tenant, with a rate limit,
+//! latency and fault injection that tests can tune at run time.
+
+mod attributes;
+mod auth;
+mod envelope;
+mod faults;
+mod hostile;
+mod legacy_v3;
+mod names;
+mod oauth;
+mod paging;
+mod query;
+mod rate_limit;
+mod roles;
+mod router;
+mod state;
+mod tenant;
+mod users;
+mod xml;
+
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use state::Shared;
+
+/// The scope an API credential pair was created with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scope {
+    ReadUsers,
+    ManageUsers,
+    ReadAll,
+    ManageAll,
+}
+
+impl Scope {
+    /// Every scope, weakest first.
+    pub const ALL: [Scope; 4] = [
+        Scope::ReadUsers,
+        Scope::ManageUsers,
+        Scope::ReadAll,
+        Scope::ManageAll,
+    ];
+
+    fn slug(self) -> &'static str {
+        match self {
+            Scope::ReadUsers => "read-users",
+            Scope::ManageUsers => "manage-users",
+            Scope::ReadAll => "read-all",
+            Scope::ManageAll => "manage-all",
+        }
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Scope::ReadUsers => "Read Users",
+            Scope::ManageUsers => "Manage users",
+            Scope::ReadAll => "Read All",
+            Scope::ManageAll => "Manage All",
+        })
+    }
+}
+
+/// An API credential pair of the sandbox tenant.
+#[derive(Debug, Clone)]
+pub struct Credential {
+    pub scope: Scope,
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+/// How the sandbox tenant is built and how it behaves.
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// Seed of the tenant data and of the fault sequence.
+    pub seed: u64,
+    /// Number of users in the tenant.
+    pub users: usize,
+    /// The Manage All client id.
+    pub client_id: String,
+    /// The Manage All client secret.
+    pub client_secret: String,
+    /// The v3 API key (basic auth user name).
+    pub api_key: String,
+    /// Lifetime of an access token; `expires_in` is this in seconds (at least 1).
+    pub token_ttl: Duration,
+    /// Calls allowed per window on API /1.
+    pub rate_limit: u32,
+    /// Length of the fixed rate-limit window.
+    pub rate_window: Duration,
+    /// Added to every answer.
+    pub latency: Duration,
+    /// Share (0.0..=1.0) of `/api/` answers turned into faults.
+    pub fault_rate: f64,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig {
+            seed: 1,
+            users: 500,
+            client_id: "sandbox-client-id".to_string(),
+            client_secret: "sandbox-client-secret".to_string(),
+            api_key: "sandbox-api-key".to_string(),
+            token_ttl: Duration::from_secs(36_000),
+            rate_limit: 5000,
+            rate_window: Duration::from_secs(3600),
+            latency: Duration::ZERO,
+            fault_rate: 0.0,
+        }
+    }
+}
+
+/// Counters of what the sandbox has served.
+#[derive(Debug, Clone, Default)]
+pub struct SandboxStats {
+    /// Every HTTP request received.
+    pub requests: u64,
+    /// API /1 calls counted against the rate limit.
+    pub api_calls: u64,
+    /// 429 answers sent.
+    pub rate_limited: u64,
+    /// Faults injected.
+    pub faults: u64,
+    /// Changes applied to the tenant.
+    pub writes: u64,
+}
+
+/// A running sandbox tenant.
+pub struct Sandbox {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    url: String,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl Sandbox {
+    /// Binds `listen` (use 127.0.0.1:0 for an ephemeral port), spawns the
+    /// server on the current tokio runtime, returns once it accepts connections.
+    pub async fn start(config: SandboxConfig, listen: SocketAddr) -> std::io::Result<Sandbox> {
+        let listener = tokio::net::TcpListener::bind(listen).await?;
+        let addr = listener.local_addr()?;
+        let url = format!("http://{}", reachable(addr));
+        let shared = Arc::new(Shared::new(&config, url.clone()));
+        let app = router::build(shared.clone());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.await;
+                })
+                .await
+        });
+        tracing::info!(%url, "sandbox listening");
+        Ok(Sandbox {
+            shared,
+            addr,
+            url,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+
+    /// The address actually bound.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The base URL, e.g. `http://127.0.0.1:PORT`, no trailing slash.
+    pub fn url(&self) -> String {
+        self.url.clone()
+    }
+
+    /// Every credential pair, at least one per scope.
+    pub fn credentials(&self) -> Vec<Credential> {
+        self.shared.lock().auth.credentials().to_vec()
+    }
+
+    /// The first credential pair of `scope`.
+    pub fn credential(&self, scope: Scope) -> Credential {
+        let mut st = self.shared.lock();
+        match st.auth.credentials().iter().find(|c| c.scope == scope) {
+            Some(c) => c.clone(),
+            None => st.auth.add_random(scope),
+        }
+    }
+
+    /// Creates a fresh credential pair of `scope`.
+    pub fn add_credential(&self, scope: Scope) -> Credential {
+        self.shared.lock().auth.add_random(scope)
+    }
+
+    /// The v3 API key.
+    pub fn api_key(&self) -> String {
+        self.shared.lock().api_key.clone()
+    }
+
+    /// The tenant's custom attribute field shortnames, in order.
+    pub fn custom_attribute_fields(&self) -> Vec<String> {
+        self.shared.lock().tenant.fields.clone()
+    }
+
+    /// Adds a custom attribute field (no-op if it exists); every user has it unset.
+    pub fn add_custom_attribute_field(&self, shortname: &str) {
+        self.shared.lock().tenant.add_field(shortname);
+    }
+
+    /// Removes a custom attribute field and every value of it.
+    pub fn remove_custom_attribute_field(&self, shortname: &str) -> bool {
+        self.shared.lock().tenant.remove_field(shortname)
+    }
+
+    /// Every issued access token now answers 401 "Authentication Failure".
+    pub fn expire_all_tokens(&self) {
+        self.shared.lock().auth.expire_all();
+    }
+
+    /// Share (0.0..=1.0) of `/api/` answers turned into faults from now on.
+    pub fn set_fault_rate(&self, rate: f64) {
+        self.shared.lock().faults.set_rate(rate);
+    }
+
+    /// Delay added to every answer from now on.
+    pub fn set_latency(&self, latency: Duration) {
+        self.shared.lock().latency = latency;
+    }
+
+    /// The user as `GET /api/1/users/:id` returns it.
+    pub fn user_json(&self, id: i64) -> Option<serde_json::Value> {
+        let st = self.shared.lock();
+        st.tenant
+            .users
+            .get(&id)
+            .map(|u| u.to_json(&st.tenant.fields))
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> SandboxStats {
+        self.shared.lock().stats.clone()
+    }
+
+    /// Human text: where it listens, what it holds, how to sign in.
+    pub fn summary(&self) -> String {
+        let st = self.shared.lock();
+        let mut out = String::new();
+        out.push_str(&format!("OneLogin sandbox listening on {}\n", self.url));
+        out.push_str(&format!(
+            "tenant: {} users, {} custom attribute fields ({}), {} roles, {} groups\n",
+            st.tenant.users.len(),
+            st.tenant.fields.len(),
+            st.tenant.fields.join(", "),
+            st.tenant.roles.len(),
+            st.tenant.groups.len(),
+        ));
+        if let Some(owner) = st.tenant.owner_id {
+            out.push_str(&format!(
+                "account owner: user {owner} (owner@example.com): Manage users credentials get 403 on it\n"
+            ));
+        }
+        out.push_str("API credentials (scope: client_id / client_secret):\n");
+        for c in st.auth.credentials() {
+            out.push_str(&format!(
+                "  {:<13} {} / {}\n",
+                format!("{}:", c.scope),
+                c.client_id,
+                c.client_secret
+            ));
+        }
+        out.push_str(&format!("v3 API key: {}\n", st.api_key));
+        out.push_str(&format!(
+            "rate limit: {} calls per {} s; token lifetime {} s; latency {} ms; fault rate {}\n",
+            st.rate.limit(),
+            st.rate.window().as_secs_f64(),
+            st.token_ttl.as_secs().max(1),
+            st.latency.as_millis(),
+            st.faults.rate(),
+        ));
+        out
+    }
+
+    /// Stops accepting, lets answers in flight finish, then returns.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(mut task) = self.task.take()
+            && tokio::time::timeout(Duration::from_secs(5), &mut task)
+                .await
+                .is_err()
+        {
+            task.abort();
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+impl fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sandbox").field("url", &self.url).finish()
+    }
+}
+
+/// An address a local client can dial: an unspecified bind becomes loopback.
+fn reachable(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port())
+        }
+        IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), addr.port())
+        }
+        _ => addr,
+    }
+}

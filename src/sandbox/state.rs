@@ -1,0 +1,56 @@
+//! The sandbox's shared mutable state: one mutex, never held across an await.
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use super::auth::AuthState;
+use super::faults::FaultState;
+use super::rate_limit::RateLimiter;
+use super::tenant::Tenant;
+use super::{SandboxConfig, SandboxStats};
+
+pub(crate) struct Shared {
+    state: Mutex<State>,
+    /// Seed of the tenant and of the fault sequence.
+    pub(crate) seed: u64,
+    /// `http://127.0.0.1:PORT`, for pagination links.
+    pub(crate) base_url: String,
+}
+
+pub(crate) struct State {
+    pub(crate) tenant: Tenant,
+    pub(crate) auth: AuthState,
+    pub(crate) rate: RateLimiter,
+    pub(crate) faults: FaultState,
+    pub(crate) stats: SandboxStats,
+    pub(crate) latency: Duration,
+    pub(crate) api_key: String,
+    pub(crate) token_ttl: Duration,
+    pub(crate) account_id: i64,
+}
+
+impl Shared {
+    pub(crate) fn new(config: &SandboxConfig, base_url: String) -> Shared {
+        let state = State {
+            tenant: Tenant::seeded(config.seed, config.users),
+            auth: AuthState::new(&config.client_id, &config.client_secret),
+            rate: RateLimiter::new(config.rate_limit, config.rate_window),
+            faults: FaultState::new(config.fault_rate),
+            stats: SandboxStats::default(),
+            latency: config.latency,
+            api_key: config.api_key.clone(),
+            token_ttl: config.token_ttl,
+            account_id: 100_000 + (config.seed % 900_000) as i64,
+        };
+        Shared {
+            state: Mutex::new(state),
+            seed: config.seed,
+            base_url,
+        }
+    }
+
+    /// Locks the state. A panic elsewhere does not make the tenant unusable.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
