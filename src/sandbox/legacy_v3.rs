@@ -71,8 +71,8 @@ pub(crate) fn error_page(code: StatusCode, title: &str, message: &str) -> Respon
     </body>
 </html>
 ",
-        xml::escape(title),
-        xml::escape(message)
+        xml::escape_text(title),
+        xml::escape_text(message)
     );
     let mut resp = Response::new(Body::from(body));
     *resp.status_mut() = code;

@@ -93,6 +93,10 @@ fn parse_date(raw: &str) -> Option<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
         return Some(t.with_timezone(&Utc));
     }
+    // An unencoded `+01:00` arrives as ` 01:00`.
+    if let Ok(t) = DateTime::parse_from_rfc3339(&raw.replacen(' ', "+", 1)) {
+        return Some(t.with_timezone(&Utc));
+    }
     for f in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
         if let Ok(t) = NaiveDateTime::parse_from_str(raw, f) {
             return Some(t.and_utc());
@@ -368,4 +372,25 @@ pub(crate) async fn update(
     let json = user.to_json(&fields);
     st.stats.writes += 1;
     envelope::ok_data(Value::Array(vec![json]), Some(&granted.rate))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_in_queries() {
+        let want = "2016-01-21T09:20:15.990Z";
+        for raw in [
+            "2016-01-21T09:20:15.990Z",
+            "2016-01-21T10:20:15.990+01:00",
+            "2016-01-21T10:20:15.990 01:00",
+            "2016-01-21T09:20:15.990",
+        ] {
+            let t = parse_date(raw).unwrap();
+            assert_eq!(super::super::tenant::format_time(&t), want, "{raw}");
+        }
+        assert!(parse_date("2016-01-21").is_some());
+        assert!(parse_date("yesterday").is_none());
+    }
 }

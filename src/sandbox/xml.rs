@@ -28,6 +28,22 @@ pub(crate) fn escape(s: &str) -> String {
     out
 }
 
+/// Escapes text content only (`&`, `<`, `>`): quotes stay literal, as in
+/// OneLogin's error pages (`No user found by id '42'`).
+pub(crate) fn escape_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c if c.is_control() && c != '\n' && c != '\t' => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// An element: name, attributes, text (concatenated), child elements.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Element {
