@@ -1,11 +1,16 @@
 //! onelogin-tui: a terminal console for the admins of a OneLogin tenant.
 //!
 //! Layout and rules of the house: see ARCHITECTURE.md in the shared folder.
-//! `api` and `sandbox` never import the UI; the UI never calls `api` directly.
+//! `api` and `sandbox` never import `app`; `app` never calls `api` directly but emits
+//! commands that `worker` runs.
 
 pub mod api;
+pub mod app;
 pub mod config;
+pub mod launch;
 pub mod logging;
 pub mod sandbox;
+pub mod sanitize;
 pub mod terminal;
 pub mod theme;
+pub mod worker;

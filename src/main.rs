@@ -1,1 +1,222 @@
-fn main() {}
+//! onelogin-tui: CLI → Settings → logging → tokio runtime → the console or a subcommand.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use onelogin_tui::config::{Overrides, Settings};
+use onelogin_tui::sandbox::{Sandbox, SandboxConfig};
+use onelogin_tui::{launch, logging};
+
+/// A terminal console for the admins of a OneLogin tenant.
+///
+/// Find users, edit custom attributes and user fields, change many users at once, and watch
+/// every API call the console makes. Settings are layered: defaults < config file <
+/// environment (ONELOGIN_CLIENT_ID, ONELOGIN_CLIENT_SECRET, ONELOGIN_REGION,
+/// ONELOGIN_SUBDOMAIN, ONELOGIN_API_URL, ONELOGIN_API_KEY, ONELOGIN_PROFILE) < these flags.
+#[derive(Debug, Parser)]
+#[command(name = "onelogin-tui", version, about, long_about)]
+struct Cli {
+    /// Run against an embedded sandbox tenant on loopback: no account, no network.
+    #[arg(long)]
+    sandbox: bool,
+
+    /// Config file [default: $XDG_CONFIG_HOME/onelogin-tui/config.toml, else ./config.toml].
+    #[arg(long, value_name = "PATH", global = true)]
+    config: Option<PathBuf>,
+
+    /// Profile (tenant) from the config file's [profiles.<name>] [default: the file's `profile`, else "default"].
+    #[arg(long, short = 'p', value_name = "NAME", global = true)]
+    profile: Option<String>,
+
+    /// API region: us or eu (https://api.<region>.onelogin.com).
+    #[arg(long, value_name = "REGION", global = true)]
+    region: Option<String>,
+
+    /// Tenant subdomain (https://<subdomain>.onelogin.com).
+    #[arg(long, value_name = "NAME", global = true)]
+    subdomain: Option<String>,
+
+    /// Full API base URL; plain http:// only on loopback.
+    #[arg(long, value_name = "URL", global = true)]
+    base_url: Option<String>,
+
+    /// Log level or tracing filter (error, warn, info, debug, trace) [default: info].
+    #[arg(long, value_name = "LEVEL", global = true)]
+    log_level: Option<String>,
+
+    /// Folder of the daily log files [default: $XDG_STATE_HOME/onelogin-tui/logs].
+    #[arg(long, value_name = "DIR", global = true)]
+    log_dir: Option<PathBuf>,
+
+    /// Colour theme: dark, light, high-contrast, ansi16, or a file in the themes folder.
+    #[arg(long, value_name = "NAME")]
+    theme: Option<String>,
+
+    /// No writes at all: every write key is disabled and the status bar says [RO].
+    #[arg(long, alias = "readonly", global = true)]
+    read_only: bool,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve a sandbox OneLogin tenant on loopback until Ctrl+C, printing its URL and credentials.
+    Sandbox(SandboxArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+struct SandboxArgs {
+    /// Address to listen on (loopback).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8089")]
+    listen: SocketAddr,
+
+    /// Seed of the generated tenant: the same seed serves the same users.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+
+    /// Number of generated users.
+    #[arg(long, default_value_t = 500)]
+    users: usize,
+
+    /// Client id of the Manage All credential pair.
+    #[arg(long, value_name = "ID", default_value = "sandbox-client-id")]
+    client_id: String,
+
+    /// Client secret of the Manage All credential pair.
+    #[arg(long, value_name = "SECRET", default_value = "sandbox-client-secret")]
+    client_secret: String,
+
+    /// API key for the deprecated v3 XML API (basic auth `<key>:x`).
+    #[arg(long, value_name = "KEY", default_value = "sandbox-api-key")]
+    api_key: String,
+
+    /// Seconds an access token lives (OneLogin: 36000); set it low to exercise renewal.
+    #[arg(long, value_name = "SECS", default_value_t = 36_000)]
+    token_ttl: u64,
+
+    /// API /1 calls allowed per window (OneLogin: 5000 an hour).
+    #[arg(long, value_name = "CALLS", default_value_t = 5_000)]
+    rate_limit: u32,
+
+    /// Length of the rate-limit window in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 3_600)]
+    rate_window: u64,
+
+    /// Milliseconds added to every answer, to play a distant tenant.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    latency_ms: u64,
+
+    /// Share of /api/ answers (0.0 to 1.0) turned into 500s, 502s, dropped connections or slow answers.
+    #[arg(long, value_name = "RATE", default_value_t = 0.0, value_parser = parse_rate)]
+    fault_rate: f64,
+}
+
+fn parse_rate(text: &str) -> Result<f64, String> {
+    let rate: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number"))?;
+    if (0.0..=1.0).contains(&rate) {
+        Ok(rate)
+    } else {
+        Err(format!("{rate} is not between 0.0 and 1.0"))
+    }
+}
+
+impl SandboxArgs {
+    fn config(&self) -> SandboxConfig {
+        SandboxConfig {
+            seed: self.seed,
+            users: self.users,
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.clone(),
+            api_key: self.api_key.clone(),
+            token_ttl: Duration::from_secs(self.token_ttl.max(1)),
+            rate_limit: self.rate_limit,
+            rate_window: Duration::from_secs(self.rate_window.max(1)),
+            latency: Duration::from_millis(self.latency_ms),
+            fault_rate: self.fault_rate,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let overrides = Overrides {
+        config: cli.config.clone(),
+        profile: cli.profile.clone(),
+        region: cli.region.clone(),
+        subdomain: cli.subdomain.clone(),
+        base_url: cli.base_url.clone(),
+        log_level: cli.log_level.clone(),
+        log_dir: cli.log_dir.clone(),
+        theme: cli.theme.clone(),
+        read_only: cli.read_only,
+    };
+    let settings = match Settings::load(&overrides) {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("onelogin-tui: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let _log = match logging::init(&settings.log.dir, &settings.log.level) {
+        Ok(guard) => guard,
+        Err(e) => {
+            eprintln!("onelogin-tui: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    onelogin_tui::terminal::set_log_dir(settings.log.dir.clone());
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), profile = %settings.profile, "start");
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("onelogin-tui: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Some(Command::Sandbox(args)) => serve_sandbox(&args).await,
+            None if cli.sandbox => {
+                let defaults = SandboxConfig::default();
+                launch::with_sandbox(settings, defaults).await
+            }
+            None => launch::with_tenant(settings).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            tracing::error!(%message, "exit");
+            eprintln!("onelogin-tui: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `onelogin-tui sandbox`: serve until Ctrl+C or SIGTERM.
+async fn serve_sandbox(args: &SandboxArgs) -> Result<(), String> {
+    if !args.listen.ip().is_loopback() {
+        return Err(format!(
+            "{} is not a loopback address: the sandbox serves 127.0.0.1 or ::1 only",
+            args.listen
+        ));
+    }
+    let sandbox = Sandbox::start(args.config(), args.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    println!("{}", sandbox.summary());
+    println!("Serving until Ctrl+C.");
+    launch::wait_for_shutdown_signal().await;
+    sandbox.shutdown().await;
+    Ok(())
+}

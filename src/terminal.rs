@@ -277,8 +277,10 @@ pub enum CopyError {
 }
 
 /// The bytes that put `text` on the clipboard: `ESC ] 52 ; c ; <base64> BEL`. Inside tmux,
-/// wrapped for passthrough: `ESC P tmux; <the same with every ESC doubled> ESC \` (tmux
-/// 3.3+ needs `set -g allow-passthrough on`). Refuses more than `cap` bytes of text.
+/// the plain form (tmux takes it with `set -g set-clipboard on` and passes it on to the outer
+/// terminal) followed by the passthrough form `ESC P tmux; <the same with every ESC doubled>
+/// ESC \` (reaches the outer terminal with `set -g allow-passthrough on`): either setting
+/// is enough. Refuses more than `cap` bytes of text.
 pub fn osc52_sequence(text: &str, in_tmux: bool, cap: usize) -> Result<String, CopyError> {
     if text.len() > cap {
         return Err(CopyError::TooLarge {
@@ -291,7 +293,7 @@ pub fn osc52_sequence(text: &str, in_tmux: bool, cap: usize) -> Result<String, C
         base64::engine::general_purpose::STANDARD.encode(text)
     );
     Ok(if in_tmux {
-        format!("\x1bPtmux;{}\x1b\\", osc.replace('\x1b', "\x1b\x1b"))
+        format!("{osc}\x1bPtmux;{}\x1b\\", osc.replace('\x1b', "\x1b\x1b"))
     } else {
         osc
     })
@@ -723,7 +725,10 @@ mod tests {
         let plain = osc52_sequence("hello", false, OSC52_CAP).unwrap();
         assert_eq!(plain, "\x1b]52;c;aGVsbG8=\x07");
         let tmux = osc52_sequence("hello", true, OSC52_CAP).unwrap();
-        assert_eq!(tmux, "\x1bPtmux;\x1b\x1b]52;c;aGVsbG8=\x07\x1b\\");
+        assert_eq!(
+            tmux,
+            "\x1b]52;c;aGVsbG8=\x07\x1bPtmux;\x1b\x1b]52;c;aGVsbG8=\x07\x1b\\"
+        );
         // Control characters in the text are base64 too: nothing reaches the terminal raw.
         let nasty = osc52_sequence("a\x1b]0;pwned\x07\nb", false, OSC52_CAP).unwrap();
         assert_eq!(nasty.matches('\x1b').count(), 1);

@@ -1,0 +1,145 @@
+//! What flows into `update` (Action) and out of it (Command).
+//!
+//! An `Action` is something the user asked for or a result that came back; a `Command` is
+//! work for the worker or the terminal. `update` turns one into the other without I/O.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crossterm::event::KeyEvent;
+
+use crate::api::{
+    ApiError, Exchange, Group, Page, RateLimit, Role, User, UserQuery, UserUpdate, V3UserUpdate,
+};
+
+/// Identifies a request so that a late answer to a superseded one is dropped.
+pub type Generation = u64;
+
+// Each action is moved through a channel once; boxing the large outcome would buy nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub enum Action {
+    Key(KeyEvent),
+    Paste(String),
+    Resize {
+        width: u16,
+        height: u16,
+    },
+    /// The clock, with the time, so `update` stays pure; only sent while something runs or fades.
+    Tick(std::time::Instant),
+    /// An answer from the worker.
+    Outcome(Outcome),
+    /// A new entry for the request log.
+    Exchange(Arc<Exchange>),
+    /// The exchange feed dropped entries because the console fell behind.
+    ExchangesMissed(u64),
+    /// How a clipboard copy went (the terminal does the copy).
+    Copied(Result<String, String>),
+    /// How writing a file went.
+    Written(Result<String, String>),
+}
+
+/// Results of commands, tagged so they land where they were asked for.
+#[derive(Debug)]
+pub enum Outcome {
+    Fields(Result<Vec<String>, ApiError>),
+    Roles(Result<Vec<Role>, ApiError>),
+    Groups(Result<Vec<Group>, ApiError>),
+    UsersPage {
+        generation: Generation,
+        result: Result<Page<User>, ApiError>,
+    },
+    User {
+        id: i64,
+        result: Result<(User, Vec<i64>), ApiError>,
+    },
+    Saved {
+        id: i64,
+        part: SavePart,
+        result: Result<Option<User>, ApiError>,
+    },
+    RateLimit(Option<RateLimit>),
+}
+
+/// The parts of a user that are written by separate calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SavePart {
+    CustomAttributes,
+    Fields,
+    AddRoles,
+    RemoveRoles,
+}
+
+impl SavePart {
+    pub fn label(self) -> &'static str {
+        match self {
+            SavePart::CustomAttributes => "custom attributes",
+            SavePart::Fields => "user fields",
+            SavePart::AddRoles => "roles added",
+            SavePart::RemoveRoles => "roles removed",
+        }
+    }
+}
+
+/// Work that `update` asks for; the worker (API calls) or the loop (terminal, files) does it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    LoadFields,
+    LoadRoles,
+    LoadGroups,
+    LoadUsers {
+        generation: Generation,
+        query: UserQuery,
+        after_cursor: Option<String>,
+    },
+    LoadUser {
+        id: i64,
+    },
+    SetCustomAttributes {
+        id: i64,
+        values: BTreeMap<String, String>,
+    },
+    UpdateUser {
+        id: i64,
+        update: UserUpdate,
+    },
+    UpdateUserV3 {
+        id: i64,
+        update: V3UserUpdate,
+    },
+    AddRoles {
+        id: i64,
+        role_ids: Vec<i64>,
+    },
+    RemoveRoles {
+        id: i64,
+        role_ids: Vec<i64>,
+    },
+    /// Put text on the clipboard through the terminal (OSC 52).
+    Copy {
+        what: String,
+        text: String,
+    },
+    /// Write an export the user asked for (the request log as JSONL) into the export
+    /// folder, named `<stem>-<time>.<extension>`.
+    WriteExport {
+        stem: String,
+        extension: String,
+        contents: String,
+    },
+    Quit,
+}
+
+impl Command {
+    /// Whether the command changes the tenant (refused in read-only mode).
+    pub fn is_write(&self) -> bool {
+        matches!(
+            self,
+            Command::SetCustomAttributes { .. }
+                | Command::UpdateUser { .. }
+                | Command::UpdateUserV3 { .. }
+                | Command::AddRoles { .. }
+                | Command::RemoveRoles { .. }
+        )
+    }
+}

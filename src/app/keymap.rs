@@ -1,0 +1,499 @@
+//! Keys as data: per screen, action → keys; defaults compiled in, overrides from config,
+//! and the `?` help generated from the same table.
+//!
+//! Plain keys only (they survive PuTTY and tmux): no Ctrl+Shift, no Ctrl+Enter.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+/// Where a binding applies. `Global` is consulted after the screen's own table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Context {
+    Global,
+    Users,
+    Editor,
+    RequestLog,
+    Bulk,
+}
+
+impl Context {
+    pub const ALL: [Context; 5] = [
+        Context::Global,
+        Context::Users,
+        Context::Editor,
+        Context::RequestLog,
+        Context::Bulk,
+    ];
+
+    /// The name used in `[keys.<name>]`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Context::Global => "global",
+            Context::Users => "users",
+            Context::Editor => "editor",
+            Context::RequestLog => "request_log",
+            Context::Bulk => "bulk",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Context::Global => "Everywhere",
+            Context::Users => "Users",
+            Context::Editor => "Editor",
+            Context::RequestLog => "Request log",
+            Context::Bulk => "Bulk edits",
+        }
+    }
+}
+
+macro_rules! key_actions {
+    ($($variant:ident => $name:literal, $help:literal, $writes:literal;)*) => {
+        /// Everything a key can ask for.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum KeyAction { $($variant),* }
+
+        impl KeyAction {
+            pub const ALL: &'static [KeyAction] = &[$(KeyAction::$variant),*];
+            /// The name used in the config file.
+            pub fn name(self) -> &'static str { match self { $(KeyAction::$variant => $name),* } }
+            pub fn help(self) -> &'static str { match self { $(KeyAction::$variant => $help),* } }
+            /// Whether the action changes the tenant: not bound at all in read-only mode.
+            pub fn writes(self) -> bool { match self { $(KeyAction::$variant => $writes),* } }
+            pub fn from_name(name: &str) -> Option<KeyAction> {
+                match name { $($name => Some(KeyAction::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+key_actions! {
+    Quit => "quit", "back; quit from the user list", false;
+    ForceQuit => "force_quit", "quit now", false;
+    Help => "help", "this help", false;
+    ScreenUsers => "screen_users", "users screen", false;
+    ScreenBulk => "screen_bulk", "bulk edits screen", false;
+    ScreenLog => "screen_request_log", "request log screen", false;
+    NextScreen => "next_screen", "next screen", false;
+    Dismiss => "dismiss", "close a message or go back", false;
+    Up => "up", "move up", false;
+    Down => "down", "move down", false;
+    PageUp => "page_up", "page up", false;
+    PageDown => "page_down", "page down", false;
+    Top => "top", "first row", false;
+    Bottom => "bottom", "last row", false;
+    Open => "open", "open", false;
+    Filter => "filter", "filter what is loaded, as you type", false;
+    Search => "search", "search the tenant (email:kat* department:Sales …)", false;
+    LoadAll => "load_all", "load every page", false;
+    Refresh => "refresh", "reload from the tenant", false;
+    SortNext => "sort_next", "sort by the next column", false;
+    SortReverse => "sort_reverse", "reverse the sort", false;
+    ToggleMark => "toggle_select", "select / unselect the row", false;
+    MarkAll => "select_all", "select every filtered user", false;
+    ClearMarks => "clear_selection", "clear the selection", false;
+    InvertMarks => "invert_selection", "invert the selection", false;
+    Edit => "edit", "edit the value", true;
+    ClearValue => "clear_value", "clear the custom attribute", true;
+    Revert => "revert", "undo the pending change of the row", true;
+    Save => "save", "save every pending change", true;
+    Follow => "follow", "follow new requests", false;
+    ErrorsOnly => "errors_only", "errors only", false;
+    CopyCurl => "copy_curl", "copy as a curl command (OSC 52)", false;
+    WriteLog => "write_log", "write the log as JSONL", false;
+}
+
+/// One key with its modifiers, as written in the config: `ctrl+s`, `G`, `enter`, `space`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct KeySpec {
+    pub code: KeyCodeSpec,
+    pub ctrl: bool,
+    pub alt: bool,
+}
+
+/// A comparable subset of crossterm's KeyCode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum KeyCodeSpec {
+    Char(char),
+    F(u8),
+    Enter,
+    Esc,
+    Tab,
+    BackTab,
+    Backspace,
+    Delete,
+    Insert,
+    Up,
+    Down,
+    Left,
+    Right,
+    Home,
+    End,
+    PageUp,
+    PageDown,
+}
+
+impl KeySpec {
+    pub fn parse(text: &str) -> Result<KeySpec, String> {
+        let mut ctrl = false;
+        let mut alt = false;
+        let mut rest = text.trim();
+        loop {
+            let lower = rest.to_ascii_lowercase();
+            if lower.starts_with("ctrl+") || lower.starts_with("ctrl-") {
+                ctrl = true;
+                rest = &rest[5..];
+            } else if lower.starts_with("alt+") || lower.starts_with("alt-") {
+                alt = true;
+                rest = &rest[4..];
+            } else {
+                break;
+            }
+        }
+        let lower = rest.to_ascii_lowercase();
+        let code = match lower.as_str() {
+            "enter" | "return" => KeyCodeSpec::Enter,
+            "esc" | "escape" => KeyCodeSpec::Esc,
+            "tab" => KeyCodeSpec::Tab,
+            "backtab" | "shift+tab" => KeyCodeSpec::BackTab,
+            "backspace" => KeyCodeSpec::Backspace,
+            "delete" | "del" => KeyCodeSpec::Delete,
+            "insert" | "ins" => KeyCodeSpec::Insert,
+            "up" => KeyCodeSpec::Up,
+            "down" => KeyCodeSpec::Down,
+            "left" => KeyCodeSpec::Left,
+            "right" => KeyCodeSpec::Right,
+            "home" => KeyCodeSpec::Home,
+            "end" => KeyCodeSpec::End,
+            "pageup" | "pgup" => KeyCodeSpec::PageUp,
+            "pagedown" | "pgdn" => KeyCodeSpec::PageDown,
+            "space" => KeyCodeSpec::Char(' '),
+            _ => {
+                let mut chars = rest.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(c), None) => {
+                        // Ctrl+letter arrives lower-case from every terminal.
+                        KeyCodeSpec::Char(if ctrl { c.to_ascii_lowercase() } else { c })
+                    }
+                    _ if lower.starts_with('f') => lower[1..]
+                        .parse::<u8>()
+                        .ok()
+                        .filter(|n| (1..=24).contains(n))
+                        .map(KeyCodeSpec::F)
+                        .ok_or_else(|| format!("unknown key {text:?}"))?,
+                    _ => return Err(format!("unknown key {text:?}")),
+                }
+            }
+        };
+        Ok(KeySpec { code, ctrl, alt })
+    }
+
+    /// The spec of a key event; `None` for releases and keys we never bind.
+    pub fn from_event(event: &KeyEvent) -> Option<KeySpec> {
+        if event.kind == KeyEventKind::Release {
+            return None;
+        }
+        let code = match event.code {
+            KeyCode::Char(c) => KeyCodeSpec::Char(c),
+            KeyCode::F(n) => KeyCodeSpec::F(n),
+            KeyCode::Enter => KeyCodeSpec::Enter,
+            KeyCode::Esc => KeyCodeSpec::Esc,
+            KeyCode::Tab => KeyCodeSpec::Tab,
+            KeyCode::BackTab => KeyCodeSpec::BackTab,
+            KeyCode::Backspace => KeyCodeSpec::Backspace,
+            KeyCode::Delete => KeyCodeSpec::Delete,
+            KeyCode::Insert => KeyCodeSpec::Insert,
+            KeyCode::Up => KeyCodeSpec::Up,
+            KeyCode::Down => KeyCodeSpec::Down,
+            KeyCode::Left => KeyCodeSpec::Left,
+            KeyCode::Right => KeyCodeSpec::Right,
+            KeyCode::Home => KeyCodeSpec::Home,
+            KeyCode::End => KeyCodeSpec::End,
+            KeyCode::PageUp => KeyCodeSpec::PageUp,
+            KeyCode::PageDown => KeyCodeSpec::PageDown,
+            _ => return None,
+        };
+        let ctrl = event.modifiers.contains(KeyModifiers::CONTROL);
+        let code = match code {
+            KeyCodeSpec::Char(c) if ctrl => KeyCodeSpec::Char(c.to_ascii_lowercase()),
+            other => other,
+        };
+        Some(KeySpec {
+            code,
+            ctrl,
+            alt: event.modifiers.contains(KeyModifiers::ALT),
+        })
+    }
+}
+
+impl fmt::Display for KeySpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.ctrl {
+            f.write_str("Ctrl+")?;
+        }
+        if self.alt {
+            f.write_str("Alt+")?;
+        }
+        match self.code {
+            KeyCodeSpec::Char(' ') => f.write_str("Space"),
+            KeyCodeSpec::Char(c) if self.ctrl => write!(f, "{}", c.to_ascii_uppercase()),
+            KeyCodeSpec::Char(c) => write!(f, "{c}"),
+            KeyCodeSpec::F(n) => write!(f, "F{n}"),
+            KeyCodeSpec::Enter => f.write_str("Enter"),
+            KeyCodeSpec::Esc => f.write_str("Esc"),
+            KeyCodeSpec::Tab => f.write_str("Tab"),
+            KeyCodeSpec::BackTab => f.write_str("Shift+Tab"),
+            KeyCodeSpec::Backspace => f.write_str("Backspace"),
+            KeyCodeSpec::Delete => f.write_str("Del"),
+            KeyCodeSpec::Insert => f.write_str("Ins"),
+            KeyCodeSpec::Up => f.write_str("↑"),
+            KeyCodeSpec::Down => f.write_str("↓"),
+            KeyCodeSpec::Left => f.write_str("←"),
+            KeyCodeSpec::Right => f.write_str("→"),
+            KeyCodeSpec::Home => f.write_str("Home"),
+            KeyCodeSpec::End => f.write_str("End"),
+            KeyCodeSpec::PageUp => f.write_str("PgUp"),
+            KeyCodeSpec::PageDown => f.write_str("PgDn"),
+        }
+    }
+}
+
+/// The compiled-in bindings: (context, action, keys).
+const DEFAULTS: &[(Context, KeyAction, &[&str])] = {
+    use Context::*;
+    use KeyAction::*;
+    &[
+        (Global, Quit, &["q"]),
+        (Global, ForceQuit, &["ctrl+c"]),
+        (Global, Help, &["?", "f1"]),
+        (Global, ScreenUsers, &["1"]),
+        (Global, ScreenBulk, &["2"]),
+        (Global, ScreenLog, &["3"]),
+        (Global, NextScreen, &["tab"]),
+        (Global, Dismiss, &["esc"]),
+        (Global, Up, &["up", "k"]),
+        (Global, Down, &["down", "j"]),
+        (Global, PageUp, &["pageup", "ctrl+b", "ctrl+u"]),
+        (Global, PageDown, &["pagedown", "ctrl+f", "ctrl+d"]),
+        (Global, Top, &["home", "g"]),
+        (Global, Bottom, &["end", "G"]),
+        (Users, Open, &["enter", "l", "right"]),
+        (Users, Filter, &["/"]),
+        (Users, Search, &["s", ":"]),
+        (Users, LoadAll, &["L"]),
+        (Users, Refresh, &["R", "ctrl+r"]),
+        (Users, SortNext, &["o"]),
+        (Users, SortReverse, &["O"]),
+        (Users, ToggleMark, &["space"]),
+        (Users, MarkAll, &["a"]),
+        (Users, ClearMarks, &["A"]),
+        (Users, InvertMarks, &["v"]),
+        (Editor, Edit, &["enter", "e"]),
+        (Editor, ClearValue, &["x"]),
+        (Editor, Revert, &["u"]),
+        (Editor, Save, &["ctrl+s"]),
+        (Editor, Refresh, &["R", "ctrl+r"]),
+        (RequestLog, Open, &["enter"]),
+        (RequestLog, Filter, &["/"]),
+        (RequestLog, Follow, &["f"]),
+        (RequestLog, ErrorsOnly, &["e"]),
+        (RequestLog, CopyCurl, &["c"]),
+        (RequestLog, WriteLog, &["w"]),
+    ]
+};
+
+/// The resolved key table.
+#[derive(Debug, Clone)]
+pub struct Keymap {
+    table: BTreeMap<(Context, KeySpec), KeyAction>,
+    by_action: BTreeMap<(Context, KeyAction), Vec<KeySpec>>,
+}
+
+impl Keymap {
+    /// Defaults, then overrides (`screen → action → keys`, replacing that action's keys).
+    /// Returns the keymap and a message for every override that could not be used.
+    pub fn new(
+        overrides: &BTreeMap<String, BTreeMap<String, Vec<String>>>,
+        read_only: bool,
+    ) -> (Keymap, Vec<String>) {
+        let mut problems = Vec::new();
+        let mut by_action: BTreeMap<(Context, KeyAction), Vec<KeySpec>> = BTreeMap::new();
+        for (context, action, keys) in DEFAULTS {
+            let specs = keys.iter().filter_map(|k| KeySpec::parse(k).ok()).collect();
+            by_action.insert((*context, *action), specs);
+        }
+        for (context_name, actions) in overrides {
+            let Some(context) = Context::ALL.into_iter().find(|c| c.name() == context_name) else {
+                problems.push(format!(
+                    "[keys.{context_name}]: no such screen (global, users, editor, request_log, bulk)"
+                ));
+                continue;
+            };
+            for (action_name, keys) in actions {
+                let Some(action) = KeyAction::from_name(action_name) else {
+                    problems.push(format!(
+                        "[keys.{context_name}] {action_name}: no such action"
+                    ));
+                    continue;
+                };
+                let mut specs = Vec::new();
+                for key in keys {
+                    match KeySpec::parse(key) {
+                        Ok(spec) => specs.push(spec),
+                        Err(e) => {
+                            problems.push(format!("[keys.{context_name}] {action_name}: {e}"))
+                        }
+                    }
+                }
+                by_action.insert((context, action), specs);
+            }
+        }
+        if read_only {
+            by_action.retain(|(_, action), _| !action.writes());
+        }
+        let mut table = BTreeMap::new();
+        for ((context, action), specs) in &by_action {
+            for spec in specs {
+                if let Some(previous) = table.insert((*context, *spec), *action) {
+                    problems.push(format!(
+                        "[keys.{}] {spec} is bound to both {} and {}",
+                        context.name(),
+                        previous.name(),
+                        action.name()
+                    ));
+                }
+            }
+        }
+        (Keymap { table, by_action }, problems)
+    }
+
+    /// The action for a key on a screen: the screen's own binding first, then the global one.
+    pub fn lookup(&self, context: Context, key: &KeyEvent) -> Option<KeyAction> {
+        let spec = KeySpec::from_event(key)?;
+        self.table
+            .get(&(context, spec))
+            .or_else(|| self.table.get(&(Context::Global, spec)))
+            .copied()
+    }
+
+    /// The keys of an action, for hints: "Ctrl+S".
+    pub fn keys_of(&self, context: Context, action: KeyAction) -> String {
+        self.by_action
+            .get(&(context, action))
+            .or_else(|| self.by_action.get(&(Context::Global, action)))
+            .map(|specs| {
+                specs
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("/")
+            })
+            .unwrap_or_default()
+    }
+
+    /// The help: for each context, its actions with their keys, in table order.
+    pub fn help(&self) -> Vec<(Context, Vec<(String, &'static str)>)> {
+        Context::ALL
+            .into_iter()
+            .map(|context| {
+                let rows = KeyAction::ALL
+                    .iter()
+                    .filter_map(|action| {
+                        let specs = self.by_action.get(&(context, *action))?;
+                        if specs.is_empty() {
+                            return None;
+                        }
+                        let keys = specs.iter().map(ToString::to_string).collect::<Vec<_>>();
+                        Some((keys.join(" "), action.help()))
+                    })
+                    .collect();
+                (context, rows)
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, modifiers)
+    }
+
+    #[test]
+    fn defaults_have_no_conflicts() {
+        let (_, problems) = Keymap::new(&BTreeMap::new(), false);
+        assert!(problems.is_empty(), "{problems:?}");
+    }
+
+    #[test]
+    fn vim_keys_and_arrows_both_move() {
+        let (map, _) = Keymap::new(&BTreeMap::new(), false);
+        for event in [
+            key(KeyCode::Char('j'), KeyModifiers::NONE),
+            key(KeyCode::Down, KeyModifiers::NONE),
+        ] {
+            assert_eq!(map.lookup(Context::Users, &event), Some(KeyAction::Down));
+        }
+        let shift_g = key(KeyCode::Char('G'), KeyModifiers::SHIFT);
+        assert_eq!(
+            map.lookup(Context::RequestLog, &shift_g),
+            Some(KeyAction::Bottom)
+        );
+        let ctrl_s = key(KeyCode::Char('s'), KeyModifiers::CONTROL);
+        assert_eq!(map.lookup(Context::Editor, &ctrl_s), Some(KeyAction::Save));
+        // The screen's own binding wins over the global one.
+        let enter = key(KeyCode::Enter, KeyModifiers::NONE);
+        assert_eq!(map.lookup(Context::Editor, &enter), Some(KeyAction::Edit));
+    }
+
+    #[test]
+    fn overrides_replace_keys_and_bad_ones_are_reported() {
+        let mut users = BTreeMap::new();
+        users.insert("toggle_select".to_string(), vec!["t".to_string()]);
+        users.insert("nonsense".to_string(), vec!["z".to_string()]);
+        users.insert("filter".to_string(), vec!["ctrl+shift+nope".to_string()]);
+        let mut overrides = BTreeMap::new();
+        overrides.insert("users".to_string(), users);
+        overrides.insert("nowhere".to_string(), BTreeMap::new());
+        let (map, problems) = Keymap::new(&overrides, false);
+        let t = key(KeyCode::Char('t'), KeyModifiers::NONE);
+        let space = key(KeyCode::Char(' '), KeyModifiers::NONE);
+        assert_eq!(map.lookup(Context::Users, &t), Some(KeyAction::ToggleMark));
+        assert_eq!(map.lookup(Context::Users, &space), None);
+        assert_eq!(problems.len(), 3, "{problems:?}");
+    }
+
+    #[test]
+    fn read_only_binds_no_write_keys() {
+        let (map, _) = Keymap::new(&BTreeMap::new(), true);
+        let ctrl_s = key(KeyCode::Char('s'), KeyModifiers::CONTROL);
+        assert_eq!(map.lookup(Context::Editor, &ctrl_s), None);
+        let e = key(KeyCode::Char('e'), KeyModifiers::NONE);
+        assert_eq!(map.lookup(Context::Editor, &e), None);
+        let help = map.help();
+        assert!(
+            help.iter()
+                .flat_map(|(_, rows)| rows)
+                .all(|(_, h)| *h != KeyAction::Save.help())
+        );
+    }
+
+    #[test]
+    fn key_specs_round_trip_to_their_names() {
+        for (text, shown) in [
+            ("ctrl+s", "Ctrl+S"),
+            ("G", "G"),
+            ("space", "Space"),
+            ("f1", "F1"),
+            ("pagedown", "PgDn"),
+        ] {
+            assert_eq!(KeySpec::parse(text).unwrap().to_string(), shown);
+        }
+        assert!(KeySpec::parse("f99").is_err());
+        assert!(KeySpec::parse("hyper+x").is_err());
+    }
+}

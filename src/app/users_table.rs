@@ -1,0 +1,237 @@
+//! The data side of the user list: its columns, the `/` filter and the sort.
+//!
+//! Users stay in one `Vec`; the table's rows are indices into it, so filtering and sorting
+//! 100,000 users moves integers, not users, and a frame builds only the rows it shows.
+
+use std::cmp::Ordering;
+
+use crate::api::{User, status_name};
+
+use super::state::{SortColumn, UsersState};
+
+/// The fixed columns, then one per configured custom attribute.
+pub fn sort_columns(custom: usize) -> Vec<SortColumn> {
+    let mut columns = vec![
+        SortColumn::Id,
+        SortColumn::Name,
+        SortColumn::Email,
+        SortColumn::Status,
+        SortColumn::Department,
+    ];
+    columns.extend((0..custom).map(SortColumn::Custom));
+    columns
+}
+
+pub fn column_title(column: SortColumn, custom: &[String]) -> String {
+    match column {
+        SortColumn::Id => "id".into(),
+        SortColumn::Name => "name".into(),
+        SortColumn::Email => "email".into(),
+        SortColumn::Status => "status".into(),
+        SortColumn::Department => "department".into(),
+        SortColumn::Custom(i) => custom.get(i).cloned().unwrap_or_default(),
+    }
+}
+
+/// The text of one cell, unsanitised (the view sanitises what it draws).
+pub fn cell(user: &User, column: SortColumn, custom: &[String]) -> String {
+    match column {
+        SortColumn::Id => user.id.to_string(),
+        SortColumn::Name => user.display_name(),
+        SortColumn::Email => user.email.clone().unwrap_or_default(),
+        SortColumn::Status => user
+            .status
+            .map(|s| status_name(s).to_string())
+            .unwrap_or_default(),
+        SortColumn::Department => user.department.clone().unwrap_or_default(),
+        SortColumn::Custom(i) => custom
+            .get(i)
+            .and_then(|name| user.custom_attributes.get(name).cloned().flatten())
+            .unwrap_or_default(),
+    }
+}
+
+/// Lower-cased text of every visible column: what `/` matches against.
+fn haystack(user: &User, custom: &[String]) -> String {
+    let mut text = String::new();
+    for column in sort_columns(custom.len()) {
+        text.push_str(&cell(user, column, custom).to_lowercase());
+        // A separator that nobody types keeps matches inside one column.
+        text.push('\u{1f}');
+    }
+    text
+}
+
+/// Adds a page of users; a user already loaded is replaced, not repeated.
+pub fn append(users: &mut UsersState, page: Vec<User>, custom: &[String]) {
+    for user in page {
+        replace_or_push(users, user, custom);
+    }
+}
+
+/// Puts a fresher copy of a user in place (after a save or a reload).
+pub fn replace(users: &mut UsersState, user: User, custom: &[String]) {
+    if users.index.contains_key(&user.id) {
+        replace_or_push(users, user, custom);
+    }
+}
+
+fn replace_or_push(users: &mut UsersState, user: User, custom: &[String]) {
+    let text = haystack(&user, custom);
+    match users.index.get(&user.id) {
+        Some(&i) => {
+            users.all[i] = user;
+            users.haystacks[i] = text;
+        }
+        None => {
+            users.index.insert(user.id, users.all.len());
+            users.all.push(user);
+            users.haystacks.push(text);
+        }
+    }
+}
+
+/// User fields that API /1 cannot search: a search names them, the console matches them
+/// over the loaded pages (a tenant may ignore an unknown parameter and answer everyone).
+pub const LOCAL_SEARCH_FIELDS: &[&str] =
+    &["department", "title", "company", "phone", "status", "state"];
+
+/// Splits a search into the API's part and the console's part (`department:Sales`).
+pub fn split_search(text: &str) -> (String, Vec<(String, String)>) {
+    let mut server = Vec::new();
+    let mut local = Vec::new();
+    for term in search_terms(text) {
+        match term.split_once(':') {
+            Some((key, value)) if LOCAL_SEARCH_FIELDS.contains(&key) => {
+                local.push((key.to_string(), value.trim_matches('"').to_string()));
+            }
+            _ => server.push(term),
+        }
+    }
+    (server.join(" "), local)
+}
+
+/// Space-separated terms; a double-quoted value keeps its spaces.
+fn search_terms(text: &str) -> Vec<String> {
+    let mut terms = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    for c in text.chars() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                current.push(c);
+            }
+            c if c.is_whitespace() && !quoted => {
+                if !current.is_empty() {
+                    terms.push(std::mem::take(&mut current));
+                }
+            }
+            c => current.push(c),
+        }
+    }
+    if !current.is_empty() {
+        terms.push(current);
+    }
+    terms
+}
+
+/// The API's pattern language on one value: `kat*`, `*@x`, `*mid*`, `!x`; no case.
+pub fn pattern_matches(pattern: &str, value: &str) -> bool {
+    if let Some(rest) = pattern.strip_prefix('!') {
+        return !pattern_matches(rest, value);
+    }
+    let pattern = pattern.to_lowercase();
+    let value = value.to_lowercase();
+    match (pattern.strip_prefix('*'), pattern.strip_suffix('*')) {
+        (Some(_), Some(_)) if pattern.len() >= 2 => value.contains(&pattern[1..pattern.len() - 1]),
+        (Some(suffix), _) => value.ends_with(suffix),
+        (_, Some(prefix)) => value.starts_with(prefix),
+        _ => value == pattern,
+    }
+}
+
+fn local_matches(user: &User, terms: &[(String, String)]) -> bool {
+    terms.iter().all(|(field, pattern)| {
+        let value = match field.as_str() {
+            "status" => user.status.map(|s| format!("{s} {}", status_name(s))),
+            other => user.field(other),
+        }
+        .unwrap_or_default();
+        match field.as_str() {
+            // "status:1" or "status:active".
+            "status" | "state" => {
+                value.split(' ').any(|part| pattern_matches(pattern, part))
+                    || pattern_matches(pattern, &value)
+            }
+            _ => pattern_matches(pattern, &value),
+        }
+    })
+}
+
+/// Recomputes the rows from the filter and the sort.
+pub fn refilter(users: &mut UsersState, custom: &[String]) {
+    let needle = users.filter.to_lowercase();
+    let local = &users.local_terms;
+    let mut rows: Vec<usize> = if needle.is_empty() && local.is_empty() {
+        (0..users.all.len()).collect()
+    } else {
+        users
+            .haystacks
+            .iter()
+            .enumerate()
+            .filter(|(i, h)| h.contains(&needle) && local_matches(&users.all[*i], local))
+            .map(|(i, _)| i)
+            .collect()
+    };
+    if let Some((column, ascending)) = users.sort {
+        let all = &users.all;
+        rows.sort_by(|&a, &b| {
+            let order = compare(&all[a], &all[b], column, custom);
+            if ascending { order } else { order.reverse() }
+        });
+    }
+    users.rows = rows;
+}
+
+fn compare(a: &User, b: &User, column: SortColumn, custom: &[String]) -> Ordering {
+    match column {
+        SortColumn::Id => Ordering::Equal,
+        SortColumn::Status => a.status.cmp(&b.status),
+        _ => cell(a, column, custom)
+            .to_lowercase()
+            .cmp(&cell(b, column, custom).to_lowercase()),
+    }
+    .then(a.id.cmp(&b.id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn searches_split_into_the_api_part_and_the_console_part() {
+        let (server, local) = split_search(
+            r#"email:kat* department:Sales title:"Head of IT" custom_attributes.AWS_Role:Admin"#,
+        );
+        assert_eq!(server, "email:kat* custom_attributes.AWS_Role:Admin");
+        assert_eq!(
+            local,
+            vec![
+                ("department".to_string(), "Sales".to_string()),
+                ("title".to_string(), "Head of IT".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn patterns_follow_the_api() {
+        assert!(pattern_matches("kat*", "Katherine"));
+        assert!(pattern_matches("*@example.com", "a@EXAMPLE.com"));
+        assert!(pattern_matches("*ale*", "Sales"));
+        assert!(pattern_matches("sales", "Sales"));
+        assert!(!pattern_matches("sale", "Sales"));
+        assert!(pattern_matches("!sales", "Finance"));
+        assert!(!pattern_matches("!sales", "Sales"));
+    }
+}

@@ -1,0 +1,224 @@
+//! The request log: every exchange, live; and the detail of one.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
+
+use crate::api::Exchange;
+use crate::app::state::AppState;
+use crate::theme::Theme;
+
+use super::widgets::{safe, safe_owned};
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let [info, body] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+    let log = &state.log;
+    if let Some((seq, scroll)) = log.detail {
+        let title = Span::styled(
+            " exchange detail · c copies as curl · Esc back",
+            theme.muted,
+        );
+        frame.render_widget(Paragraph::new(title), info);
+        match log.get(seq) {
+            Some(exchange) => {
+                let lines = detail_lines(exchange, theme);
+                frame.render_widget(
+                    Paragraph::new(lines)
+                        .wrap(Wrap { trim: false })
+                        .scroll((scroll, 0)),
+                    body,
+                );
+            }
+            None => frame.render_widget(Paragraph::new(" this exchange has left the buffer"), body),
+        }
+        return;
+    }
+    draw_info(frame, info, state, theme);
+    if log.rows.is_empty() {
+        let text = if log.entries.is_empty() {
+            " no requests yet"
+        } else {
+            " no request matches"
+        };
+        frame.render_widget(Paragraph::new(Span::styled(text, theme.muted)), body);
+        return;
+    }
+    let header = Row::new(["time", "method", "path", "status", "ms"]).style(theme.header);
+    let height = usize::from(body.height.saturating_sub(1));
+    let start = log.offset.min(log.rows.len());
+    let end = (start + height).min(log.rows.len());
+    let rows = log.rows[start..end]
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &seq)| {
+            let exchange = log.get(seq)?;
+            let status = exchange
+                .status
+                .map_or_else(|| "ERR".to_string(), |s| s.to_string());
+            let mut style = theme.http_status(exchange.status);
+            if start + i == log.cursor {
+                style = style.patch(theme.selected);
+            }
+            Some(
+                Row::new(vec![
+                    Cell::from(exchange.started_at.format("%H:%M:%S%.3f").to_string()),
+                    Cell::from(exchange.method.clone()),
+                    Cell::from(safe_owned(&exchange.path())),
+                    Cell::from(status),
+                    Cell::from(format!("{:.0}", exchange.duration.as_secs_f64() * 1000.0)),
+                ])
+                .style(style),
+            )
+        });
+    let widths = [
+        Constraint::Length(12),
+        Constraint::Length(6),
+        Constraint::Fill(1),
+        Constraint::Length(6),
+        Constraint::Length(6),
+    ];
+    frame.render_widget(
+        Table::new(rows, widths).header(header).column_spacing(1),
+        body,
+    );
+}
+
+fn draw_info(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let log = &state.log;
+    if let Some(input) = &log.filter_input {
+        let [label, field] =
+            Layout::horizontal([Constraint::Length(2), Constraint::Fill(1)]).areas(area);
+        frame.render_widget(Paragraph::new(Span::styled(" /", theme.key)), label);
+        frame.render_widget(input, field);
+        return;
+    }
+    let mut spans = vec![Span::raw(format!(
+        " {} of {} requests",
+        log.rows.len(),
+        log.entries.len()
+    ))];
+    spans.push(Span::styled(
+        if log.follow {
+            "  following"
+        } else {
+            "  paused (f follows)"
+        },
+        theme.muted,
+    ));
+    if log.errors_only {
+        spans.push(Span::styled("  errors only", theme.warn));
+    }
+    if !log.filter.is_empty() {
+        spans.push(Span::styled(
+            format!("  filter: /{}", safe(&log.filter)),
+            theme.accent,
+        ));
+    }
+    if log.missed > 0 {
+        spans.push(Span::styled(format!("  {} missed", log.missed), theme.warn));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The whole exchange: request line, headers, bodies pretty-printed, and the parsed envelope.
+pub fn detail_lines<'a>(exchange: &Exchange, theme: &Theme) -> Vec<Line<'a>> {
+    let mut lines = Vec::new();
+    let status_style = theme.http_status(exchange.status);
+    lines.push(Line::from(vec![
+        Span::styled(exchange.method.clone(), theme.accent),
+        Span::raw(" "),
+        Span::raw(safe_owned(&exchange.url)),
+    ]));
+    let outcome = match (exchange.status, &exchange.error) {
+        (Some(status), _) => format!("→ {status}"),
+        (None, Some(error)) => format!("→ no answer: {}", safe(error)),
+        (None, None) => "→ no answer".to_string(),
+    };
+    lines.push(Line::from(vec![
+        Span::styled(outcome, status_style),
+        Span::styled(
+            format!(
+                "  in {:.1} ms at {}",
+                exchange.duration.as_secs_f64() * 1000.0,
+                exchange.started_at.format("%Y-%m-%d %H:%M:%S%.3f UTC")
+            ),
+            theme.muted,
+        ),
+    ]));
+    section(&mut lines, "Request headers", theme);
+    headers(&mut lines, &exchange.request_headers, theme);
+    if let Some(body) = &exchange.request_body {
+        section(&mut lines, "Request body", theme);
+        body_lines(&mut lines, body, theme.base);
+    }
+    section(&mut lines, "Response headers", theme);
+    headers(&mut lines, &exchange.response_headers, theme);
+    if let Some(body) = exchange.response_body.as_ref().filter(|b| !b.is_empty()) {
+        section(&mut lines, "Response body", theme);
+        body_lines(&mut lines, body, theme.base);
+    }
+    if let Some(envelope) = exchange.response_body.as_deref().and_then(envelope_summary) {
+        section(&mut lines, "Envelope", theme);
+        lines.push(Line::from(Span::styled(
+            format!("  {}", safe(&envelope)),
+            status_style,
+        )));
+    }
+    lines
+}
+
+fn section(lines: &mut Vec<Line<'_>>, title: &str, theme: &Theme) {
+    lines.push(Line::default());
+    lines.push(Line::from(Span::styled(title.to_string(), theme.header)));
+}
+
+fn headers(lines: &mut Vec<Line<'_>>, headers: &[(String, String)], theme: &Theme) {
+    for (name, value) in headers {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {}: ", safe(name)), theme.muted),
+            Span::raw(safe_owned(value)),
+        ]));
+    }
+}
+
+/// JSON pretty-printed; anything else (XML, HTML, text) line by line as it came.
+fn body_lines(lines: &mut Vec<Line<'_>>, body: &str, style: Style) {
+    let pretty = serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_else(|| body.to_string());
+    for line in pretty.lines() {
+        lines.push(Line::from(Span::styled(format!("  {}", safe(line)), style)));
+    }
+}
+
+/// `error · code · type · message` from a /1 status envelope.
+fn envelope_summary(body: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(body).ok()?;
+    let status = value.get("status")?;
+    let message = match status.get("message") {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Object(o)) => format!(
+            "{}: {}",
+            o.get("attribute").and_then(|v| v.as_str()).unwrap_or("?"),
+            o.get("description").and_then(|v| v.as_str()).unwrap_or("?")
+        ),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    };
+    Some(format!(
+        "error: {} · code: {} · type: {} · message: {}",
+        status
+            .get("error")
+            .map(|v| v.to_string())
+            .unwrap_or_default(),
+        status
+            .get("code")
+            .map(|v| v.to_string())
+            .unwrap_or_default(),
+        status.get("type").and_then(|v| v.as_str()).unwrap_or(""),
+        message
+    ))
+}

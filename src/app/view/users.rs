@@ -1,0 +1,147 @@
+//! The users screen: search line, the windowed table, load progress.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table};
+
+use crate::app::state::{AppState, SortColumn};
+use crate::app::users_table::{cell, column_title, sort_columns};
+use crate::theme::Theme;
+
+use super::widgets::{safe, safe_owned, spinner};
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let [info, table] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+    draw_info(frame, info, state, theme);
+    let users = &state.users;
+    if users.rows.is_empty() {
+        let text = if let Some(error) = &users.error {
+            Line::from(Span::styled(format!(" {}", safe(error)), theme.error))
+        } else if users.loading {
+            Line::from(Span::styled(
+                format!(" {} loading users…", spinner(state.spinner)),
+                theme.muted,
+            ))
+        } else if !users.filter.is_empty() {
+            Line::from(Span::styled(
+                " no loaded user matches the filter (Esc clears it)",
+                theme.muted,
+            ))
+        } else {
+            Line::from(Span::styled(" no users match this search", theme.muted))
+        };
+        frame.render_widget(Paragraph::new(text), table);
+        return;
+    }
+    let columns = sort_columns(state.columns.len());
+    let header = Row::new(
+        std::iter::once(Cell::from(" ")).chain(columns.iter().map(|c| {
+            let mut title = column_title(*c, &state.columns);
+            if let Some((sorted, ascending)) = users.sort.filter(|(s, _)| s == c) {
+                let _ = sorted;
+                title.push_str(if ascending { " ▲" } else { " ▼" });
+            }
+            Cell::from(title)
+        })),
+    )
+    .style(theme.header);
+    // Build only the rows that fit: the table's cost stays flat however many users are loaded.
+    let height = usize::from(table.height.saturating_sub(1));
+    let start = users.offset.min(users.rows.len());
+    let end = (start + height).min(users.rows.len());
+    let rows = users.rows[start..end]
+        .iter()
+        .enumerate()
+        .map(|(i, &index)| {
+            let user = &users.all[index];
+            let marked = users.marks.contains(&user.id);
+            let mut cells = vec![Cell::from(if marked { "*" } else { " " })];
+            cells.extend(
+                columns
+                    .iter()
+                    .map(|c| Cell::from(safe_owned(&cell(user, *c, &state.columns)))),
+            );
+            let mut style = if marked { theme.marked } else { theme.base };
+            if start + i == users.cursor {
+                style = style.patch(theme.selected);
+            }
+            Row::new(cells).style(style)
+        });
+    let widths = widths(&columns, table.width);
+    frame.render_widget(
+        Table::new(rows, widths).header(header).column_spacing(1),
+        table,
+    );
+}
+
+fn widths(columns: &[SortColumn], width: u16) -> Vec<Constraint> {
+    // "Password pending" fits at 120 columns; at 80 the department needs the room more.
+    let status = if width >= 100 { 16 } else { 11 };
+    std::iter::once(Constraint::Length(1))
+        .chain(columns.iter().map(|c| match c {
+            SortColumn::Id => Constraint::Length(8),
+            SortColumn::Name => Constraint::Fill(3),
+            SortColumn::Email => Constraint::Fill(4),
+            SortColumn::Status => Constraint::Length(status),
+            SortColumn::Department => Constraint::Fill(2),
+            SortColumn::Custom(_) => Constraint::Fill(2),
+        }))
+        .collect()
+}
+
+/// The line above the table: the input being typed, or what is shown and how much is loaded.
+fn draw_info(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let users = &state.users;
+    let prompt = if users.filter_input.is_some() {
+        Some(("/", users.filter_input.as_ref()))
+    } else if users.search_input.is_some() {
+        Some(("search ", users.search_input.as_ref()))
+    } else {
+        None
+    };
+    if let Some((label, Some(input))) = prompt {
+        let [l, field] = Layout::horizontal([
+            Constraint::Length(label.len() as u16 + 1),
+            Constraint::Fill(1),
+        ])
+        .areas(area);
+        frame.render_widget(
+            Paragraph::new(Span::styled(format!(" {label}"), theme.key)),
+            l,
+        );
+        frame.render_widget(input, field);
+        return;
+    }
+    let mut spans = vec![Span::styled(
+        format!(" {} of {} users", users.rows.len(), users.all.len()),
+        theme.base,
+    )];
+    if users.loading || users.load_all {
+        spans.push(Span::styled(
+            format!(
+                "  {} loading page {}…",
+                spinner(state.spinner),
+                users.pages + 1
+            ),
+            theme.info,
+        ));
+    } else if users.complete {
+        spans.push(Span::styled("  (all loaded)", theme.muted));
+    } else if users.next_cursor.is_some() {
+        spans.push(Span::styled("  (more: L loads all)", theme.muted));
+    }
+    if !users.search.is_empty() {
+        spans.push(Span::styled(
+            format!("  search: {}", safe(&users.search)),
+            theme.accent,
+        ));
+    }
+    if !users.filter.is_empty() {
+        spans.push(Span::styled(
+            format!("  filter: /{}", safe(&users.filter)),
+            theme.accent,
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}

@@ -1,0 +1,163 @@
+//! Whole screens drawn on ratatui's TestBackend and compared with insta snapshots,
+//! at 80x24 and 120x40.
+
+use crossterm::event::KeyCode;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use crate::api::User;
+use crate::theme::{ColorDepth, Theme};
+
+use super::action::{Action, Outcome};
+use super::state::{AppState, RowKey};
+use super::update::update;
+use super::update_tests::{ch, editing_user_1, exchange, key, loaded, move_to, typed};
+use super::view;
+
+fn render(state: &mut AppState, width: u16, height: u16) -> Terminal<TestBackend> {
+    update(state, Action::Resize { width, height });
+    let theme = Theme::load("dark", None, ColorDepth::TrueColor, false).unwrap();
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|frame| view::draw(frame, state, &theme))
+        .unwrap();
+    terminal
+}
+
+fn users_state() -> AppState {
+    let mut state = loaded(60, Some("next"));
+    update(&mut state, ch(' '));
+    update(&mut state, ch(' '));
+    state.in_flight = 0;
+    state
+}
+
+#[test]
+fn users_screen() {
+    for (w, h) in [(120, 40), (80, 24)] {
+        let mut state = users_state();
+        insta::assert_snapshot!(format!("users_{w}x{h}"), render(&mut state, w, h).backend());
+    }
+}
+
+#[test]
+fn users_filter_typing() {
+    let mut state = users_state();
+    update(&mut state, ch('/'));
+    typed(&mut state, "user1");
+    insta::assert_snapshot!(render(&mut state, 80, 24).backend());
+}
+
+#[test]
+fn editor_with_a_pending_change_and_a_value_being_typed() {
+    for (w, h) in [(120, 40), (80, 24)] {
+        let mut state = users_state();
+        update(&mut state, ch('g'));
+        editing_user_1(&mut state);
+        move_to(&mut state, &RowKey::Attribute("skype".into()));
+        update(&mut state, ch('x'));
+        move_to(&mut state, &RowKey::Attribute("AWS_Role".into()));
+        update(&mut state, ch('e'));
+        typed(&mut state, "Admin");
+        insta::assert_snapshot!(
+            format!("editor_{w}x{h}"),
+            render(&mut state, w, h).backend()
+        );
+    }
+}
+
+#[test]
+fn request_log_list_and_detail() {
+    let mut state = users_state();
+    update(&mut state, ch('3'));
+    update(
+        &mut state,
+        Action::Exchange(exchange("GET", "/api/1/users?limit=50", Some(200))),
+    );
+    update(
+        &mut state,
+        Action::Exchange(exchange(
+            "PUT",
+            "/api/1/users/1/set_custom_attributes",
+            Some(400),
+        )),
+    );
+    update(
+        &mut state,
+        Action::Exchange(exchange(
+            "PUT",
+            "/api/1/users/1/set_custom_attributes",
+            Some(200),
+        )),
+    );
+    insta::assert_snapshot!("request_log_120x40", render(&mut state, 120, 40).backend());
+    update(&mut state, key(KeyCode::Enter));
+    insta::assert_snapshot!(
+        "request_log_detail_80x24",
+        render(&mut state, 80, 24).backend()
+    );
+}
+
+#[test]
+fn help_is_generated_from_the_keymap() {
+    let mut state = users_state();
+    update(&mut state, ch('?'));
+    insta::assert_snapshot!(render(&mut state, 80, 24).backend());
+}
+
+#[test]
+fn a_terminal_too_small_gets_a_message() {
+    let mut state = users_state();
+    let terminal = render(&mut state, 40, 10);
+    let text = format!("{}", terminal.backend());
+    assert!(text.contains("needs at least"), "{text}");
+}
+
+#[test]
+fn hostile_names_are_drawn_as_visible_text() {
+    let mut state = loaded(1, None);
+    let hostile: User = serde_json::from_value(serde_json::json!({
+        "id": 666, "firstname": "\u{1b}]52;c;aGVsbG8=\u{7}Mallory", "lastname": "\u{1b}[2J",
+        "email": "mallory@example.com", "status": 1, "department": "\u{202e}evil",
+        "custom_attributes": {"AWS_Role": "a\r\nb\u{9b}2J"}
+    }))
+    .unwrap();
+    let generation = state.users.generation;
+    update(
+        &mut state,
+        Action::Outcome(Outcome::UsersPage {
+            generation,
+            result: Ok(crate::api::Page {
+                items: vec![hostile],
+                after_cursor: None,
+                before_cursor: None,
+            }),
+        }),
+    );
+    let screen_text = |terminal: &Terminal<TestBackend>| -> String {
+        terminal
+            .backend()
+            .buffer()
+            .content()
+            .iter()
+            .map(|c| c.symbol())
+            .collect()
+    };
+    let text = screen_text(&render(&mut state, 120, 40));
+    assert!(text.contains("␛]52;c;aGVsbG8=␇Mallory"), "{text}");
+    assert!(text.contains("<U+202E>evil"), "{text}");
+    assert!(
+        !text.chars().any(|c| c.is_control()),
+        "a control character reached the buffer"
+    );
+    // The editor shows every value whole.
+    update(&mut state, ch('G'));
+    update(&mut state, key(KeyCode::Enter));
+    let text = screen_text(&render(&mut state, 120, 40));
+    assert!(text.contains("␛[2J"), "{text}");
+    assert!(text.contains("a␍␊b<U+009B>2J"), "{text}");
+    assert!(
+        !text.chars().any(|c| c.is_control()),
+        "a control character reached the buffer"
+    );
+}
