@@ -242,7 +242,7 @@ fn envelope_hint(http_status: u16, message: &EnvelopeMessage) -> &'static str {
         EnvelopeMessage::Text(text) => {
             let t = text.to_ascii_lowercase();
             if t.contains("insufficient permission") {
-                "the API credential's scope is too low: use a Manage All credential"
+                "the API credential's scope is too low: writes need Manage users (roles need Manage All)"
             } else if t.contains("authentication failure") {
                 "the credentials or token were refused: check client_id / client_secret and the region"
             } else if t.contains("authorization information") {
@@ -698,7 +698,7 @@ mod tests {
             (
                 401,
                 "Insufficient Permission",
-                "use a Manage All credential",
+                "writes need Manage users",
             ),
             (
                 401,

@@ -173,7 +173,7 @@ async fn retries_once_only_and_never_on_insufficient_permission() {
     assert_eq!(seen.token_calls.load(Ordering::SeqCst), 2);
     assert_eq!(
         e.to_string(),
-        "GET /api/1/users/5/roles → 401 Unauthorized: Insufficient Permission — the API credential's scope is too low: use a Manage All credential"
+        "GET /api/1/users/5/roles → 401 Unauthorized: Insufficient Permission — the API credential's scope is too low: writes need Manage users (roles need Manage All)"
     );
 }
 

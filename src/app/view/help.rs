@@ -28,7 +28,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, scroll: u16, theme:
         lines.push(Line::default());
     }
     lines.push(Line::from(Span::styled(
-        "While typing a value, every key is text but Esc (cancel), Enter (keep) and Ctrl+S (keep and save).",
+        "While typing, every key is text but Esc (cancel), Enter (keep), Ctrl+S (keep and save); Ctrl+U clears.",
         theme.muted,
     )));
     if state.read_only {

@@ -1,0 +1,177 @@
+//! The user list: paging, the filter, the sort, the selection.
+
+use super::*;
+
+pub(super) fn reload_users(state: &mut AppState) -> Vec<Command> {
+    let users = &mut state.users;
+    users.generation += 1;
+    users.all.clear();
+    users.haystacks.clear();
+    users.rows.clear();
+    users.cursor = 0;
+    users.offset = 0;
+    users.next_cursor = None;
+    users.complete = false;
+    users.pages = 0;
+    users.error = None;
+    users.loading = true;
+    vec![Command::LoadUsers {
+        generation: users.generation,
+        query: users.query.clone(),
+        after_cursor: None,
+    }]
+}
+
+pub(super) fn next_page(state: &mut AppState) -> Vec<Command> {
+    let users = &mut state.users;
+    if users.loading || users.complete {
+        return Vec::new();
+    }
+    let Some(cursor) = users.next_cursor.clone() else {
+        return Vec::new();
+    };
+    users.loading = true;
+    vec![Command::LoadUsers {
+        generation: users.generation,
+        query: users.query.clone(),
+        after_cursor: Some(cursor),
+    }]
+}
+
+pub(super) fn users_key(state: &mut AppState, action: KeyAction) -> Vec<Command> {
+    let height = state.list_height();
+    let users = &mut state.users;
+    let last = users.rows.len().saturating_sub(1);
+    match action {
+        KeyAction::Up => users.cursor = users.cursor.saturating_sub(1),
+        KeyAction::Down => users.cursor = (users.cursor + 1).min(last),
+        KeyAction::PageUp => users.cursor = users.cursor.saturating_sub(height),
+        KeyAction::PageDown => users.cursor = (users.cursor + height).min(last),
+        KeyAction::Top => users.cursor = 0,
+        KeyAction::Bottom => users.cursor = last,
+        KeyAction::Open => return open_user(state),
+        KeyAction::Filter => users.filter_input = Some(line_input(&users.filter)),
+        KeyAction::Search => users.search_input = Some(line_input(&users.search)),
+        KeyAction::LoadAll => {
+            users.load_all = true;
+            return next_page(state);
+        }
+        KeyAction::Refresh => return reload_users(state),
+        KeyAction::SortNext => {
+            let columns = users_table::sort_columns(state.columns.len());
+            let next = match state.users.sort {
+                None => columns.first().copied(),
+                Some((current, _)) => columns
+                    .iter()
+                    .position(|c| *c == current)
+                    .and_then(|i| columns.get(i + 1))
+                    .copied(),
+            };
+            state.users.sort = next.map(|c| (c, true));
+            refilter_users(state);
+        }
+        KeyAction::SortReverse => {
+            let current = state.users.sort.unwrap_or((SortColumn::Id, true));
+            state.users.sort = Some((current.0, !current.1));
+            refilter_users(state);
+        }
+        KeyAction::ToggleMark => {
+            if let Some(id) = users.rows.get(users.cursor).map(|&i| users.all[i].id) {
+                if !users.marks.remove(&id) {
+                    users.marks.insert(id);
+                }
+                users.cursor = (users.cursor + 1).min(last);
+            }
+        }
+        KeyAction::MarkAll => {
+            let ids: Vec<i64> = users.rows.iter().map(|&i| users.all[i].id).collect();
+            users.marks.extend(ids);
+        }
+        KeyAction::ClearMarks => users.marks.clear(),
+        KeyAction::InvertMarks => {
+            for &i in &users.rows {
+                let id = users.all[i].id;
+                if !users.marks.remove(&id) {
+                    users.marks.insert(id);
+                }
+            }
+        }
+        _ => {}
+    }
+    clamp_users_view(state);
+    prefetch(state)
+}
+
+/// Loads the next page as the cursor nears the end of what is loaded.
+pub(super) fn prefetch(state: &mut AppState) -> Vec<Command> {
+    let users = &state.users;
+    if users.cursor + PREFETCH_ROWS >= users.rows.len() || users.load_all {
+        return next_page(state);
+    }
+    Vec::new()
+}
+
+pub(super) fn clamp_users_view(state: &mut AppState) {
+    let height = state.list_height();
+    let users = &mut state.users;
+    users.cursor = users.cursor.min(users.rows.len().saturating_sub(1));
+    users.offset = scroll_offset(users.offset, users.cursor, height);
+}
+
+pub(super) fn refilter_users(state: &mut AppState) {
+    let selected = state.users.rows.get(state.users.cursor).copied();
+    users_table::refilter(&mut state.users, &state.columns);
+    // Keep the cursor on the same user when it is still shown.
+    if let Some(pos) = selected.and_then(|sel| state.users.rows.iter().position(|&i| i == sel)) {
+        state.users.cursor = pos;
+    }
+    clamp_users_view(state);
+}
+
+pub(super) fn open_user(state: &mut AppState) -> Vec<Command> {
+    let Some(user) = state
+        .users
+        .rows
+        .get(state.users.cursor)
+        .map(|&i| state.users.all[i].clone())
+    else {
+        return Vec::new();
+    };
+    let id = user.id;
+    state.editor = Some(EditorState::new(id, Some(user)));
+    state.screen = Screen::Editor;
+    vec![Command::LoadUser { id }]
+}
+
+pub(super) fn on_users_page(
+    state: &mut AppState,
+    generation: u64,
+    result: Result<crate::api::Page<User>, ApiError>,
+) -> Vec<Command> {
+    if generation != state.users.generation {
+        return Vec::new();
+    }
+    state.users.loading = false;
+    match result {
+        Ok(page) => {
+            state.users.pages += 1;
+            state.users.next_cursor = page.after_cursor.clone();
+            state.users.complete = page.after_cursor.is_none();
+            if state.users.complete {
+                state.users.load_all = false;
+            }
+            users_table::append(&mut state.users, page.items, &state.columns);
+            refilter_users(state);
+            if state.users.load_all {
+                return next_page(state);
+            }
+            prefetch(state)
+        }
+        Err(e) => {
+            state.users.load_all = false;
+            state.users.error = Some(e.to_string());
+            toast(state, Level::Error, format!("Loading users failed: {e}"));
+            Vec::new()
+        }
+    }
+}

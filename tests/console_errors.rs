@@ -1,0 +1,312 @@
+//! The console's flows with the real worker and client against a real sandbox, without a
+//! terminal: errors provoked server-side reach the user as messages they can act on, nothing
+//! typed is lost, and the console keeps answering keys.
+
+// A test helper that cannot go on has failed its test: unwrap is the assertion here.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use onelogin_tui::api::{Client, ClientConfig};
+use onelogin_tui::app::action::Action;
+use onelogin_tui::app::keymap::Keymap;
+use onelogin_tui::app::state::{AppState, Level, RowKey, Screen, StateConfig};
+use onelogin_tui::app::update::{start, update};
+use onelogin_tui::config::UserUpdateApi;
+use onelogin_tui::sandbox::{Credential, Sandbox, SandboxConfig, Scope};
+use onelogin_tui::worker::Worker;
+use tokio::sync::mpsc;
+
+/// The console without a screen: state, update, and the worker on a real client.
+struct Console {
+    state: AppState,
+    worker: Worker,
+    actions: mpsc::UnboundedReceiver<Action>,
+}
+
+impl Console {
+    fn new(sandbox: &Sandbox, credential: &Credential) -> Console {
+        let url = reqwest::Url::parse(&sandbox.url()).unwrap();
+        let config = ClientConfig::new(
+            url,
+            credential.client_id.clone(),
+            credential.client_secret.clone().into(),
+        );
+        let client = Client::new(config).unwrap();
+        let (tx, actions) = mpsc::unbounded_channel();
+        let (keymap, _) = Keymap::new(&BTreeMap::new(), false);
+        let state = AppState::new(StateConfig {
+            profile: "sandbox".into(),
+            host: sandbox.url(),
+            read_only: false,
+            user_update: UserUpdateApi::V1,
+            columns: vec![],
+            request_log_capacity: 100,
+            keymap,
+            width: 120,
+            height: 40,
+        });
+        Console {
+            state,
+            worker: Worker::new(client, tx, 4),
+            actions,
+        }
+    }
+
+    fn run(&mut self, commands: Vec<onelogin_tui::app::action::Command>) {
+        for command in commands {
+            self.worker.spawn(command);
+        }
+    }
+
+    async fn start(&mut self) {
+        let commands = start(&mut self.state);
+        self.run(commands);
+        self.settle().await;
+    }
+
+    /// Feeds outcomes back until nothing is in flight: the busy/idle signal, not a sleep.
+    async fn settle(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.state.in_flight > 0 {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let action = tokio::time::timeout(left, self.actions.recv())
+                .await
+                .expect("work never finished")
+                .unwrap();
+            let commands = update(&mut self.state, action);
+            self.run(commands);
+        }
+        // Rate-limit notes that trail the last outcome.
+        while let Ok(action) = self.actions.try_recv() {
+            let commands = update(&mut self.state, action);
+            self.run(commands);
+        }
+    }
+
+    async fn key(&mut self, code: KeyCode, modifiers: KeyModifiers) {
+        let commands = update(&mut self.state, Action::Key(KeyEvent::new(code, modifiers)));
+        self.run(commands);
+        self.settle().await;
+    }
+
+    async fn keys(&mut self, text: &str) {
+        for c in text.chars() {
+            self.key(KeyCode::Char(c), KeyModifiers::NONE).await;
+        }
+    }
+
+    async fn open_user(&mut self, email: &str) {
+        self.key(KeyCode::Char('/'), KeyModifiers::NONE).await;
+        self.keys(email).await;
+        self.key(KeyCode::Enter, KeyModifiers::NONE).await;
+        assert_eq!(self.state.users.rows.len(), 1, "one user matches {email}");
+        self.key(KeyCode::Enter, KeyModifiers::NONE).await;
+        assert_eq!(self.state.screen, Screen::Editor);
+        assert!(self.state.editor.as_ref().unwrap().user.is_some());
+    }
+
+    async fn edit(&mut self, row: RowKey, value: &str) {
+        let rows = onelogin_tui::app::editor_rows::editor_rows(&self.state);
+        let index = rows.iter().position(|r| *r == row).unwrap();
+        self.key(KeyCode::Char('g'), KeyModifiers::NONE).await;
+        for _ in 0..index {
+            self.key(KeyCode::Char('j'), KeyModifiers::NONE).await;
+        }
+        self.key(KeyCode::Char('e'), KeyModifiers::NONE).await;
+        // Ctrl+U clears the current value, as in a shell.
+        self.key(KeyCode::Char('u'), KeyModifiers::CONTROL).await;
+        self.keys(value).await;
+        self.key(KeyCode::Enter, KeyModifiers::NONE).await;
+    }
+
+    async fn save(&mut self) {
+        self.key(KeyCode::Char('s'), KeyModifiers::CONTROL).await;
+    }
+
+    fn errors(&self) -> Vec<String> {
+        self.state
+            .toasts
+            .iter()
+            .filter(|t| t.level == Level::Error)
+            .map(|t| t.text.clone())
+            .collect()
+    }
+
+    fn pending(&self) -> usize {
+        self.state.editor.as_ref().map_or(0, |e| e.pending.len())
+    }
+}
+
+async fn sandbox() -> Sandbox {
+    let config = SandboxConfig {
+        users: 60,
+        ..SandboxConfig::default()
+    };
+    Sandbox::start(config, SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_field_removed_server_side_is_named_and_the_edit_kept() {
+    let sandbox = sandbox().await;
+    let mut console = Console::new(&sandbox, &sandbox.credential(Scope::ManageAll));
+    console.start().await;
+    assert!(console.errors().is_empty(), "{:?}", console.errors());
+    console.open_user("lucia.roberts").await;
+    console
+        .edit(RowKey::Attribute("skype".into()), "lucia_r")
+        .await;
+    assert!(sandbox.remove_custom_attribute_field("skype"));
+    console.save().await;
+
+    let errors = console.errors();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let error = &errors[0];
+    assert!(error.contains("skype"), "names the field: {error}");
+    assert!(error.contains("400"), "{error}");
+    assert!(
+        error.contains(
+            "input custom_attributes is not valid. Valid custom_attributes -> [AWS_Role messenger"
+        ),
+        "{error}"
+    );
+    assert!(error.contains("refresh"), "says what to do: {error}");
+    assert_eq!(console.pending(), 1, "the typed value is not lost");
+
+    // The console keeps answering: Esc reads the error, the value can go elsewhere.
+    console.key(KeyCode::Esc, KeyModifiers::NONE).await;
+    assert!(console.errors().is_empty());
+    console.key(KeyCode::Char('u'), KeyModifiers::NONE).await;
+    console
+        .edit(RowKey::Attribute("AWS_Role".into()), "Reader")
+        .await;
+    console.save().await;
+    assert!(console.errors().is_empty(), "{:?}", console.errors());
+    let user = console.state.editor.as_ref().unwrap().id;
+    let stored = sandbox.user_json(user).unwrap();
+    assert_eq!(stored["custom_attributes"]["AWS_Role"], "Reader");
+}
+
+#[tokio::test]
+async fn an_expired_token_is_renewed_without_the_user_noticing() {
+    let sandbox = sandbox().await;
+    let mut console = Console::new(&sandbox, &sandbox.credential(Scope::ManageAll));
+    console.start().await;
+    console.open_user("lucia.roberts").await;
+    console
+        .edit(RowKey::Attribute("AWS_Role".into()), "Admin")
+        .await;
+    sandbox.expire_all_tokens();
+    console.save().await;
+    assert!(console.errors().is_empty(), "{:?}", console.errors());
+    assert_eq!(console.pending(), 0);
+    let (level, text) = console.state.status.clone().unwrap();
+    assert_eq!(level, Level::Success, "{text}");
+}
+
+#[tokio::test]
+async fn a_credential_with_too_little_scope_is_explained() {
+    let sandbox = sandbox().await;
+    let mut console = Console::new(&sandbox, &sandbox.credential(Scope::ReadUsers));
+    console.start().await;
+    console.open_user("lucia.roberts").await;
+    console.edit(RowKey::Field("title"), "Chief").await;
+    console.save().await;
+    let errors = console.errors();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("401") && errors[0].contains("Insufficient Permission"),
+        "{}",
+        errors[0]
+    );
+    assert!(
+        errors[0].contains("scope"),
+        "says what to do: {}",
+        errors[0]
+    );
+    assert_eq!(console.pending(), 1);
+}
+
+#[tokio::test]
+async fn the_account_owner_is_forbidden_to_a_manage_users_credential() {
+    let sandbox = sandbox().await;
+    let mut console = Console::new(&sandbox, &sandbox.credential(Scope::ManageUsers));
+    console.start().await;
+    console.open_user("owner@").await;
+    console
+        .edit(RowKey::Attribute("AWS_Role".into()), "x")
+        .await;
+    console.save().await;
+    let errors = console.errors();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("403")
+            && errors[0].contains("user is not authorized to access this User"),
+        "{}",
+        errors[0]
+    );
+}
+
+#[tokio::test]
+async fn a_taken_email_is_a_validation_message_on_the_field() {
+    let sandbox = sandbox().await;
+    let mut console = Console::new(&sandbox, &sandbox.credential(Scope::ManageAll));
+    console.start().await;
+    console.open_user("lucia.roberts").await;
+    console
+        .edit(RowKey::Field("email"), "ella.brown@example.com")
+        .await;
+    console.save().await;
+    let errors = console.errors();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("422") && errors[0].contains("Value has already been taken"),
+        "{}",
+        errors[0]
+    );
+    assert!(errors[0].contains("email"), "{}", errors[0]);
+    assert_eq!(console.pending(), 1);
+}
+
+#[tokio::test]
+async fn a_spent_budget_is_a_message_and_the_list_stays() {
+    let config = SandboxConfig {
+        users: 60,
+        rate_limit: 5,
+        ..SandboxConfig::default()
+    };
+    let sandbox = Sandbox::start(config, SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .unwrap();
+    let mut console = Console::new(&sandbox, &sandbox.credential(Scope::ManageAll));
+    console.start().await;
+    let loaded = console.state.users.all.len();
+    assert!(loaded > 0);
+    // Each open costs two calls; the budget of 5 runs out.
+    for _ in 0..3 {
+        let commands = update(
+            &mut console.state,
+            Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+        );
+        console.run(commands);
+        console.settle().await;
+        console.key(KeyCode::Char('q'), KeyModifiers::NONE).await;
+    }
+    let errors = console.errors();
+    assert!(errors.iter().any(|e| e.contains("429")), "{errors:?}");
+    assert!(
+        errors.iter().any(|e| e.contains("budget")),
+        "says what happened: {errors:?}"
+    );
+    assert_eq!(
+        console.state.users.all.len(),
+        loaded,
+        "what was loaded stays"
+    );
+    assert_eq!(console.state.screen, Screen::Users);
+}
