@@ -695,11 +695,7 @@ mod tests {
                 "Authorization Information is incorrect",
                 "Authorization header is missing or malformed",
             ),
-            (
-                401,
-                "Insufficient Permission",
-                "writes need Manage users",
-            ),
+            (401, "Insufficient Permission", "writes need Manage users"),
             (
                 401,
                 "Authentication Failure",
