@@ -187,3 +187,29 @@ async fn faults_are_clear_retryable_errors() {
     let results = join_all(ids.iter().map(|id| env.client.get_user(*id))).await;
     assert!(results.iter().all(Result::is_ok));
 }
+
+#[tokio::test]
+async fn a_list_stream_ends_with_the_error_that_stopped_it() {
+    use futures::StreamExt;
+    let config = SandboxConfig {
+        rate_limit: 2,
+        rate_window: Duration::from_secs(30),
+        ..small()
+    };
+    let env = start(config).await;
+    let items: Vec<_> = env
+        .client
+        .list_users(onelogin_tui::api::UserQuery::new().limit(50))
+        .collect()
+        .await;
+    assert_eq!(items.len(), 3, "two pages, then the error, then nothing");
+    assert_eq!(items[0].as_ref().unwrap().items.len(), 50);
+    assert_eq!(items[1].as_ref().unwrap().items.len(), 50);
+    let e = items[2].as_ref().unwrap_err();
+    assert!(matches!(e.kind, ErrorKind::RateLimited { .. }), "{e}");
+    assert!(
+        e.path().starts_with("/api/1/users?limit=50&after_cursor="),
+        "{e}"
+    );
+    assert!(e.retry_after().is_some());
+}

@@ -376,3 +376,49 @@ async fn put_errors() {
     );
     assert_ne!(env.sb.user_json(OWNER_ID).unwrap()["title"], "x");
 }
+
+#[tokio::test]
+async fn search_values_with_reserved_characters_round_trip() {
+    let env = start(small()).await;
+    let ids = env.plain_ids(2);
+    let odd = "a b+c&d=e%f/é";
+    let values = std::collections::BTreeMap::from([("skype".to_string(), odd.to_string())]);
+    env.client
+        .set_custom_attributes(ids[1], &values)
+        .await
+        .unwrap();
+    let got = all_pages(&env, UserQuery::new().custom_attribute("skype", odd)).await;
+    assert_eq!(ids_of(&got), [ids[1]]);
+    assert_eq!(
+        got[0].items[0].field("custom_attributes.skype").as_deref(),
+        Some(odd)
+    );
+    let got = all_pages(&env, UserQuery::new().custom_attribute("skype", "*+c&d=*")).await;
+    assert_eq!(ids_of(&got), [ids[1]]);
+}
+
+#[tokio::test]
+async fn since_and_until_with_offsets() {
+    let env = start(small()).await;
+    let users = sandbox_users(&env.sb);
+    let created = |i: usize| users[i]["created_at"].as_str().unwrap().to_string();
+    let want: Vec<i64> = users[10..=20]
+        .iter()
+        .map(|u| u["id"].as_i64().unwrap())
+        .collect();
+    // The same instants, in UTC and with a +01:00 offset.
+    let plus_one = |t: &str| {
+        let utc = chrono::DateTime::parse_from_rfc3339(t).unwrap();
+        utc.with_timezone(&chrono::FixedOffset::east_opt(3600).unwrap())
+            .format("%Y-%m-%dT%H:%M:%S%.3f%:z")
+            .to_string()
+    };
+    for (since, until) in [
+        (created(10), created(20)),
+        (plus_one(&created(10)), plus_one(&created(20))),
+    ] {
+        let q = UserQuery::new().since(&since).until(&until);
+        let got = ids_of(&all_pages(&env, q).await);
+        assert_eq!(got, want, "since {since} until {until}");
+    }
+}

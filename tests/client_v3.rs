@@ -265,3 +265,58 @@ async fn wrong_or_missing_api_key() {
     assert!(drain(&mut feed).is_empty());
     assert_ne!(env.sb.user_json(id).unwrap()["title"], "x");
 }
+
+#[tokio::test]
+async fn v3_and_v1_agree_on_every_user_of_the_first_page_even_hostile_ones() {
+    let env = start(small()).await;
+    let page = env
+        .client
+        .list_users_page(&onelogin_tui::api::UserQuery::new().limit(50), None)
+        .await
+        .unwrap();
+    let mut hostile = 0;
+    for u in &page.items {
+        let v3 = env.client.get_user_v3(u.id).await.unwrap();
+        for f in [
+            "email",
+            "username",
+            "firstname",
+            "lastname",
+            "title",
+            "company",
+            "department",
+            "comment",
+            "phone",
+            "member_of",
+            "distinguished_name",
+        ] {
+            assert_eq!(
+                v3.field(f).map(str::to_string),
+                u.field(f),
+                "user {} field {f}",
+                u.id
+            );
+        }
+        for (name, value) in &u.custom_attributes {
+            assert_eq!(
+                v3.custom_attributes.get(name),
+                Some(value),
+                "user {} custom attribute {name}",
+                u.id
+            );
+        }
+        // /1 may say null where v3 has an empty list: both are "no roles".
+        assert_eq!(
+            v3.roles,
+            u.role_id.clone().unwrap_or_default(),
+            "user {} roles",
+            u.id
+        );
+        if u.field("title")
+            .is_some_and(|t| t.chars().any(char::is_control))
+        {
+            hostile += 1;
+        }
+    }
+    assert!(hostile >= 2, "the first page holds the hostile users");
+}
