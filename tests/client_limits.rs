@@ -213,3 +213,23 @@ async fn a_list_stream_ends_with_the_error_that_stopped_it() {
     );
     assert!(e.retry_after().is_some());
 }
+
+#[tokio::test]
+async fn pacing_from_the_headers_never_meets_a_429() {
+    let config = SandboxConfig {
+        rate_limit: 3,
+        rate_window: Duration::from_secs(1),
+        ..small()
+    };
+    let env = start(config).await;
+    let id = env.plain_ids(1)[0];
+    let t0 = std::time::Instant::now();
+    for _ in 0..7 {
+        env.client.pace().await;
+        env.client.get_user(id).await.unwrap();
+    }
+    // Seven calls at three a second: two full waits for the reset.
+    assert!(t0.elapsed() >= Duration::from_secs(2), "{:?}", t0.elapsed());
+    assert_eq!(env.sb.stats().rate_limited, 0);
+    assert_eq!(env.sb.stats().api_calls, 7);
+}
