@@ -1,0 +1,80 @@
+//! The "outside" client: `tests/doc_client.py`, written from OneLogin's
+//! documentation with Python's standard library only, runs against an
+//! in-process sandbox; then `api::Client` reads its effects back. Skipped
+//! (with a note) when python3 is missing.
+
+mod client_common;
+
+use std::time::Duration;
+
+use client_common::*;
+use onelogin_tui::sandbox::Scope;
+
+const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/doc_client.py");
+
+#[tokio::test]
+async fn documented_python_client_agrees_with_the_sandbox_and_the_client() {
+    let has_python = tokio::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .await
+        .is_ok_and(|o| o.status.success());
+    if !has_python {
+        eprintln!("note: python3 not found; skipping the documented outside client");
+        return;
+    }
+    let env = start(small()).await;
+    let cred = env.sb.credential(Scope::ManageAll);
+    // What the script will leave alone.
+    let id = env.plain_ids(1)[0];
+    let roles_before = env.client.user_roles(id).await.unwrap();
+
+    // Async, so the sandbox on this runtime keeps serving while the script runs.
+    let out = tokio::time::timeout(
+        Duration::from_secs(60),
+        tokio::process::Command::new("python3")
+            .arg(SCRIPT)
+            .arg(env.sb.url())
+            .arg(&cred.client_id)
+            .arg(&cred.client_secret)
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .expect("doc_client.py finished within 60 s")
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "doc_client.py failed ({}):\n{stdout}\n{stderr}",
+        out.status
+    );
+    let last = stdout.lines().last().unwrap_or_default();
+    let n: usize = last
+        .strip_prefix("doc_client: ")
+        .and_then(|s| s.strip_suffix(" checks passed"))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("last line `{last}`:\n{stdout}"));
+    assert!(n >= 60, "only {n} checks ran:\n{stdout}");
+    eprintln!("{last}");
+
+    // Its effects, read back through the client.
+    let user_line = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("doc_client: user "))
+        .unwrap();
+    assert_eq!(user_line.parse::<i64>().unwrap(), id, "the second user");
+    let u = env.client.get_user(id).await.unwrap();
+    assert_eq!(u.title.as_deref(), Some("Documented Title"));
+    assert_eq!(
+        u.field("custom_attributes.skype").as_deref(),
+        Some("l_gonzalez")
+    );
+    assert_eq!(u.custom_attributes.get("AWS_Role"), Some(&None));
+    assert_eq!(env.client.user_roles(id).await.unwrap(), roles_before);
+    // Its tokens are revoked; the client's own is not.
+    env.client.get_user(OWNER_ID).await.unwrap();
+    assert!(env.sb.stats().writes >= 5);
+}

@@ -1,0 +1,230 @@
+#!/usr/bin/env python3
+"""An "outside" OneLogin client, written from OneLogin's API documentation and
+the two documented pages in shared/seeds, not from this project's code.
+
+    python3 tests/doc_client.py <base_url> <client_id> <client_secret>
+
+Standard library only. It gets a token (API v2 token endpoint), pages through
+every user by `pagination.after_cursor`, reads the custom attribute field
+names, sets and clears a custom attribute value (with `bearer <token>` as
+OneLogin's SDKs send it and `bearer: <token>` as the page's curl sample
+writes it), provokes the page's documented errors, updates a user's title,
+adds and removes a role, and revokes the token. Every answer is checked
+against the documentation; on any mismatch it exits 1 with a message.
+
+Last lines on success:
+    doc_client: user <id>
+    doc_client: N checks passed
+"""
+
+import base64
+import json
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+
+CHECKS = 0
+# Loopback only: never go through a proxy from the environment.
+OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+class Mismatch(Exception):
+    pass
+
+
+def check(cond, what):
+    global CHECKS
+    if not cond:
+        raise Mismatch(what)
+    CHECKS += 1
+
+
+def call(base, method, path, headers=None, body=None):
+    """One HTTP call; returns (status, parsed JSON or None, raw text)."""
+    data = None
+    if body is not None:
+        data = body.encode("utf-8") if isinstance(body, str) else json.dumps(body).encode("utf-8")
+    req = urllib.request.Request(base + path, data=data, method=method)
+    for k, v in (headers or {}).items():
+        req.add_header(k, v)
+    try:
+        with OPENER.open(req, timeout=20) as resp:
+            status, raw = resp.status, resp.read().decode("utf-8")
+    except urllib.error.HTTPError as e:
+        status, raw = e.code, e.read().decode("utf-8")
+    try:
+        parsed = json.loads(raw) if raw else None
+    except ValueError:
+        parsed = None
+    return status, parsed, raw
+
+
+def expect_status(answer, code, kind, message, what):
+    """The documented status envelope: {"status": {error, code, type, message}}."""
+    status, body, raw = answer
+    check(status == code, "%s: HTTP %s, expected %s: %s" % (what, status, code, raw))
+    check(isinstance(body, dict) and isinstance(body.get("status"), dict),
+          "%s: no status object: %s" % (what, raw))
+    want = {"error": code >= 400, "code": code, "type": kind, "message": message}
+    check(body["status"] == want, "%s: status %r, expected %r" % (what, body["status"], want))
+    return body
+
+
+def expect_success(answer, what):
+    return expect_status(answer, 200, "success", "Success", what)
+
+
+def main(argv):
+    if len(argv) != 4:
+        print("usage: doc_client.py <base_url> <client_id> <client_secret>", file=sys.stderr)
+        return 2
+    base, client_id, client_secret = argv[1].rstrip("/"), argv[2], argv[3]
+    creds = "client_id:%s, client_secret:%s" % (client_id, client_secret)
+    json_ct = {"Content-Type": "application/json"}
+
+    # Generate Tokens (v2): bare answer, no status wrapper.
+    status, tok, raw = call(base, "POST", "/auth/oauth2/v2/token",
+                            dict(json_ct, Authorization=creds),
+                            {"grant_type": "client_credentials"})
+    check(status == 200, "token: HTTP %s: %s" % (status, raw))
+    for key in ("access_token", "created_at", "expires_in", "refresh_token", "token_type", "account_id"):
+        check(key in tok, "token answer lacks %s: %s" % (key, raw))
+    check(tok["token_type"] == "bearer", "token_type: %r" % tok["token_type"])
+    check(isinstance(tok["expires_in"], int) and tok["expires_in"] > 0, "expires_in: %r" % tok["expires_in"])
+    check("status" not in tok, "the v2 token answer is bare: %s" % raw)
+    token = tok["access_token"]
+
+    # The same endpoint with HTTP Basic credentials, as the v2 docs also allow.
+    basic = "Basic " + base64.b64encode(("%s:%s" % (client_id, client_secret)).encode("utf-8")).decode("ascii")
+    status, tok2, raw = call(base, "POST", "/auth/oauth2/v2/token", dict(json_ct, Authorization=basic),
+                             {"grant_type": "client_credentials"})
+    check(status == 200 and tok2.get("access_token") not in (None, "", token),
+          "token with Basic credentials: HTTP %s: %s" % (status, raw))
+    token2 = tok2["access_token"]
+
+    # Bad credentials: 401 Authentication Failure, in the status envelope.
+    bad = call(base, "POST", "/auth/oauth2/v2/token",
+               dict(json_ct, Authorization="client_id:%s, client_secret:wrong" % client_id),
+               {"grant_type": "client_credentials"})
+    expect_status(bad, 401, "Unauthorized", "Authentication Failure", "token with a wrong secret")
+
+    documented = {"Authorization": "bearer:%s" % token}       # as the reference pages say
+    sdk = dict(json_ct, Authorization="bearer %s" % token)    # as OneLogin's SDKs send it
+    curl_sample = dict(json_ct, Authorization="bearer: %s" % token)  # as seed 000's curl sample
+
+    # Get Users: follow pagination.after_cursor to the end.
+    ids, pages, cursor = [], 0, None
+    while True:
+        path = "/api/1/users?limit=50"
+        if cursor:
+            path += "&after_cursor=" + urllib.parse.quote(cursor, safe="")
+        body = expect_success(call(base, "GET", path, documented), "users page %d" % (pages + 1))
+        pages += 1
+        data = body.get("data")
+        check(isinstance(data, list) and 0 < len(data) <= 50, "page %d: %d users" % (pages, len(data or [])))
+        ids.extend(u["id"] for u in data)
+        pag = body.get("pagination")
+        check(isinstance(pag, dict), "page %d has no pagination" % pages)
+        cursor = pag.get("after_cursor")
+        if not cursor:
+            for k in ("before_cursor", "after_cursor", "previous_link", "next_link"):
+                check(pag.get(k) is None, "last page: %s is %r" % (k, pag.get(k)))
+            break
+        check(pag.get("next_link"), "page %d: after_cursor without next_link" % pages)
+        check(pages < 100, "more than 100 pages: the cursor does not advance")
+    check(pages >= 2, "expected several pages, got %d" % pages)
+    check(len(ids) == len(set(ids)), "duplicate users across pages")
+    user_id = ids[1]  # not the first user (the account owner on the sandbox)
+
+    # Get Custom Attribute Fields: data is a list holding one list of names.
+    body = expect_success(call(base, "GET", "/api/1/users/custom_attributes", documented), "custom attributes")
+    names = body["data"][0]
+    check(all(isinstance(n, str) for n in names) and "AWS_Role" in names and "skype" in names,
+          "custom attribute names: %r" % names)
+
+    # Set Custom Attribute Value (seed 000), exactly the documented success answer.
+    cpath = "/api/1/users/%d/set_custom_attributes" % user_id
+    sample = {"custom_attributes": {"AWS_Role": "Administrator", "skype": "l_gonzalez"}}
+    status, body, raw = call(base, "PUT", cpath, sdk, sample)
+    check(status == 200, "set_custom_attributes: HTTP %s: %s" % (status, raw))
+    check(body == {"status": {"code": 200, "error": False, "message": "Success", "type": "success"}},
+          "set_custom_attributes answer: %s" % raw)
+    user = expect_success(call(base, "GET", "/api/1/users/%d" % user_id, documented), "get user")["data"][0]
+    check(user["custom_attributes"]["AWS_Role"] == "Administrator", "AWS_Role: %r" % user["custom_attributes"])
+    check(user["custom_attributes"]["skype"] == "l_gonzalez", "skype: %r" % user["custom_attributes"])
+    # "To remove a custom attribute value, send an empty value."
+    expect_success(call(base, "PUT", cpath, curl_sample, {"custom_attributes": {"AWS_Role": ""}}), "clear AWS_Role")
+    user = expect_success(call(base, "GET", "/api/1/users/%d" % user_id, documented), "get user")["data"][0]
+    check(user["custom_attributes"].get("AWS_Role") in (None, ""), "cleared AWS_Role: %r" % user["custom_attributes"])
+    check(user["custom_attributes"]["skype"] == "l_gonzalez", "skype kept: %r" % user["custom_attributes"])
+
+    # The page's documented errors.
+    valid = "[" + "".join(n + " " for n in names) + "]"
+    expect_status(call(base, "PUT", cpath, sdk, {"custom_attributes": {"no_such_field": "x"}}),
+                  400, "bad request", "input custom_attributes is not valid. Valid custom_attributes -> " + valid,
+                  "unknown attribute")
+    expect_status(call(base, "PUT", cpath, sdk, {"custom_attributes": {}}),
+                  400, "bad request", "custom_attributes is empty", "empty custom_attributes")
+    expect_status(call(base, "PUT", cpath, sdk, '{"custom_attributes": {'),
+                  400, "bad request", "Input JSON is not valid", "broken JSON")
+    expect_status(call(base, "PUT", cpath, json_ct, sample),
+                  400, "bad request", "Authorization Information is incorrect", "no Authorization header")
+    expect_status(call(base, "PUT", "/api/1/users/abc/set_custom_attributes", sdk, sample),
+                  400, "bad request", {"attribute": "id", "description": "ID is incorrect"}, "non-integer id")
+    expect_status(call(base, "PUT", cpath, dict(json_ct, Authorization="bearer:not-a-token"), sample),
+                  401, "Unauthorized", "Authentication Failure", "unknown token")
+    expect_status(call(base, "PUT", "/api/1/users/88888888/set_custom_attributes", sdk, sample),
+                  404, "not found", "User for id 88888888 was not found", "unknown user")
+    expect_status(call(base, "GET", "/api/1/no_such_thing", documented),
+                  404, "not found", "No Route Exists", "unknown route")
+
+    # Update User: PUT /api/1/users/:id, the updated user back in data.
+    body = expect_success(call(base, "PUT", "/api/1/users/%d" % user_id, sdk, {"title": "Documented Title"}),
+                          "update title")
+    check(body["data"][0]["title"] == "Documented Title", "title: %r" % body["data"][0].get("title"))
+
+    # Roles: Get Roles, Get User Roles ([[ids]]), Add Roles, Remove Roles.
+    body = expect_success(call(base, "GET", "/api/1/roles", documented), "roles")
+    role_ids = [r["id"] for r in body["data"]]
+    check(len(role_ids) > 0 and all("name" in r for r in body["data"]), "roles: %r" % body["data"])
+    rpath = "/api/1/users/%d/roles" % user_id
+    have = expect_success(call(base, "GET", rpath, documented), "user roles")["data"][0]
+    new = [r for r in role_ids if r not in have][0]
+    expect_success(call(base, "PUT", "/api/1/users/%d/add_roles" % user_id, sdk, {"role_id_array": [new]}), "add role")
+    now = expect_success(call(base, "GET", rpath, documented), "user roles")["data"][0]
+    check(new in now, "role %d not added: %r" % (new, now))
+    expect_success(call(base, "PUT", "/api/1/users/%d/remove_roles" % user_id, curl_sample, {"role_id_array": [new]}),
+                   "remove role")
+    now = expect_success(call(base, "GET", rpath, documented), "user roles")["data"][0]
+    check(sorted(now) == sorted(have), "roles after remove: %r, before: %r" % (now, have))
+
+    # Revoke Tokens: status-only 200; the token is refused afterwards.
+    body = expect_success(call(base, "POST", "/auth/oauth2/revoke", dict(json_ct, Authorization=creds),
+                               {"access_token": token}), "revoke")
+    check("data" not in body, "revoke returns only status")
+    expect_status(call(base, "GET", "/api/1/users?limit=1", documented),
+                  401, "Unauthorized", "Authentication Failure", "revoked token")
+
+    # The other token still works, until it too is revoked.
+    other = {"Authorization": "bearer:%s" % token2}
+    expect_success(call(base, "GET", "/api/1/users?limit=1", other), "second token")
+    expect_success(call(base, "POST", "/auth/oauth2/revoke", dict(json_ct, Authorization=basic),
+                        {"access_token": token2}), "revoke with Basic credentials")
+    expect_status(call(base, "GET", "/api/1/users?limit=1", other),
+                  401, "Unauthorized", "Authentication Failure", "second revoked token")
+
+    print("doc_client: user %d" % user_id)
+    print("doc_client: %d checks passed" % CHECKS)
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv))
+    except Mismatch as e:
+        print("doc_client: MISMATCH after %d checks: %s" % (CHECKS, e), file=sys.stderr)
+        sys.exit(1)
+    except (urllib.error.URLError, OSError, ValueError, KeyError, IndexError, TypeError) as e:
+        print("doc_client: FAILED after %d checks: %s: %s" % (CHECKS, type(e).__name__, e), file=sys.stderr)
+        sys.exit(1)
