@@ -8,7 +8,7 @@ use std::time::Duration;
 use backon::{ExponentialBuilder, Retryable};
 use tokio::sync::{Semaphore, mpsc};
 
-use crate::api::{ApiError, Client};
+use crate::api::{ApiError, Client, SortOrder};
 use crate::app::action::{Action, Command, Outcome, SavePart};
 
 /// Reads are retried this often on 5xx, 429 and transport errors; writes never are here
@@ -64,6 +64,12 @@ impl Worker {
             } => {
                 let result = read(|| c.list_users_page(&query, after_cursor.as_deref())).await;
                 Outcome::UsersPage { generation, result }
+            }
+            Command::LoadLastId { generation, query } => {
+                let query = query.sort(SortOrder::IdDesc).limit(1).fields(&["id"]);
+                let result = read(|| c.list_users_page(&query, None)).await;
+                let result = result.map(|page| page.items.first().map(|u| u.id));
+                Outcome::LastId { generation, result }
             }
             Command::LoadUser { id } => {
                 let result =

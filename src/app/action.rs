@@ -49,6 +49,11 @@ pub enum Outcome {
         generation: Generation,
         result: Result<Page<User>, ApiError>,
     },
+    /// The highest id the search matches: how far "load all" has to go.
+    LastId {
+        generation: Generation,
+        result: Result<Option<i64>, ApiError>,
+    },
     User {
         id: i64,
         result: Result<(User, Vec<i64>), ApiError>,
@@ -94,6 +99,11 @@ pub enum Command {
     },
     LoadUser {
         id: i64,
+    },
+    /// The highest id a search matches (one call: sort=-id, limit=1, fields=id).
+    LoadLastId {
+        generation: Generation,
+        query: UserQuery,
     },
     SetCustomAttributes {
         id: i64,

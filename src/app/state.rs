@@ -109,6 +109,8 @@ pub struct UsersState {
     pub complete: bool,
     /// `L`: keep loading pages until the last.
     pub load_all: bool,
+    /// The highest id the search matches, for the load-all gauge (pages come in id order).
+    pub last_id: Option<i64>,
     pub pages: usize,
     pub sort: Option<(SortColumn, bool)>,
     /// Why the last load failed, shown in the table's place.

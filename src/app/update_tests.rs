@@ -593,3 +593,43 @@ fn a_failed_page_load_is_shown_and_the_console_keeps_running() {
         [Command::LoadUsers { generation: 2, .. }]
     ));
 }
+
+#[test]
+fn load_all_asks_for_the_last_id_and_every_page() {
+    let mut state = loaded(50, Some("c1"));
+    let commands = update(&mut state, ch('L'));
+    assert!(
+        matches!(&commands[0], Command::LoadLastId { generation: 1, .. }),
+        "{commands:?}"
+    );
+    assert!(matches!(&commands[1], Command::LoadUsers { after_cursor: Some(c), .. } if c == "c1"));
+    update(
+        &mut state,
+        Action::Outcome(Outcome::LastId {
+            generation: 1,
+            result: Ok(Some(200)),
+        }),
+    );
+    assert_eq!(state.users.last_id, Some(200));
+    // Each page asks for the next without a key.
+    let commands = update(
+        &mut state,
+        Action::Outcome(Outcome::UsersPage {
+            generation: 1,
+            result: Ok(page(51, 50, Some("c2"))),
+        }),
+    );
+    assert!(
+        matches!(&commands[..], [Command::LoadUsers { after_cursor: Some(c), .. }] if c == "c2")
+    );
+    let commands = update(
+        &mut state,
+        Action::Outcome(Outcome::UsersPage {
+            generation: 1,
+            result: Ok(page(101, 10, None)),
+        }),
+    );
+    assert!(commands.is_empty());
+    assert!(state.users.complete && !state.users.load_all);
+    assert_eq!(state.users.all.len(), 110);
+}

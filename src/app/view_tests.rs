@@ -161,3 +161,19 @@ fn hostile_names_are_drawn_as_visible_text() {
         "a control character reached the buffer"
     );
 }
+
+#[test]
+fn load_all_shows_a_gauge_of_the_id_range() {
+    let mut state = loaded(50, Some("c1"));
+    update(&mut state, ch('L'));
+    update(
+        &mut state,
+        Action::Outcome(Outcome::LastId {
+            generation: 1,
+            result: Ok(Some(101)),
+        }),
+    );
+    let text = format!("{}", render(&mut state, 80, 24).backend());
+    assert!(text.contains("49% loaded"), "{text}");
+    assert!(text.contains("50 users, page 2"), "{text}");
+}

@@ -493,6 +493,12 @@ fn on_outcome(state: &mut AppState, outcome: Outcome) -> Vec<Command> {
         Outcome::UsersPage { generation, result } => {
             return on_users_page(state, generation, result);
         }
+        Outcome::LastId { generation, result } => {
+            // Without it the gauge is only a count: not worth an error message.
+            if generation == state.users.generation {
+                state.users.last_id = result.ok().flatten();
+            }
+        }
         Outcome::User { id, result } => {
             let Some(editor) = state.editor.as_mut().filter(|e| e.id == id) else {
                 return Vec::new();

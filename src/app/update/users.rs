@@ -13,6 +13,8 @@ pub(super) fn reload_users(state: &mut AppState) -> Vec<Command> {
     users.next_cursor = None;
     users.complete = false;
     users.pages = 0;
+    users.load_all = false;
+    users.last_id = None;
     users.error = None;
     users.loading = true;
     vec![Command::LoadUsers {
@@ -53,8 +55,16 @@ pub(super) fn users_key(state: &mut AppState, action: KeyAction) -> Vec<Command>
         KeyAction::Filter => users.filter_input = Some(line_input(&users.filter)),
         KeyAction::Search => users.search_input = Some(line_input(&users.search)),
         KeyAction::LoadAll => {
+            if users.complete {
+                status(state, Level::Info, "Every page is loaded");
+                return Vec::new();
+            }
             users.load_all = true;
-            return next_page(state);
+            let generation = users.generation;
+            let query = users.query.clone();
+            let mut commands = vec![Command::LoadLastId { generation, query }];
+            commands.extend(next_page(state));
+            return commands;
         }
         KeyAction::Refresh => return reload_users(state),
         KeyAction::SortNext => {

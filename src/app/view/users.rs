@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table};
+use ratatui::widgets::{Cell, LineGauge, Paragraph, Row, Table};
 
 use crate::app::state::{AppState, SortColumn};
 use crate::app::users_table::{cell, column_title, sort_columns};
@@ -113,11 +113,15 @@ fn draw_info(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         frame.render_widget(input, field);
         return;
     }
+    if users.load_all {
+        draw_load_all(frame, area, state, theme);
+        return;
+    }
     let mut spans = vec![Span::styled(
         format!(" {} of {} users", users.rows.len(), users.all.len()),
         theme.base,
     )];
-    if users.loading || users.load_all {
+    if users.loading {
         spans.push(Span::styled(
             format!(
                 "  {} loading page {}…",
@@ -144,4 +148,42 @@ fn draw_info(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         ));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// `L` at work: a gauge of how far through the search's id range the pages have come
+/// (API /1 gives no total; pages arrive in id order and one call told the highest id).
+fn draw_load_all(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let users = &state.users;
+    let count = format!(" {} users, page {} ", users.all.len(), users.pages + 1);
+    let ratio = match (users.all.first(), users.all.last(), users.last_id) {
+        (Some(first), Some(last), Some(max)) if max > first.id => {
+            Some(((last.id - first.id) as f64 / (max - first.id) as f64).clamp(0.0, 1.0))
+        }
+        _ => None,
+    };
+    let [text, gauge] = Layout::horizontal([
+        Constraint::Length(count.len() as u16 + 2),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
+    frame.render_widget(
+        Paragraph::new(Span::styled(
+            format!("{}{count}", spinner(state.spinner)),
+            theme.info,
+        )),
+        text,
+    );
+    let Some(ratio) = ratio else {
+        frame.render_widget(
+            Paragraph::new(Span::styled("loading every page…", theme.muted)),
+            gauge,
+        );
+        return;
+    };
+    let widget = LineGauge::default()
+        .ratio(ratio)
+        .label(format!("{:>3.0}% loaded", ratio * 100.0))
+        .filled_style(theme.gauge)
+        .unfilled_style(theme.muted);
+    frame.render_widget(widget, gauge);
 }
