@@ -1,7 +1,7 @@
 //! The rows of the user editor: which fields, in which order, which are editable, and how
 //! a typed value becomes the JSON the API expects.
 
-use crate::api::{Group, Role, User};
+use crate::api::{Group, Role, UPDATABLE_FIELDS, User, V3_ELEMENTS};
 use crate::config::UserUpdateApi;
 
 use super::state::{AppState, RowKey};
@@ -46,51 +46,6 @@ const TIME_FIELDS: &[&str] = &[
     "locked_until",
 ];
 
-/// Fields `PUT /api/1/users/:id` accepts (ONELOGIN_API.md), among those shown.
-const V1_EDITABLE: &[&str] = &[
-    "firstname",
-    "lastname",
-    "email",
-    "username",
-    "title",
-    "department",
-    "company",
-    "phone",
-    "state",
-    "samaccountname",
-    "userprincipalname",
-    "distinguished_name",
-    "member_of",
-    "external_id",
-    "directory_id",
-    "manager_ad_id",
-    "manager_user_id",
-    "openid_name",
-    "locale_code",
-    "invalid_login_attempts",
-];
-
-/// Elements of the v3 `<user>` body (seed 001), by their API /1 names.
-const V3_EDITABLE: &[&str] = &[
-    "company",
-    "department",
-    "directory_id",
-    "distinguished_name",
-    "email",
-    "external_id",
-    "firstname",
-    "invalid_login_attempts",
-    "lastname",
-    "member_of",
-    "openid_name",
-    "phone",
-    "samaccountname",
-    "status",
-    "title",
-    "username",
-    "userprincipalname",
-];
-
 const INTEGER_FIELDS: &[&str] = &[
     "status",
     "state",
@@ -125,9 +80,10 @@ pub fn editor_rows(state: &AppState) -> Vec<RowKey> {
 
 pub fn is_editable(key: &RowKey, api: UserUpdateApi) -> bool {
     match key {
+        // What each API accepts is the client's knowledge; the editor only asks.
         RowKey::Field(name) => match api {
-            UserUpdateApi::V1 => V1_EDITABLE.contains(name),
-            UserUpdateApi::V3 => V3_EDITABLE.contains(name),
+            UserUpdateApi::V1 => UPDATABLE_FIELDS.contains(name),
+            UserUpdateApi::V3 => V3_ELEMENTS.contains(&name.replace('_', "-").as_str()),
         },
         RowKey::Attribute(_) | RowKey::Group | RowKey::Roles => true,
     }
