@@ -128,7 +128,8 @@ pub enum Record {
     },
 }
 
-pub(crate) fn now_text() -> String {
+/// Now, as records write it (RFC 3339, UTC, milliseconds).
+pub fn now_text() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
