@@ -609,7 +609,8 @@ impl Runner {
         let mut tasks: JoinSet<(i64, String, UserOutcome)> = JoinSet::new();
         let mut control_rx = self.handle.inner.control.subscribe();
         let mut conc_rx = self.handle.inner.concurrency.subscribe();
-        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        let second = Duration::from_secs(1);
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + second, second);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
         let stats = |outcomes: &HashMap<i64, UserOutcome>, handle: &RunHandle| {

@@ -172,7 +172,7 @@ fn print_user(up: &UserPlan) {
     }
 }
 
-/// `--yes`, or the number of users typed on the terminal.
+/// `--yes`, or the number of users typed on the terminal. `verb`: "apply" or "undo".
 fn confirm(settings: &Settings, verb: &str, users: usize, yes: bool) -> Result<(), String> {
     if yes {
         return Ok(());
@@ -183,7 +183,8 @@ fn confirm(settings: &Settings, verb: &str, users: usize, yes: bool) -> Result<(
         ));
     }
     eprint!(
-        "{verb} {users} user(s) on profile `{}` (tenant {})? Type {users} to confirm, anything else cancels: ",
+        "{} changes to {users} user(s) on profile `{}` (tenant {})? Type {users} to confirm, anything else cancels: ",
+        if verb == "undo" { "Undo" } else { "Apply" },
         for_terminal(&settings.profile),
         for_terminal(settings.connection.host())
     );
@@ -446,7 +447,7 @@ pub async fn apply(settings: &Settings, args: &ApplyArgs) -> u8 {
         println!("dry run: nothing was written");
         return EXIT_OK;
     }
-    if let Err(e) = confirm(settings, "Apply to", plan.users.len(), args.yes) {
+    if let Err(e) = confirm(settings, "apply", plan.users.len(), args.yes) {
         eprintln!("onelogin-tui: {e}");
         return EXIT_REFUSED;
     }
@@ -623,7 +624,7 @@ pub async fn undo(settings: &Settings, args: &UndoArgs) -> u8 {
         println!("dry run: nothing was written");
         return EXIT_OK;
     }
-    if let Err(e) = confirm(settings, "Undo on", plan.users.len(), args.yes) {
+    if let Err(e) = confirm(settings, "undo", plan.users.len(), args.yes) {
         eprintln!("onelogin-tui: {e}");
         return EXIT_REFUSED;
     }
