@@ -208,6 +208,31 @@ async fn export_edit_apply_round_trips_and_undo_restores() {
         "id,email,title,department,group_id,custom_attributes.AWS_Role,custom_attributes.skype\n"
     ));
 
+    // --search picks the users; stdout when no --output.
+    let out = cli
+        .run(&[
+            "export",
+            "--search",
+            "email:b*@example.com",
+            "--columns",
+            "id,email",
+        ])
+        .await;
+    assert_eq!(out.code, 0, "{out:?}");
+    let picked = users
+        .iter()
+        .filter(|u| u.email.as_deref().is_some_and(|e| e.starts_with('b')))
+        .count();
+    assert!(picked > 0);
+    assert_eq!(out.stdout.lines().count(), picked + 1, "{}", out.stdout);
+    let out = cli.run(&["export", "--columns", "id,status"]).await;
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("cannot be applied back"),
+        "{}",
+        out.stderr
+    );
+
     // Unedited, the export is the current state: a dry run finds nothing to change.
     let out = cli
         .run(&["apply", &export.to_string_lossy(), "--dry-run"])

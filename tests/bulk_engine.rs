@@ -558,3 +558,52 @@ async fn the_journal_holds_no_secret() {
         Call::UpdateUser { .. }
     ));
 }
+
+#[tokio::test]
+async fn a_refused_credential_stops_the_run_instead_of_failing_everyone() {
+    let sb = sandbox(SandboxConfig {
+        users: 20,
+        ..SandboxConfig::default()
+    })
+    .await;
+    let admin = client(&sb);
+    let dir = tempfile::tempdir().unwrap();
+    let users = all_users(&admin, &["email", "role_id"]).await;
+    // "Manage users" may not change roles: 401 Insufficient Permission.
+    let cred = sb.credential(onelogin_tui::sandbox::Scope::ManageUsers);
+    let weak = onelogin_tui::api::Client::new(onelogin_tui::api::ClientConfig::new(
+        reqwest::Url::parse(&sb.url()).unwrap(),
+        cred.client_id,
+        secrecy::SecretString::from(cred.client_secret),
+    ))
+    .unwrap();
+    let ids: Vec<i64> = users.iter().skip(1).take(10).map(|u| u.id).collect();
+    let targets = Plan::uniform(
+        &ids,
+        &[Change::AddRoles {
+            ids: vec![CONTRACTORS],
+        }],
+    )
+    .unwrap();
+    let plan = onelogin_tui::bulk::prepare(&weak, None, &targets, &HashMap::new())
+        .await
+        .unwrap();
+    let planned = plan.users.len();
+    assert!(planned > 5);
+    let summary = run_plan(&weak, &sb, dir.path(), &plan, 1).await;
+    assert!(summary.stopped);
+    assert_eq!(summary.failed(), 1, "{:?}", summary.outcomes);
+    assert_eq!(summary.not_done(), planned - 1);
+    assert_eq!(sb.stats().writes, 0);
+    // A resume with a good credential finishes the job, the refused call included.
+    let log = RunLog::read(&summary.journal).unwrap();
+    assert!(log.stopped && !log.finished);
+    let (work, settled) = UserWork::from_log(&log);
+    assert!(settled.is_empty());
+    let journal = Journal::open(&summary.journal, &log.meta.run).unwrap();
+    let again = Runner::new(admin.clone(), journal, RunOptions::default())
+        .run(work)
+        .await;
+    assert_eq!(again.done(), planned);
+    assert_converged(&admin, &plan).await;
+}

@@ -473,6 +473,13 @@ impl Ctx {
             drop(permit);
             let e = match result {
                 Ok(()) => return self.settle_ok(id, index, None).await,
+                Err(e) if e.is_auth_failure() || e.is_insufficient_permission() => {
+                    // The credential itself was refused (after the client's one
+                    // renewal): every other user would fail the same way. Stop
+                    // the run; a resume with fixed credentials retries this call.
+                    self.handle.cancel();
+                    return self.settle_failed(id, index, &e, true).await;
+                }
                 Err(e) if e.is_retryable() => e,
                 Err(e) => return self.settle_failed(id, index, &e, false).await,
             };

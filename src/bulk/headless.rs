@@ -564,6 +564,12 @@ pub async fn undo(settings: &Settings, args: &UndoArgs) -> u8 {
         eprintln!("onelogin-tui: {e}");
         return EXIT_REFUSED;
     }
+    if !log.finished {
+        println!(
+            "note: run {} is unfinished; only what it wrote is undone (its unsent calls are dropped)",
+            log.meta.run
+        );
+    }
     let client = match client(settings) {
         Ok(c) => c,
         Err(code) => return code,

@@ -80,6 +80,23 @@ pub struct RunMeta {
     pub source: Option<Source>,
 }
 
+impl RunMeta {
+    /// A new run's head: a fresh id, now, no source.
+    pub fn new(kind: RunKind, profile: &str, tenant: &str) -> RunMeta {
+        RunMeta {
+            run: new_run_id(),
+            kind,
+            created: now_text(),
+            profile: profile.to_string(),
+            tenant: tenant.to_string(),
+            undo_of: None,
+            unchanged: Vec::new(),
+            conflicts: Vec::new(),
+            source: None,
+        }
+    }
+}
+
 /// One line of a journal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

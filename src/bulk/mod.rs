@@ -33,6 +33,12 @@ pub use csv_in::{CsvInput, KeyColumn, Refusal, Refusals};
 pub use execute::{
     Progress, ProgressStats, RunHandle, RunOptions, RunSummary, Runner, UserOutcome, UserWork,
 };
-pub use journal::{CallStatus, Journal, Record, RunInfo, RunKind, RunLog, RunMeta};
+pub use journal::{
+    CallStatus, Conflict, Journal, Record, RunInfo, RunKind, RunLog, RunMeta, Source, find_run,
+    list_runs, runs_dir,
+};
 pub use pacing::{Budget, Pacer};
-pub use plan::{Call, Change, Desired, Plan, UserPlan, Values};
+pub use plan::{
+    Call, Change, Desired, Plan, PrepareError, Target, UserPlan, Values, fetch_current, prepare,
+    search_targets,
+};

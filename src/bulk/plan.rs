@@ -474,10 +474,15 @@ impl Plan {
             return Err(unknown);
         }
         let mut plan = Plan::default();
+        let mut seen = std::collections::HashSet::new();
         for t in targets {
             let Some(user) = current.get(&t.id) else {
                 continue;
             };
+            // A user is planned once (a selection may name it twice).
+            if !seen.insert(t.id) {
+                continue;
+            }
             match plan_user(user, &t.desired, t.row) {
                 Some(up) => plan.users.push(up),
                 None => plan.unchanged.push(t.id),
@@ -506,6 +511,47 @@ impl Plan {
     pub fn is_empty(&self) -> bool {
         self.users.is_empty()
     }
+}
+
+/// Why a plan could not be made.
+#[derive(Debug, Clone)]
+pub enum PrepareError {
+    /// Ids the tenant does not know.
+    Unknown(Vec<UnknownUser>),
+    Api(ApiError),
+}
+
+impl fmt::Display for PrepareError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PrepareError::Unknown(u) => write!(
+                f,
+                "unknown user(s): {}",
+                u.iter()
+                    .map(|x| x.id.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            PrepareError::Api(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// Targets → plan: current values from `loaded` (what the console holds,
+/// when it holds every field the changes touch), the rest read in
+/// `ceil(N/50)` list calls; then the diff.
+pub async fn prepare(
+    client: &Client,
+    pacer: Option<&Pacer>,
+    targets: &[Target],
+    loaded: &HashMap<i64, User>,
+) -> Result<Plan, PrepareError> {
+    let fields = fields_for(targets.iter().map(|t| &t.desired));
+    let ids: Vec<i64> = targets.iter().map(|t| t.id).collect();
+    let current = fetch_current(client, pacer, &ids, &fields, loaded)
+        .await
+        .map_err(PrepareError::Api)?;
+    Plan::build(targets, &current).map_err(PrepareError::Unknown)
 }
 
 /// Reads the current values of `ids` in `ceil(N/50)` list calls
@@ -711,6 +757,15 @@ mod tests {
         let plan = Plan::build(&targets[..1], &current).unwrap();
         assert!(plan.is_empty());
         assert_eq!(plan.unchanged, [7]);
+        let twice = Plan::uniform(
+            &[7, 7],
+            &[Change::SetField {
+                name: "title".into(),
+                value: "CEO".into(),
+            }],
+        )
+        .unwrap();
+        assert_eq!(Plan::build(&twice, &current).unwrap().users.len(), 1);
         assert!(
             Desired::from_changes(&[Change::SetField {
                 name: "status".into(),
