@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod app;
+pub mod bulk;
 pub mod config;
 pub mod launch;
 pub mod logging;

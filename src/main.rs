@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use onelogin_tui::bulk::headless;
 use onelogin_tui::config::{Overrides, Settings};
 use onelogin_tui::sandbox::{Sandbox, SandboxConfig};
 use onelogin_tui::{launch, logging};
@@ -67,6 +68,95 @@ struct Cli {
 enum Command {
     /// Serve a sandbox OneLogin tenant on loopback until Ctrl+C, printing its URL and credentials.
     Sandbox(SandboxArgs),
+    /// Apply a CSV of desired values to many users: preview, confirm, paced and journaled run.
+    ///
+    /// Exit 0 when every row is done, 2 when some rows failed, 1 when the file was refused
+    /// (nothing written).
+    Apply(ApplyArgs),
+    /// Continue a stopped run from its journal (default: the newest unfinished run).
+    Resume(ResumeArgs),
+    /// Restore the values a run replaced, for users nobody changed since (those are listed).
+    Undo(UndoArgs),
+    /// Write users as CSV in the shape `apply` reads (export → edit → apply).
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+struct ApplyArgs {
+    /// The CSV: a key column (id, email or username), then custom_attributes.<shortname>
+    /// and core-field columns. A cell is set; an empty cell clears; absent columns are left alone.
+    #[arg(value_name = "FILE.csv")]
+    file: PathBuf,
+
+    /// Print the preview and stop: nothing is written.
+    #[arg(long)]
+    dry_run: bool,
+
+    /// Apply without the confirmation prompt.
+    #[arg(long, short = 'y')]
+    yes: bool,
+
+    /// Users changed at once [default: bulk.concurrency from the settings, 4].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    concurrency: Option<u16>,
+
+    /// Empty cells leave the value alone instead of clearing it.
+    #[arg(long)]
+    keep_empty: bool,
+
+    /// Where the results and failed-rows CSVs go [default: next to the input].
+    #[arg(long, value_name = "DIR")]
+    report_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+struct ResumeArgs {
+    /// Run id (or a unique prefix, or the journal's path) [default: the newest unfinished run].
+    #[arg(value_name = "RUN")]
+    run: Option<String>,
+
+    /// Users changed at once [default: bulk.concurrency from the settings, 4].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    concurrency: Option<u16>,
+
+    /// Where the results and failed-rows CSVs go [default: next to the run's input].
+    #[arg(long, value_name = "DIR")]
+    report_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+struct UndoArgs {
+    /// Run id (or a unique prefix, or the journal's path).
+    #[arg(value_name = "RUN")]
+    run: String,
+
+    /// Print what would be restored and stop.
+    #[arg(long)]
+    dry_run: bool,
+
+    /// Undo without the confirmation prompt.
+    #[arg(long, short = 'y')]
+    yes: bool,
+
+    /// Users changed at once [default: bulk.concurrency from the settings, 4].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    concurrency: Option<u16>,
+}
+
+#[derive(Debug, Clone, Args)]
+struct ExportArgs {
+    /// Which users, as in the console's search box (e.g. `email:*@example.com`) [default: all].
+    #[arg(long, value_name = "QUERY")]
+    search: Option<String>,
+
+    /// Comma-separated columns: id, core fields, custom_attributes.<shortname>
+    /// [default: id,email,username,firstname,lastname and every custom attribute].
+    #[arg(long, value_name = "LIST")]
+    columns: Option<String>,
+
+    /// Write here instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -185,16 +275,56 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async move {
         match cli.command {
-            Some(Command::Sandbox(args)) => serve_sandbox(&args).await,
+            Some(Command::Sandbox(args)) => serve_sandbox(&args).await.map(|()| None),
+            Some(Command::Apply(a)) => {
+                let args = headless::ApplyArgs {
+                    file: a.file,
+                    dry_run: a.dry_run,
+                    yes: a.yes,
+                    concurrency: a.concurrency.map(usize::from),
+                    keep_empty: a.keep_empty,
+                    report_dir: a.report_dir,
+                };
+                Ok(Some(headless::apply(&settings, &args).await))
+            }
+            Some(Command::Resume(a)) => {
+                let args = headless::ResumeArgs {
+                    run: a.run,
+                    concurrency: a.concurrency.map(usize::from),
+                    report_dir: a.report_dir,
+                };
+                Ok(Some(headless::resume(&settings, &args).await))
+            }
+            Some(Command::Undo(a)) => {
+                let args = headless::UndoArgs {
+                    run: a.run,
+                    dry_run: a.dry_run,
+                    yes: a.yes,
+                    concurrency: a.concurrency.map(usize::from),
+                };
+                Ok(Some(headless::undo(&settings, &args).await))
+            }
+            Some(Command::Export(a)) => {
+                let args = headless::ExportArgs {
+                    search: a.search,
+                    columns: a.columns,
+                    output: a.output,
+                };
+                Ok(Some(headless::export(&settings, &args).await))
+            }
             None if cli.sandbox => {
                 let defaults = SandboxConfig::default();
-                launch::with_sandbox(settings, defaults).await
+                launch::with_sandbox(settings, defaults)
+                    .await
+                    .map(|()| None)
             }
-            None => launch::with_tenant(settings).await,
+            None => launch::with_tenant(settings).await.map(|()| None),
         }
     });
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(None) => ExitCode::SUCCESS,
+        // A headless command's own exit code (it printed its messages).
+        Ok(Some(code)) => ExitCode::from(code),
         Err(message) => {
             tracing::error!(%message, "exit");
             eprintln!("onelogin-tui: {message}");

@@ -1,0 +1,44 @@
+//! Bulk edits: many users at once, safely.
+//!
+//! The pieces, each usable on its own so the headless commands and the console
+//! drive the same engine:
+//!
+//! - [`plan`]: targets (ids, a search, a CSV) × changes → a [`Plan`]: each
+//!   user's before → after and the fewest calls that get there; users with
+//!   nothing to change are dropped.
+//! - [`csv_in`] / [`csv_out`]: the CSV desired-state file, checked before any
+//!   write; export in the same shape; result and failed-row files.
+//! - [`pacing`]: the rate budget: a share of what remains in the window,
+//!   calls spread when the budget is short, a wait for the reset between chunks.
+//! - [`execute`]: the [`Runner`]: bounded, changeable concurrency; retries
+//!   with backoff and jitter that re-read before resending; pause / resume /
+//!   cancel through a [`RunHandle`]; [`Progress`] events on a channel.
+//! - [`journal`]: one append-only, fsync'd JSONL file per run; read back for
+//!   resume and undo.
+//! - [`headless`]: `apply`, `resume`, `undo` and `export` for the CLI.
+
+// ApiError is large by design (see api/mod.rs); it travels on cold paths here too.
+#![allow(clippy::result_large_err)]
+
+pub mod csv_in;
+pub mod csv_out;
+pub mod execute;
+pub mod headless;
+pub mod journal;
+pub mod pacing;
+pub mod plan;
+pub mod undo;
+
+pub use csv_in::{CsvInput, KeyColumn, Refusal, Refusals};
+pub use execute::{
+    Progress, ProgressStats, RunHandle, RunOptions, RunSummary, Runner, UserOutcome, UserWork,
+};
+pub use journal::{
+    CallStatus, Conflict, Journal, Record, RunInfo, RunKind, RunLog, RunMeta, Source, find_run,
+    list_runs, runs_dir,
+};
+pub use pacing::{Budget, Pacer};
+pub use plan::{
+    Call, Change, Desired, Plan, PrepareError, Target, UserPlan, Values, fetch_current, prepare,
+    search_targets,
+};
