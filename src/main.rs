@@ -28,21 +28,8 @@ struct Cli {
     #[arg(long, value_name = "PATH", global = true)]
     config: Option<PathBuf>,
 
-    /// Profile (tenant) from the config file's [profiles.<name>] [default: the file's `profile`, else "default"].
-    #[arg(long, short = 'p', value_name = "NAME", global = true)]
-    profile: Option<String>,
-
-    /// API region: us or eu (https://api.<region>.onelogin.com).
-    #[arg(long, value_name = "REGION", global = true)]
-    region: Option<String>,
-
-    /// Tenant subdomain (https://<subdomain>.onelogin.com).
-    #[arg(long, value_name = "NAME", global = true)]
-    subdomain: Option<String>,
-
-    /// Full API base URL; plain http:// only on loopback.
-    #[arg(long, value_name = "URL", global = true)]
-    base_url: Option<String>,
+    #[command(flatten)]
+    tenant: TenantArgs,
 
     /// Log level or tracing filter (error, warn, info, debug, trace) [default: info].
     #[arg(long, value_name = "LEVEL", global = true)]
@@ -56,12 +43,47 @@ struct Cli {
     #[arg(long, value_name = "NAME")]
     theme: Option<String>,
 
-    /// No writes at all: every write key is disabled and the status bar says [RO].
-    #[arg(long, alias = "readonly", global = true)]
-    read_only: bool,
-
     #[command(subcommand)]
     command: Option<Command>,
+}
+
+/// Which tenant, and whether it may be written: for the console and the bulk commands (not
+/// for the sandbox, which is a tenant itself). Given before or after the subcommand.
+#[derive(Debug, Clone, Default, Args)]
+struct TenantArgs {
+    /// Profile (tenant) from the config file's [profiles.<name>] [default: the file's `profile`, else "default"].
+    #[arg(long, short = 'p', value_name = "NAME")]
+    profile: Option<String>,
+
+    /// API region: us or eu (https://api.<region>.onelogin.com).
+    #[arg(long, value_name = "REGION")]
+    region: Option<String>,
+
+    /// Tenant subdomain (https://<subdomain>.onelogin.com).
+    #[arg(long, value_name = "NAME")]
+    subdomain: Option<String>,
+
+    /// Full API base URL; plain http:// only on loopback.
+    #[arg(long, value_name = "URL")]
+    base_url: Option<String>,
+
+    /// No writes at all: the console binds no write key and shows [RO]; apply and undo only
+    /// preview; resume refuses.
+    #[arg(long, alias = "readonly")]
+    read_only: bool,
+}
+
+impl TenantArgs {
+    /// Values given after the subcommand win over those given before it.
+    fn or(self, outer: &TenantArgs) -> TenantArgs {
+        TenantArgs {
+            profile: self.profile.or_else(|| outer.profile.clone()),
+            region: self.region.or_else(|| outer.region.clone()),
+            subdomain: self.subdomain.or_else(|| outer.subdomain.clone()),
+            base_url: self.base_url.or_else(|| outer.base_url.clone()),
+            read_only: self.read_only || outer.read_only,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -83,6 +105,9 @@ enum Command {
 
 #[derive(Debug, Clone, Args)]
 struct ApplyArgs {
+    #[command(flatten)]
+    tenant: TenantArgs,
+
     /// The CSV: a key column (id, email or username), then custom_attributes.<shortname>
     /// and core-field columns. A cell is set; an empty cell clears; absent columns are left alone.
     #[arg(value_name = "FILE.csv")]
@@ -111,6 +136,9 @@ struct ApplyArgs {
 
 #[derive(Debug, Clone, Args)]
 struct ResumeArgs {
+    #[command(flatten)]
+    tenant: TenantArgs,
+
     /// Run id (or a unique prefix, or the journal's path) [default: the newest unfinished run].
     #[arg(value_name = "RUN")]
     run: Option<String>,
@@ -126,6 +154,9 @@ struct ResumeArgs {
 
 #[derive(Debug, Clone, Args)]
 struct UndoArgs {
+    #[command(flatten)]
+    tenant: TenantArgs,
+
     /// Run id (or a unique prefix, or the journal's path).
     #[arg(value_name = "RUN")]
     run: String,
@@ -145,6 +176,9 @@ struct UndoArgs {
 
 #[derive(Debug, Clone, Args)]
 struct ExportArgs {
+    #[command(flatten)]
+    tenant: TenantArgs,
+
     /// Which users, as in the console's search box (e.g. `email:*@example.com`) [default: all].
     #[arg(long, value_name = "QUERY")]
     search: Option<String>,
@@ -236,16 +270,23 @@ impl SandboxArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let tenant = match &cli.command {
+        Some(Command::Apply(a)) => a.tenant.clone().or(&cli.tenant),
+        Some(Command::Resume(a)) => a.tenant.clone().or(&cli.tenant),
+        Some(Command::Undo(a)) => a.tenant.clone().or(&cli.tenant),
+        Some(Command::Export(a)) => a.tenant.clone().or(&cli.tenant),
+        Some(Command::Sandbox(_)) | None => cli.tenant.clone(),
+    };
     let overrides = Overrides {
         config: cli.config.clone(),
-        profile: cli.profile.clone(),
-        region: cli.region.clone(),
-        subdomain: cli.subdomain.clone(),
-        base_url: cli.base_url.clone(),
+        profile: tenant.profile,
+        region: tenant.region,
+        subdomain: tenant.subdomain,
+        base_url: tenant.base_url,
         log_level: cli.log_level.clone(),
         log_dir: cli.log_dir.clone(),
         theme: cli.theme.clone(),
-        read_only: cli.read_only,
+        read_only: tenant.read_only,
     };
     let settings = match Settings::load(&overrides) {
         Ok(settings) => settings,
@@ -279,7 +320,7 @@ fn main() -> ExitCode {
             Some(Command::Apply(a)) => {
                 let args = headless::ApplyArgs {
                     file: a.file,
-                    dry_run: a.dry_run,
+                    dry_run: a.dry_run || read_only_preview(&settings, "apply"),
                     yes: a.yes,
                     concurrency: a.concurrency.map(usize::from),
                     keep_empty: a.keep_empty,
@@ -287,6 +328,10 @@ fn main() -> ExitCode {
                 };
                 Ok(Some(headless::apply(&settings, &args).await))
             }
+            Some(Command::Resume(_)) if settings.read_only => Err(format!(
+                "profile {} is read-only: resume would write; nothing was sent",
+                settings.profile
+            )),
             Some(Command::Resume(a)) => {
                 let args = headless::ResumeArgs {
                     run: a.run,
@@ -298,7 +343,7 @@ fn main() -> ExitCode {
             Some(Command::Undo(a)) => {
                 let args = headless::UndoArgs {
                     run: a.run,
-                    dry_run: a.dry_run,
+                    dry_run: a.dry_run || read_only_preview(&settings, "undo"),
                     yes: a.yes,
                     concurrency: a.concurrency.map(usize::from),
                 };
@@ -349,4 +394,15 @@ async fn serve_sandbox(args: &SandboxArgs) -> Result<(), String> {
     launch::wait_for_shutdown_signal().await;
     sandbox.shutdown().await;
     Ok(())
+}
+
+/// In read-only mode a bulk command shows its preview and writes nothing; says so once.
+fn read_only_preview(settings: &Settings, command: &str) -> bool {
+    if settings.read_only {
+        eprintln!(
+            "onelogin-tui: profile {} is read-only: {command} shows the preview and writes nothing",
+            settings.profile
+        );
+    }
+    settings.read_only
 }

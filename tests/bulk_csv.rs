@@ -345,3 +345,25 @@ async fn export_edit_apply_round_trips_and_undo_restores() {
         .await;
     assert!(out.stdout.contains("nothing to change"), "{}", out.stdout);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_only_apply_previews_and_writes_nothing() {
+    let (sb, cli, users) = setup().await;
+    let id = users[5].id;
+    let text = format!("id,custom_attributes.AWS_Role\n{id},read-only-check\n");
+    // Before or after the subcommand, --read-only holds.
+    for flags in [
+        &["--read-only"][..],
+        &["--profile", "default", "--read-only"][..],
+    ] {
+        let out = apply(&cli, "ro.csv", text.as_bytes(), flags).await;
+        assert_eq!(out.code, 0, "{out:?}");
+        assert!(out.stderr.contains("read-only"), "{}", out.stderr);
+        assert!(out.stdout.contains("1 user(s) to change"), "{}", out.stdout);
+    }
+    assert_eq!(sb.stats().writes, 0, "a read-only apply wrote");
+    let out = cli.run(&["resume", "--read-only"]).await;
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stderr.contains("read-only"), "{}", out.stderr);
+    assert_eq!(sb.stats().writes, 0);
+}
