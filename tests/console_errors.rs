@@ -310,3 +310,35 @@ async fn a_spent_budget_is_a_message_and_the_list_stays() {
     );
     assert_eq!(console.state.screen, Screen::Users);
 }
+
+#[tokio::test]
+async fn refused_credentials_are_explained_and_the_console_keeps_running() {
+    let sandbox = sandbox().await;
+    let mut wrong = sandbox.credential(Scope::ManageAll);
+    wrong.client_secret = "not-the-secret".into();
+    let mut console = Console::new(&sandbox, &wrong);
+    console.start().await;
+    let errors = console.errors();
+    assert!(!errors.is_empty());
+    assert!(
+        errors
+            .iter()
+            .all(|e| e.contains("401") && e.contains("Authentication Failure")),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("client_id / client_secret")),
+        "says what to check: {errors:?}"
+    );
+    let shown = console.state.users.error.clone().unwrap();
+    assert!(shown.contains("Authentication Failure"), "{shown}");
+    // Keys still work: help opens, R retries (and fails the same way, politely).
+    console.key(KeyCode::Char('?'), KeyModifiers::NONE).await;
+    assert!(console.state.help.is_some());
+    console.key(KeyCode::Esc, KeyModifiers::NONE).await;
+    console.key(KeyCode::Char('R'), KeyModifiers::NONE).await;
+    assert!(console.state.users.error.is_some());
+    assert!(!console.state.quit);
+}
