@@ -183,15 +183,86 @@ fn headers(lines: &mut Vec<Line<'_>>, headers: &[(String, String)], theme: &Them
     }
 }
 
-/// JSON pretty-printed; anything else (XML, HTML, text) line by line as it came.
+/// JSON and XML pretty-printed; anything else (an HTML page, text) line by line as it came.
 fn body_lines(lines: &mut Vec<Line<'_>>, body: &str, style: Style) {
     let pretty = serde_json::from_str::<serde_json::Value>(body)
         .ok()
         .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .or_else(|| pretty_xml(body))
         .unwrap_or_else(|| body.to_string());
     for line in pretty.lines() {
         lines.push(Line::from(Span::styled(format!("  {}", safe(line)), style)));
     }
+}
+
+/// A v3 `<user>` body indented, one element a line, text kept byte for byte beside its
+/// element; `None` for anything that is not well-formed XML (HTML pages stay as they came).
+pub fn pretty_xml(body: &str) -> Option<String> {
+    use quick_xml::events::Event;
+    let trimmed = body.trim_start();
+    if !trimmed.starts_with('<') || trimmed.starts_with("<!DOCTYPE") || trimmed.starts_with("<html")
+    {
+        return None;
+    }
+    let mut reader = quick_xml::Reader::from_str(body);
+    let mut out = String::with_capacity(body.len() * 2);
+    let mut depth = 0usize;
+    // Whether the open element has text: its end tag then stays on the same line.
+    let mut inline = false;
+    let line = |out: &mut String, depth: usize| {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(&"  ".repeat(depth));
+    };
+    loop {
+        let event = reader.read_event().ok()?;
+        let raw = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+        match event {
+            Event::Eof => break,
+            Event::Start(e) => {
+                line(&mut out, depth);
+                out.push_str(&format!("<{}>", raw(&e)));
+                depth += 1;
+                inline = false;
+            }
+            Event::End(e) => {
+                depth = depth.checked_sub(1)?;
+                if !inline {
+                    line(&mut out, depth);
+                }
+                out.push_str(&format!("</{}>", raw(e.name().as_ref())));
+                inline = false;
+            }
+            Event::Empty(e) => {
+                line(&mut out, depth);
+                out.push_str(&format!("<{}/>", raw(&e)));
+            }
+            Event::Text(t) if t.iter().all(u8::is_ascii_whitespace) && !inline => {}
+            Event::Text(t) => {
+                out.push_str(&raw(&t));
+                inline = true;
+            }
+            Event::GeneralRef(r) => {
+                out.push_str(&format!("&{};", raw(&r)));
+                inline = true;
+            }
+            Event::CData(c) => {
+                out.push_str(&format!("<![CDATA[{}]]>", raw(&c)));
+                inline = true;
+            }
+            Event::Decl(d) => {
+                line(&mut out, depth);
+                out.push_str(&format!("<?{}?>", raw(&d)));
+            }
+            Event::Comment(c) => {
+                line(&mut out, depth);
+                out.push_str(&format!("<!--{}-->", raw(&c)));
+            }
+            Event::PI(_) | Event::DocType(_) => return None,
+        }
+    }
+    (depth == 0).then_some(out)
 }
 
 /// `error · code · type · message` from a /1 status envelope.
@@ -221,4 +292,29 @@ fn envelope_summary(body: &str) -> Option<String> {
         status.get("type").and_then(|v| v.as_str()).unwrap_or(""),
         message
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pretty_xml;
+
+    #[test]
+    fn v3_bodies_are_indented_and_html_pages_are_left_alone() {
+        let body = "<user><firstname>A &amp; B</firstname><roles type='array'><role>1</role></roles></user>";
+        let pretty = pretty_xml(body).unwrap();
+        assert_eq!(
+            pretty,
+            "<user>\n  <firstname>A &amp; B</firstname>\n  <roles type='array'>\n    <role>1</role>\n  </roles>\n</user>"
+        );
+        // Text and entity references stay as sent, on their element's line.
+        let title =
+            "<user><title>R&amp;D &lt;lead&gt; &quot;x&quot;</title><x nil=\"true\"/></user>";
+        assert_eq!(
+            pretty_xml(title).unwrap(),
+            "<user>\n  <title>R&amp;D &lt;lead&gt; &quot;x&quot;</title>\n  <x nil=\"true\"/>\n</user>"
+        );
+        assert!(pretty_xml("<!DOCTYPE html><html><body><error></error></body></html>").is_none());
+        assert!(pretty_xml("<user><open></user>").is_none());
+        assert!(pretty_xml("not xml").is_none());
+    }
 }
