@@ -15,16 +15,23 @@ pub enum Context {
     Users,
     Editor,
     RequestLog,
+    /// The bulk screen's change form and preview.
     Bulk,
+    /// The bulk screen while a run is shown.
+    BulkRun,
+    /// The bulk screen's past runs and a run's journal.
+    BulkRuns,
 }
 
 impl Context {
-    pub const ALL: [Context; 5] = [
+    pub const ALL: [Context; 7] = [
         Context::Global,
         Context::Users,
         Context::Editor,
         Context::RequestLog,
         Context::Bulk,
+        Context::BulkRun,
+        Context::BulkRuns,
     ];
 
     /// The name used in `[keys.<name>]`.
@@ -35,6 +42,8 @@ impl Context {
             Context::Editor => "editor",
             Context::RequestLog => "request_log",
             Context::Bulk => "bulk",
+            Context::BulkRun => "bulk_run",
+            Context::BulkRuns => "bulk_runs",
         }
     }
 
@@ -44,7 +53,9 @@ impl Context {
             Context::Users => "Users",
             Context::Editor => "Editor",
             Context::RequestLog => "Request log",
-            Context::Bulk => "Bulk edits",
+            Context::Bulk => "Bulk edits: changes and preview",
+            Context::BulkRun => "Bulk edits: a run",
+            Context::BulkRuns => "Bulk edits: past runs",
         }
     }
 }
@@ -103,6 +114,21 @@ key_actions! {
     ErrorsOnly => "errors_only", "errors only", false;
     CopyCurl => "copy_curl", "copy as a curl command (OSC 52)", false;
     WriteLog => "write_log", "write the log as JSONL", false;
+    BulkSetAttribute => "set_attribute", "add a change: set a custom attribute", false;
+    BulkClearAttribute => "clear_attribute", "add a change: clear a custom attribute", false;
+    BulkSetField => "set_field", "add a change: set a user field", false;
+    BulkAddRole => "add_role", "add a change: give a role", false;
+    BulkRemoveRole => "remove_role", "add a change: take a role away", false;
+    BulkDeleteChange => "delete_change", "remove the change under the cursor", false;
+    BulkPreview => "preview", "preview each user's before → after", false;
+    BulkApply => "apply", "apply the preview (asks for the number of users)", true;
+    PastRuns => "past_runs", "past runs and their journals", false;
+    BulkPause => "pause", "pause / resume the run", false;
+    BulkCancel => "cancel_run", "cancel the run (asks; it can be resumed)", false;
+    MoreConcurrency => "more_concurrency", "more users at once", false;
+    LessConcurrency => "less_concurrency", "fewer users at once", false;
+    UndoRun => "undo_run", "undo the run (preview, then asks)", true;
+    ResumeRun => "resume_run", "resume the unfinished run (asks)", true;
 }
 
 /// One key with its modifiers, as written in the config: `ctrl+s`, `G`, `enter`, `space`.
@@ -301,6 +327,24 @@ const DEFAULTS: &[(Context, KeyAction, &[&str])] = {
         (RequestLog, ErrorsOnly, &["e"]),
         (RequestLog, CopyCurl, &["c"]),
         (RequestLog, WriteLog, &["w"]),
+        (Bulk, BulkSetAttribute, &["a"]),
+        (Bulk, BulkClearAttribute, &["x"]),
+        (Bulk, BulkSetField, &["f"]),
+        (Bulk, BulkAddRole, &["+"]),
+        (Bulk, BulkRemoveRole, &["-"]),
+        (Bulk, BulkDeleteChange, &["d", "delete"]),
+        (Bulk, BulkPreview, &["p", "enter"]),
+        (Bulk, BulkApply, &["ctrl+s"]),
+        (Bulk, PastRuns, &["h"]),
+        (BulkRun, BulkPause, &["space"]),
+        (BulkRun, BulkCancel, &["c"]),
+        (BulkRun, MoreConcurrency, &["+"]),
+        (BulkRun, LessConcurrency, &["-"]),
+        (BulkRun, PastRuns, &["h"]),
+        (BulkRuns, Open, &["enter"]),
+        (BulkRuns, UndoRun, &["u"]),
+        (BulkRuns, ResumeRun, &["r"]),
+        (BulkRuns, Refresh, &["R", "ctrl+r"]),
     ]
 };
 
@@ -327,7 +371,7 @@ impl Keymap {
         for (context_name, actions) in overrides {
             let Some(context) = Context::ALL.into_iter().find(|c| c.name() == context_name) else {
                 problems.push(format!(
-                    "[keys.{context_name}]: no such screen (global, users, editor, request_log, bulk)"
+                    "[keys.{context_name}]: no such screen (global, users, editor, request_log, bulk, bulk_run, bulk_runs)"
                 ));
                 continue;
             };

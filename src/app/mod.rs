@@ -5,6 +5,7 @@
 //! something changed, at most 30 a second, and none at all while idle.
 
 pub mod action;
+pub mod bulk_rows;
 pub mod editor_rows;
 pub mod keymap;
 pub mod request_log;
@@ -13,6 +14,8 @@ pub mod update;
 pub mod users_table;
 pub mod view;
 
+#[cfg(test)]
+mod bulk_tests;
 #[cfg(test)]
 mod update_tests;
 #[cfg(test)]
@@ -78,20 +81,53 @@ pub async fn run(settings: &Settings, client: Client) -> Result<(), String> {
     for problem in problems {
         update::toast(&mut state, Level::Warning, problem);
     }
-    let result = event_loop(&mut tui, &mut state, &theme, client).await;
+    let bulk = crate::worker::BulkConfig {
+        runs_dir: crate::bulk::runs_dir(),
+        options: crate::bulk::RunOptions::from_settings(&settings.bulk),
+        profile: settings.profile.clone(),
+        tenant: settings.connection.host().to_string(),
+    };
+    let result = event_loop(&mut tui, &mut state, &theme, client, bulk).await;
     let restored = tui.restore();
     result?;
     restored.map_err(|e| e.to_string())
 }
+
+/// How long quitting waits for a bulk run's calls in flight to finish.
+const BULK_STOP: Duration = Duration::from_secs(30);
 
 async fn event_loop(
     tui: &mut Tui,
     state: &mut AppState,
     theme: &Theme,
     client: Client,
+    bulk: crate::worker::BulkConfig,
 ) -> Result<(), String> {
-    let (tx, mut outcomes) = mpsc::unbounded_channel();
-    let worker = Worker::new(client.clone(), tx, CONCURRENCY);
+    let (tx, outcomes) = mpsc::unbounded_channel();
+    let worker = Worker::new(client.clone(), tx, CONCURRENCY).with_bulk(bulk);
+    let result = console_loop(tui, state, theme, &client, &worker, outcomes).await;
+    // A bulk run stops cleanly: the calls in flight finish, the journal is flushed, and
+    // the run can be resumed (2, then r).
+    if worker.bulk_running() {
+        state.status = Some((
+            Level::Warning,
+            "Stopping the bulk run: finishing the calls in flight…".into(),
+        ));
+        let _ = tui.draw(|frame| view::draw(frame, state, theme));
+        worker.stop_bulk(BULK_STOP).await;
+    }
+    result
+}
+
+async fn console_loop(
+    tui: &mut Tui,
+    state: &mut AppState,
+    theme: &Theme,
+    client: &Client,
+    worker: &Worker,
+    mut outcomes: mpsc::UnboundedReceiver<Action>,
+) -> Result<(), String> {
+    let worker = worker.clone();
     let mut exchanges = Some(client.subscribe());
     let mut events = EventStream::new();
     let mut ticker = tokio::time::interval(TICK);

@@ -9,8 +9,9 @@ use ratatui_textarea::TextArea;
 use crate::api::{Exchange, Group, RateLimit, Role, User, UserQuery};
 use crate::config::UserUpdateApi;
 
-use super::action::{Generation, SavePart};
+use super::action::{Generation, PlanReady, RunEnd, RunRow, SavePart};
 use super::keymap::{Context, Keymap};
+use crate::bulk::{Change, ProgressStats};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
@@ -54,6 +55,8 @@ pub enum Confirm {
     Quit,
     /// Leave the editor with unsaved changes.
     DiscardEdits,
+    /// Cancel the running bulk run (it can be resumed).
+    CancelRun,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -241,6 +244,193 @@ impl RequestLogState {
     }
 }
 
+/// Which part of the bulk screen is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BulkView {
+    /// The list of changes being built.
+    Form,
+    /// Each user's before → after, and the totals.
+    Preview,
+    /// The run: gauge, counters, failures.
+    Run,
+    /// The journal folder.
+    Runs,
+    /// One run's journal.
+    Journal,
+}
+
+/// The kinds of change the form adds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    SetAttribute,
+    ClearAttribute,
+    SetField,
+    AddRole,
+    RemoveRole,
+}
+
+impl ChangeKind {
+    pub fn title(self) -> &'static str {
+        match self {
+            ChangeKind::SetAttribute => "set a custom attribute",
+            ChangeKind::ClearAttribute => "clear a custom attribute",
+            ChangeKind::SetField => "set a user field",
+            ChangeKind::AddRole => "give a role",
+            ChangeKind::RemoveRole => "take a role away",
+        }
+    }
+}
+
+/// A change being added: first pick what, then (for values) type it.
+// One at a time, moved rarely: boxing the text area would buy nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub enum ChangeForm {
+    /// Options are (value, label): shortnames, field names, or role ids.
+    Pick {
+        kind: ChangeKind,
+        options: Vec<(String, String)>,
+        cursor: usize,
+    },
+    Value {
+        kind: ChangeKind,
+        name: String,
+        input: LineInput,
+    },
+}
+
+/// What the typed confirmation is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfirmWhat {
+    /// The previewed plan (apply or undo).
+    Preview,
+    /// An unfinished run, picked up again.
+    Resume {
+        path: std::path::PathBuf,
+        run: String,
+    },
+}
+
+/// "Type the number of users to confirm": Cancel is what Esc and a wrong number do.
+#[derive(Debug)]
+pub struct BulkConfirm {
+    pub what: ConfirmWhat,
+    pub users: usize,
+    pub input: LineInput,
+    pub error: Option<String>,
+}
+
+/// A preview on screen.
+#[derive(Debug)]
+pub struct BulkPreview {
+    pub ready: PlanReady,
+    /// Users targeted (selection or the run undone).
+    pub targets: usize,
+    pub cursor: usize,
+    pub offset: usize,
+}
+
+/// Where a run stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunPhase {
+    Starting,
+    Running,
+    Paused,
+    Cancelling,
+    Finished,
+}
+
+/// A run being watched (the worker holds its handle; this is plain data).
+#[derive(Debug)]
+pub struct BulkRunView {
+    /// Known once the run reports it started.
+    pub run: Option<String>,
+    pub title: String,
+    pub users: usize,
+    pub calls: usize,
+    pub stats: ProgressStats,
+    pub phase: RunPhase,
+    /// (id, label, message), in the order they failed.
+    pub failures: Vec<(i64, String, String)>,
+    pub waiting: Option<String>,
+    pub end: Option<Result<RunEnd, String>>,
+    pub offset: usize,
+}
+
+/// One user of a journal, as the journal view shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JournalRow {
+    pub id: i64,
+    pub label: String,
+    pub status: String,
+    /// (key, before, after)
+    pub changes: Vec<(String, String, String)>,
+}
+
+#[derive(Debug)]
+pub struct JournalView {
+    pub run: String,
+    pub kind: String,
+    pub created: String,
+    pub finished: bool,
+    pub conflicts: Vec<(i64, String, String)>,
+    pub rows: Vec<JournalRow>,
+    pub cursor: usize,
+    pub offset: usize,
+}
+
+#[derive(Debug)]
+pub struct BulkState {
+    pub view: BulkView,
+    pub changes: Vec<Change>,
+    pub cursor: usize,
+    pub form: Option<ChangeForm>,
+    /// A plan is being made; `generation` drops late answers.
+    pub planning: bool,
+    pub generation: Generation,
+    pub preview: Option<BulkPreview>,
+    pub confirm: Option<BulkConfirm>,
+    pub run: Option<BulkRunView>,
+    pub runs: Vec<RunRow>,
+    pub runs_loading: bool,
+    pub runs_cursor: usize,
+    pub runs_offset: usize,
+    pub journal: Option<JournalView>,
+    /// The first listing (at start) looks for an unfinished run to offer.
+    pub offered_resume: bool,
+}
+
+impl Default for BulkState {
+    fn default() -> Self {
+        BulkState {
+            view: BulkView::Form,
+            changes: Vec::new(),
+            cursor: 0,
+            form: None,
+            planning: false,
+            generation: 0,
+            preview: None,
+            confirm: None,
+            run: None,
+            runs: Vec::new(),
+            runs_loading: false,
+            runs_cursor: 0,
+            runs_offset: 0,
+            journal: None,
+            offered_resume: false,
+        }
+    }
+}
+
+impl BulkState {
+    /// A run is going (started and not finished): quitting asks, a second run waits.
+    pub fn running(&self) -> bool {
+        self.run
+            .as_ref()
+            .is_some_and(|r| r.phase != RunPhase::Finished)
+    }
+}
+
 /// Everything the console shows.
 #[derive(Debug)]
 pub struct AppState {
@@ -255,6 +445,7 @@ pub struct AppState {
     pub users: UsersState,
     pub editor: Option<EditorState>,
     pub log: RequestLogState,
+    pub bulk: BulkState,
     /// The tenant's custom attribute fields.
     pub fields: Vec<String>,
     pub roles: Vec<Role>,
@@ -300,6 +491,7 @@ impl AppState {
             users: UsersState::default(),
             editor: None,
             log: RequestLogState::new(config.request_log_capacity),
+            bulk: BulkState::default(),
             fields: Vec::new(),
             roles: Vec::new(),
             groups: Vec::new(),
@@ -314,6 +506,15 @@ impl AppState {
             spinner: 0,
             now: Instant::now(),
             quit: false,
+        }
+    }
+
+    /// The key table in force: the screen's, or the bulk screen's part.
+    pub fn context(&self) -> Context {
+        match (self.screen, self.bulk.view) {
+            (Screen::Bulk, BulkView::Run) => Context::BulkRun,
+            (Screen::Bulk, BulkView::Runs | BulkView::Journal) => Context::BulkRuns,
+            (screen, _) => screen.context(),
         }
     }
 

@@ -102,7 +102,7 @@ fn api_error(status: u16, message: &str) -> ApiError {
 fn start_asks_for_fields_roles_groups_and_the_first_page() {
     let mut state = state_with(false, UserUpdateApi::V1);
     let commands = start(&mut state);
-    assert_eq!(commands.len(), 4);
+    assert_eq!(commands.len(), 5);
     assert!(matches!(
         commands[3],
         Command::LoadUsers {
@@ -111,7 +111,8 @@ fn start_asks_for_fields_roles_groups_and_the_first_page() {
             ..
         }
     ));
-    assert_eq!(state.in_flight, 4);
+    assert_eq!(commands[4], Command::BulkListRuns);
+    assert_eq!(state.in_flight, 5);
 }
 
 #[test]
@@ -468,7 +469,11 @@ fn quitting_with_work_in_flight_asks_first() {
     assert!(!state.quit);
     assert_eq!(update(&mut state, ch('y')), vec![Command::Quit]);
     let mut state = loaded(1, None);
-    for outcome in [Outcome::Roles(Ok(vec![])), Outcome::Groups(Ok(vec![]))] {
+    for outcome in [
+        Outcome::Roles(Ok(vec![])),
+        Outcome::Groups(Ok(vec![])),
+        Outcome::BulkRuns(Ok(vec![])),
+    ] {
         update(&mut state, Action::Outcome(outcome));
     }
     assert_eq!(state.in_flight, 0);
@@ -632,4 +637,22 @@ fn load_all_asks_for_the_last_id_and_every_page() {
     assert!(commands.is_empty());
     assert!(state.users.complete && !state.users.load_all);
     assert_eq!(state.users.all.len(), 110);
+}
+
+#[test]
+fn a_reload_forgets_the_old_rows_index() {
+    let mut state = loaded(3, None);
+    let commands = update(&mut state, ch('R'));
+    let Some(Command::LoadUsers { generation, .. }) = commands.first() else {
+        panic!("{commands:?}");
+    };
+    update(
+        &mut state,
+        Action::Outcome(Outcome::UsersPage {
+            generation: *generation,
+            result: Ok(page(1, 3, None)),
+        }),
+    );
+    assert_eq!(state.users.all.len(), 3);
+    assert_eq!(state.users.index.len(), 3);
 }

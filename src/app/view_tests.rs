@@ -177,3 +177,148 @@ fn load_all_shows_a_gauge_of_the_id_range() {
     assert!(text.contains("49% loaded"), "{text}");
     assert!(text.contains("50 users, page 2"), "{text}");
 }
+
+mod bulk {
+    use std::time::Duration;
+
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    use super::super::action::{Action, Outcome};
+    use super::super::bulk_tests::{bulk_state, previewed, run_row, running, set_aws_role};
+    use super::super::update::update;
+    use super::super::update_tests::{ch, key, typed};
+    use super::render;
+    use crate::bulk::{Progress, ProgressStats, RunKind, UserOutcome};
+
+    const SIZES: [(u16, u16); 2] = [(120, 40), (80, 24)];
+
+    #[test]
+    fn bulk_form() {
+        for (w, h) in SIZES {
+            let mut state = bulk_state(20);
+            set_aws_role(&mut state, "Administrator");
+            update(&mut state, ch('+'));
+            update(&mut state, key(KeyCode::Enter));
+            update(&mut state, ch('a'));
+            update(&mut state, key(KeyCode::Enter));
+            typed(&mut state, "Read");
+            state.in_flight = 0;
+            insta::assert_snapshot!(
+                format!("bulk_form_{w}x{h}"),
+                render(&mut state, w, h).backend()
+            );
+        }
+    }
+
+    #[test]
+    fn bulk_form_without_a_selection() {
+        let mut state = bulk_state(3);
+        update(&mut state, ch('1'));
+        update(&mut state, ch('A'));
+        update(&mut state, ch('2'));
+        state.in_flight = 0;
+        insta::assert_snapshot!(render(&mut state, 80, 24).backend());
+    }
+
+    #[test]
+    fn bulk_preview() {
+        for (w, h) in SIZES {
+            let mut state = previewed(40);
+            state.in_flight = 0;
+            insta::assert_snapshot!(
+                format!("bulk_preview_{w}x{h}"),
+                render(&mut state, w, h).backend()
+            );
+        }
+    }
+
+    #[test]
+    fn bulk_confirm() {
+        for (w, h) in SIZES {
+            let mut state = previewed(40);
+            update(
+                &mut state,
+                Action::Key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL)),
+            );
+            typed(&mut state, "4");
+            update(&mut state, key(KeyCode::Enter));
+            typed(&mut state, "4");
+            state.in_flight = 0;
+            insta::assert_snapshot!(
+                format!("bulk_confirm_{w}x{h}"),
+                render(&mut state, w, h).backend()
+            );
+        }
+    }
+
+    #[test]
+    fn bulk_running() {
+        for (w, h) in SIZES {
+            let mut state = running(40);
+            for (id, message) in [
+                (
+                    7,
+                    "400 input custom_attributes is not valid. Valid custom_attributes -> [AWS_Role skype messenger ]",
+                ),
+                (9, "404 User not found \u{1b}[31m"),
+            ] {
+                update(
+                    &mut state,
+                    Action::Outcome(Outcome::BulkProgress(Progress::User {
+                        id,
+                        label: format!("u{id}@example.com"),
+                        outcome: UserOutcome::Failed {
+                            message: message.into(),
+                            retryable: false,
+                        },
+                        stats: ProgressStats::default(),
+                    })),
+                );
+            }
+            update(
+                &mut state,
+                Action::Outcome(Outcome::BulkProgress(Progress::Tick(ProgressStats {
+                    users: 40,
+                    done: 23,
+                    failed: 2,
+                    remaining: 15,
+                    calls_sent: 25,
+                    calls_left: 15,
+                    calls_per_minute: 212.0,
+                    eta: Some(Duration::from_secs(4)),
+                    elapsed: Duration::from_secs(7),
+                    paused: false,
+                    concurrency: 4,
+                }))),
+            );
+            state.in_flight = 0;
+            insta::assert_snapshot!(
+                format!("bulk_running_{w}x{h}"),
+                render(&mut state, w, h).backend()
+            );
+        }
+    }
+
+    #[test]
+    fn bulk_past_runs() {
+        for (w, h) in SIZES {
+            let mut state = bulk_state(3);
+            update(&mut state, ch('h'));
+            let mut undo = run_row("20250103-091500123-00aa", true, RunKind::Undo);
+            undo.undo_of = Some("20250102-101112345-ab12".into());
+            update(
+                &mut state,
+                Action::Outcome(Outcome::BulkRuns(Ok(vec![
+                    undo,
+                    run_row("20250102-101112345-ab12", true, RunKind::Apply),
+                    run_row("20250101-080000000-1234", false, RunKind::Apply),
+                ]))),
+            );
+            state.in_flight = 0;
+            insta::assert_snapshot!(
+                format!("bulk_past_runs_{w}x{h}"),
+                render(&mut state, w, h).backend()
+            );
+        }
+    }
+}

@@ -18,6 +18,7 @@ use super::state::{
 };
 use super::users_table;
 
+pub mod bulk;
 mod editor;
 mod request_log;
 mod users;
@@ -35,6 +36,9 @@ const PREFETCH_ROWS: usize = 10;
 pub fn start(state: &mut AppState) -> Vec<Command> {
     let mut commands = vec![Command::LoadFields, Command::LoadRoles, Command::LoadGroups];
     commands.extend(reload_users(state));
+    // An unfinished bulk run is offered at start.
+    state.bulk.runs_loading = true;
+    commands.push(Command::BulkListRuns);
     count_in_flight(state, &commands);
     commands
 }
@@ -117,7 +121,10 @@ fn count_in_flight(state: &mut AppState, commands: &[Command]) {
 fn is_api(command: &Command) -> bool {
     !matches!(
         command,
-        Command::Copy { .. } | Command::WriteExport { .. } | Command::Quit
+        Command::Copy { .. }
+            | Command::WriteExport { .. }
+            | Command::Quit
+            | Command::BulkControl(_)
     )
 }
 
@@ -144,8 +151,13 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
     if key.kind == crossterm::event::KeyEventKind::Release {
         return Vec::new();
     }
-    let action = state.keymap.lookup(state.screen.context(), &key);
+    let action = state.keymap.lookup(state.context(), &key);
     if action == Some(KeyAction::ForceQuit) {
+        // A bulk run is asked about once; a second Ctrl+C at the question quits.
+        if state.bulk.running() && state.confirm != Some(Confirm::Quit) {
+            state.confirm = Some(Confirm::Quit);
+            return Vec::new();
+        }
         state.quit = true;
         return vec![Command::Quit];
     }
@@ -162,6 +174,9 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
     if state.editor.as_ref().is_some_and(|e| e.picker.is_some()) {
         on_picker_key(state, action, key);
         return Vec::new();
+    }
+    if state.screen == Screen::Bulk && state.bulk.form.is_some() {
+        return bulk::on_pick_key(state, action, key);
     }
     let Some(action) = action else {
         return Vec::new();
@@ -183,12 +198,17 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
             leave_to(state, next)
         }
         KeyAction::Dismiss if dismiss_error(state) => Vec::new(),
+        KeyAction::Quit | KeyAction::Dismiss
+            if state.screen == Screen::Bulk && bulk::bulk_back(state) =>
+        {
+            Vec::new()
+        }
         KeyAction::Quit | KeyAction::Dismiss => go_back(state, action == KeyAction::Quit),
         _ => match state.screen {
             Screen::Users => users_key(state, action),
             Screen::Editor => editor_key(state, action),
             Screen::RequestLog => log_key(state, action),
-            Screen::Bulk => Vec::new(),
+            Screen::Bulk => bulk::bulk_key(state, action),
         },
     }
 }
@@ -288,6 +308,7 @@ fn on_confirm_key(state: &mut AppState, confirm: Confirm, key: KeyEvent) -> Vec<
             status(state, Level::Info, "Unsaved changes discarded");
             Vec::new()
         }
+        Confirm::CancelRun => bulk::cancel_run(state),
     }
 }
 
@@ -319,7 +340,7 @@ fn focused_input(state: &mut AppState) -> Option<&mut LineInput> {
             .as_mut()
             .and_then(|e| e.editing.as_mut().map(|(_, i)| i)),
         Screen::RequestLog => state.log.filter_input.as_mut(),
-        Screen::Bulk => None,
+        Screen::Bulk => bulk::focused_bulk_input(state),
     }
 }
 
@@ -399,7 +420,7 @@ fn cancel_input(state: &mut AppState) {
                 refilter_log(state);
             }
         }
-        Screen::Bulk => {}
+        Screen::Bulk => bulk::cancel_bulk_input(state),
     }
 }
 
@@ -448,14 +469,14 @@ fn commit_input(state: &mut AppState) -> Vec<Command> {
             state.log.filter_input = None;
             Vec::new()
         }
-        Screen::Bulk => Vec::new(),
+        Screen::Bulk => bulk::commit_bulk_input(state),
     }
 }
 
 // ---------------------------------------------------------------- outcomes
 
 fn on_outcome(state: &mut AppState, outcome: Outcome) -> Vec<Command> {
-    if !matches!(outcome, Outcome::RateLimit(_)) {
+    if !matches!(outcome, Outcome::RateLimit(_) | Outcome::BulkProgress(_)) {
         state.in_flight = state.in_flight.saturating_sub(1);
     }
     match outcome {
@@ -527,6 +548,11 @@ fn on_outcome(state: &mut AppState, outcome: Outcome) -> Vec<Command> {
                 state.rate = rate;
             }
         }
+        Outcome::BulkPlanned { generation, result } => bulk::on_planned(state, generation, result),
+        Outcome::BulkRuns(result) => bulk::on_runs(state, result),
+        Outcome::BulkJournal(result) => bulk::on_journal(state, result),
+        Outcome::BulkProgress(progress) => bulk::on_progress(state, progress),
+        Outcome::BulkFinished(result) => return bulk::on_finished(state, result),
     }
     Vec::new()
 }

@@ -6,6 +6,7 @@ pub(super) fn reload_users(state: &mut AppState) -> Vec<Command> {
     let users = &mut state.users;
     users.generation += 1;
     users.all.clear();
+    users.index.clear();
     users.haystacks.clear();
     users.rows.clear();
     users.cursor = 0;

@@ -198,16 +198,22 @@ fn draw_toasts(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
 
 fn draw_confirm(frame: &mut Frame, area: Rect, state: &AppState, confirm: &Confirm, theme: &Theme) {
     let question = match confirm {
+        Confirm::Quit if state.bulk.running() => {
+            "A bulk run is going. Quit? It stops cleanly (the calls in flight finish) and can be resumed: 2, then r.".to_string()
+        }
         Confirm::Quit => format!(
             "{} request(s) are still in flight. Quit anyway?",
             state.in_flight
         ),
+        Confirm::CancelRun => {
+            "Cancel the run? The calls in flight finish, nothing else is sent; r on past runs resumes it.".to_string()
+        }
         Confirm::DiscardEdits => {
             let n = state.editor.as_ref().map_or(0, |e| e.pending.len());
             format!("{n} unsaved change(s). Leave and discard them?")
         }
     };
-    let rect = centered(area, 56, 6);
+    let rect = centered(area, 60, 7);
     frame.render_widget(Clear, rect);
     let lines = vec![
         Line::from(question),
