@@ -24,13 +24,14 @@ const WARM_UP: usize = 2;
 const POLL: Duration = Duration::from_millis(2);
 
 struct Tmux {
-    socket: String,
+    /// A socket in the bench's temp folder: nothing is left behind in /tmp/tmux-UID.
+    socket: std::path::PathBuf,
 }
 
 impl Tmux {
     fn run(&self, args: &[&str]) -> Output {
         Command::new("tmux")
-            .arg("-L")
+            .arg("-S")
             .arg(&self.socket)
             .arg("-f")
             .arg("/dev/null")
@@ -117,8 +118,9 @@ fn main() {
         println!("BENCH start skipped tmux-not-found");
         return;
     }
+    let home = tempfile::tempdir().unwrap();
     let tmux = Tmux {
-        socket: format!("onelogin-bench-start-{}", std::process::id()),
+        socket: home.path().join("tmux.sock"),
     };
     // The tmux server first, with a session that keeps it up between runs.
     let out = tmux.run(&[
@@ -148,7 +150,6 @@ fn main() {
             "127.0.0.1:0".parse().unwrap(),
         ))
         .unwrap();
-    let home = tempfile::tempdir().unwrap();
     let url = sandbox.url();
     let mut samples = Vec::new();
     for run in 0..WARM_UP + RUNS {
