@@ -11,7 +11,7 @@ use backon::{ExponentialBuilder, Retryable};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinHandle;
 
-use crate::api::{ApiError, Client, SortOrder, User};
+use crate::api::{ApiError, Client, SortOrder};
 use crate::app::action::{
     Action, BulkControl, BulkWork, Command, Outcome, PlanKind, PlanReady, RunEnd, SavePart,
 };
@@ -226,23 +226,14 @@ impl Worker {
     }
 
     /// The plan of `changes` over `ids`, with the totals the preview shows.
-    async fn plan(
-        &self,
-        ids: &[i64],
-        changes: &[Change],
-        loaded: Vec<User>,
-    ) -> Result<PlanReady, String> {
+    async fn plan(&self, ids: &[i64], changes: &[Change]) -> Result<PlanReady, String> {
         let options = self.bulk.options;
         let pacer = Pacer::new(self.client.clone(), options.max_budget_share);
         let targets: Vec<Target> = Plan::uniform(ids, changes)?;
-        let loaded: HashMap<i64, User> = loaded.into_iter().map(|u| (u.id, u)).collect();
-        let reads = ids
-            .iter()
-            .filter(|id| !loaded.contains_key(id))
-            .count()
-            .div_ceil(crate::api::MAX_LIMIT as usize);
+        // Current values are read fresh: ceil(N/50) list calls.
+        let reads = ids.len().div_ceil(crate::api::MAX_LIMIT as usize);
         let t0 = Instant::now();
-        let plan = prepare(&self.client, Some(&pacer), &targets, &loaded)
+        let plan = prepare(&self.client, Some(&pacer), &targets, &HashMap::new())
             .await
             .map_err(|e| e.to_string())?;
         Ok(self.ready(PlanKind::Apply, plan, reads, t0.elapsed()))
@@ -393,10 +384,9 @@ impl Worker {
                 generation,
                 ids,
                 changes,
-                loaded,
             } => Outcome::BulkPlanned {
                 generation,
-                result: self.plan(&ids, &changes, loaded).await,
+                result: self.plan(&ids, &changes).await,
             },
             Command::BulkPlanUndo { generation, path } => Outcome::BulkPlanned {
                 generation,

@@ -223,12 +223,11 @@ pub enum Command {
         id: i64,
         role_ids: Vec<i64>,
     },
-    /// Plan `changes` for the users `ids` (their loaded values reused): answers `BulkPlanned`.
+    /// Plan `changes` for the users `ids` (their values read afresh): answers `BulkPlanned`.
     BulkPlan {
         generation: Generation,
         ids: Vec<i64>,
         changes: Vec<Change>,
-        loaded: Vec<User>,
     },
     /// Plan the undo of the run at `path` (users read afresh): answers `BulkPlanned`.
     BulkPlanUndo {

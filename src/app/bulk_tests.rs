@@ -56,13 +56,12 @@ pub fn set_aws_role(state: &mut AppState, value: &str) {
     assert!(state.bulk.form.is_none());
 }
 
-/// What the worker would answer to a BulkPlan over `state`'s loaded users.
+/// What the worker would answer to a BulkPlan, reading users shaped as `loaded()` makes them.
 pub fn plan_for(state: &AppState, commands: &[Command]) -> Action {
     let Some(Command::BulkPlan {
         generation,
         ids,
         changes,
-        loaded,
     }) = commands.first()
     else {
         panic!("no plan command: {commands:?}");
@@ -70,8 +69,13 @@ pub fn plan_for(state: &AppState, commands: &[Command]) -> Action {
     let desired = Desired::from_changes(changes).unwrap();
     let mut plan = Plan::default();
     for id in ids {
-        let user = loaded.iter().find(|u| u.id == *id).unwrap();
-        match plan_user(user, &desired, None) {
+        let user = super::update_tests::user(
+            *id,
+            &format!("user{id}"),
+            &format!("u{id}@example.com"),
+            None,
+        );
+        match plan_user(&user, &desired, None) {
             Some(up) => plan.users.push(up),
             None => plan.unchanged.push(*id),
         }
@@ -112,12 +116,10 @@ fn selection_form_preview_typed_number_then_run() {
         }]
     );
     let commands = update(&mut state, ch('p'));
-    let Command::BulkPlan { ids, loaded, .. } = &commands[0] else {
+    let Command::BulkPlan { ids, .. } = &commands[0] else {
         panic!("{commands:?}");
     };
     assert_eq!(ids, &vec![1, 2, 3, 4, 5]);
-    // The loaded users travel with the plan: no extra reads for them.
-    assert_eq!(loaded.len(), 5);
     assert_eq!(state.bulk.view, BulkView::Preview);
     assert!(state.bulk.planning);
     let answer = plan_for(&state, &commands);

@@ -85,12 +85,12 @@ pub fn input_text(input: &LineInput) -> String {
 
 #[derive(Debug, Default)]
 pub struct UsersState {
-    /// Every user loaded, in load order.
-    pub all: Vec<User>,
+    /// Every user loaded, in load order, as the list keeps them.
+    pub all: Vec<super::users_table::UserRow>,
     /// User id → position in `all`.
     pub index: std::collections::HashMap<i64, usize>,
     /// Lower-cased text of the visible columns, per user, for the `/` filter.
-    pub haystacks: Vec<String>,
+    pub haystacks: Vec<Box<str>>,
     /// Indices into `all` that pass the filter, in sort order: the rows of the table.
     pub rows: Vec<usize>,
     /// Selected user ids.

@@ -303,15 +303,7 @@ fn edit_a_custom_attribute_and_save_it_in_one_call() {
     assert!(text.contains("Saved custom attributes"), "{text}");
     // The list shows the new value too.
     let listed = &state.users.all[state.users.index[&1]];
-    assert_eq!(
-        listed
-            .custom_attributes
-            .get("AWS_Role")
-            .cloned()
-            .flatten()
-            .as_deref(),
-        Some("Administrator")
-    );
+    assert_eq!(&*listed.custom[0], "Administrator");
 }
 
 #[test]
@@ -655,4 +647,34 @@ fn a_reload_forgets_the_old_rows_index() {
     );
     assert_eq!(state.users.all.len(), 3);
     assert_eq!(state.users.index.len(), 3);
+}
+
+#[test]
+fn leaving_the_window_jumps_half_a_page_and_never_past_the_end() {
+    use super::update::scroll_offset;
+    // Inside the window: nothing moves.
+    assert_eq!(scroll_offset(0, 10, 36, 1000), 0);
+    // One row past the bottom: the cursor lands mid-window.
+    assert_eq!(scroll_offset(0, 36, 36, 1000), 19);
+    // One row above the top: the same, upwards.
+    assert_eq!(scroll_offset(19, 18, 36, 1000), 0);
+    assert_eq!(scroll_offset(100, 99, 36, 1000), 81);
+    // The last row sits at the bottom: no empty half page after the end.
+    assert_eq!(scroll_offset(0, 999, 36, 1000), 964);
+    assert_eq!(scroll_offset(950, 999, 36, 1000), 964);
+    // A list shorter than the window never scrolls.
+    assert_eq!(scroll_offset(5, 3, 36, 10), 0);
+}
+
+#[test]
+fn walking_down_the_list_scrolls_once_per_half_page() {
+    let mut state = loaded(200, None);
+    let mut offsets = std::collections::BTreeSet::new();
+    for _ in 0..150 {
+        update(&mut state, ch('j'));
+        offsets.insert(state.users.offset);
+    }
+    // 36 rows a page at 120x40: the window moved 7 times in steps of 19, not 114 times by one.
+    let steps: Vec<usize> = offsets.iter().copied().collect();
+    assert_eq!(steps, vec![0, 19, 38, 57, 76, 95, 114, 133]);
 }

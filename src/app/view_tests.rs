@@ -128,7 +128,7 @@ fn hostile_names_are_drawn_as_visible_text() {
         Action::Outcome(Outcome::UsersPage {
             generation,
             result: Ok(crate::api::Page {
-                items: vec![hostile],
+                items: vec![hostile.clone()],
                 after_cursor: None,
                 before_cursor: None,
             }),
@@ -150,9 +150,14 @@ fn hostile_names_are_drawn_as_visible_text() {
         !text.chars().any(|c| c.is_control()),
         "a control character reached the buffer"
     );
-    // The editor shows every value whole.
+    // The editor shows every value whole, once its fresh read of the user arrives.
     update(&mut state, ch('G'));
     update(&mut state, key(KeyCode::Enter));
+    let answer = Outcome::User {
+        id: 666,
+        result: Ok((hostile, vec![])),
+    };
+    update(&mut state, Action::Outcome(answer));
     let text = screen_text(&render(&mut state, 120, 40));
     assert!(text.contains("␛[2J"), "{text}");
     assert!(text.contains("a␍␊b<U+009B>2J"), "{text}");

@@ -296,24 +296,8 @@ fn start_preview(state: &mut AppState) -> Vec<Command> {
     }
     let mut ids: Vec<i64> = state.users.marks.iter().copied().collect();
     ids.sort_unstable();
-    let roles = state
-        .bulk
-        .changes
-        .iter()
-        .any(|c| matches!(c, Change::AddRoles { .. } | Change::RemoveRoles { .. }));
-    // Loaded users are reused; one without its roles is read again when roles change.
-    let loaded: Vec<User> = ids
-        .iter()
-        .filter_map(|id| {
-            state
-                .users
-                .index
-                .get(id)
-                .and_then(|i| state.users.all.get(*i))
-        })
-        .filter(|u| !roles || u.role_id.is_some())
-        .cloned()
-        .collect();
+    // The plan reads the users' current values fresh (one call per 50 users): what the
+    // list loaded may be minutes old, and the list keeps only the columns it shows.
     let bulk = &mut state.bulk;
     bulk.generation += 1;
     bulk.planning = true;
@@ -323,7 +307,6 @@ fn start_preview(state: &mut AppState) -> Vec<Command> {
         generation: bulk.generation,
         ids,
         changes: bulk.changes.clone(),
-        loaded,
     }]
 }
 
@@ -349,7 +332,7 @@ fn preview_key(state: &mut AppState, action: KeyAction) -> Vec<Command> {
                 };
                 let len = preview.ready.plan.users.len() + conflicts;
                 if move_cursor(&mut preview.cursor, len, other, page) {
-                    preview.offset = scroll_offset(preview.offset, preview.cursor, page);
+                    preview.offset = scroll_offset(preview.offset, preview.cursor, page, len);
                 }
             }
         }
@@ -732,14 +715,14 @@ fn runs_key(state: &mut AppState, action: KeyAction) -> Vec<Command> {
                 if let Some(journal) = state.bulk.journal.as_mut() {
                     let len = journal.rows.len();
                     if move_cursor(&mut journal.cursor, len, other, page) {
-                        journal.offset = scroll_offset(journal.offset, journal.cursor, page);
+                        journal.offset = scroll_offset(journal.offset, journal.cursor, page, len);
                     }
                 }
             } else {
                 let len = state.bulk.runs.len();
                 if move_cursor(&mut state.bulk.runs_cursor, len, other, page) {
                     state.bulk.runs_offset =
-                        scroll_offset(state.bulk.runs_offset, state.bulk.runs_cursor, page);
+                        scroll_offset(state.bulk.runs_offset, state.bulk.runs_cursor, page, len);
                 }
             }
         }

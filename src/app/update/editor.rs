@@ -58,7 +58,7 @@ pub(super) fn editor_key(state: &mut AppState, action: KeyAction) -> Vec<Command
         _ => {}
     }
     if let Some(editor) = state.editor.as_mut() {
-        editor.offset = scroll_offset(editor.offset, editor.cursor, height);
+        editor.offset = scroll_offset(editor.offset, editor.cursor, height, rows.len());
     }
     Vec::new()
 }
@@ -404,8 +404,7 @@ pub(super) fn on_saved(
                 }
             }
             editor.save_results.push((part, Ok(())));
-            let user = editor.user.clone();
-            if let Some(user) = user {
+            if let Some(user) = editor.user.as_ref() {
                 users_table::replace(&mut state.users, user, &state.columns);
             }
         }

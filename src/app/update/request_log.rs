@@ -25,7 +25,8 @@ pub(super) fn push_exchange(state: &mut AppState, exchange: std::sync::Arc<crate
         log.cursor = log.rows.len().saturating_sub(1);
     }
     let height = state.list_height();
-    state.log.offset = scroll_offset(state.log.offset, state.log.cursor, height);
+    let log = &mut state.log;
+    log.offset = scroll_offset(log.offset, log.cursor, height, log.rows.len());
 }
 
 pub(super) fn refilter_log(state: &mut AppState) {
@@ -42,10 +43,12 @@ pub(super) fn refilter_log(state: &mut AppState) {
         .and_then(|s| log.rows.iter().position(|&r| r >= s))
         .unwrap_or(log.rows.len().saturating_sub(1));
     let height = state.list_height();
-    state.log.offset = scroll_offset(
-        state.log.offset.min(state.log.cursor),
-        state.log.cursor,
+    let log = &mut state.log;
+    log.offset = scroll_offset(
+        log.offset.min(log.cursor),
+        log.cursor,
         height,
+        log.rows.len(),
     );
 }
 
@@ -104,7 +107,8 @@ pub(super) fn log_key(state: &mut AppState, action: KeyAction) -> Vec<Command> {
         KeyAction::WriteLog => return write_log(state),
         _ => {}
     }
-    state.log.offset = scroll_offset(state.log.offset, state.log.cursor, height);
+    let log = &mut state.log;
+    log.offset = scroll_offset(log.offset, log.cursor, height, log.rows.len());
     Vec::new()
 }
 

@@ -126,12 +126,12 @@ pub(super) fn clamp_users_view(state: &mut AppState) {
     let height = state.list_height();
     let users = &mut state.users;
     users.cursor = users.cursor.min(users.rows.len().saturating_sub(1));
-    users.offset = scroll_offset(users.offset, users.cursor, height);
+    users.offset = scroll_offset(users.offset, users.cursor, height, users.rows.len());
 }
 
 pub(super) fn refilter_users(state: &mut AppState) {
     let selected = state.users.rows.get(state.users.cursor).copied();
-    users_table::refilter(&mut state.users, &state.columns);
+    users_table::refilter(&mut state.users);
     // Keep the cursor on the same user when it is still shown.
     if let Some(pos) = selected.and_then(|sel| state.users.rows.iter().position(|&i| i == sel)) {
         state.users.cursor = pos;
@@ -140,16 +140,16 @@ pub(super) fn refilter_users(state: &mut AppState) {
 }
 
 pub(super) fn open_user(state: &mut AppState) -> Vec<Command> {
-    let Some(user) = state
+    let Some(id) = state
         .users
         .rows
         .get(state.users.cursor)
-        .map(|&i| state.users.all[i].clone())
+        .map(|&i| state.users.all[i].id)
     else {
         return Vec::new();
     };
-    let id = user.id;
-    state.editor = Some(EditorState::new(id, Some(user)));
+    // The list keeps only what it shows: the editor reads the whole user, fresh.
+    state.editor = Some(EditorState::new(id, None));
     state.screen = Screen::Editor;
     vec![Command::LoadUser { id }]
 }

@@ -11,7 +11,7 @@ use crate::app::action::PlanKind;
 use crate::app::bulk_rows::{before_after, describe_change, duration_text, kind_name};
 use crate::app::keymap::{Context, KeyAction};
 use crate::app::state::{AppState, BulkView, ChangeForm, ConfirmWhat, RunPhase};
-use crate::app::update::scroll_offset;
+use crate::app::update::{follow_cursor, scroll_offset};
 use crate::theme::Theme;
 
 use super::widgets::{centered, safe, safe_owned, spinner, thousands};
@@ -331,7 +331,7 @@ fn draw_form(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let inner = block.inner(list);
     frame.render_widget(block, list);
     let height = usize::from(inner.height);
-    let start = scroll_offset(0, state.bulk.cursor, height.max(1));
+    let start = follow_cursor(state.bulk.cursor, height.max(1));
     let lines: Vec<Line> = changes
         .iter()
         .enumerate()
@@ -375,7 +375,7 @@ fn draw_change_form(
             let inner = block.inner(rect);
             frame.render_widget(block, rect);
             let rows = usize::from(inner.height).max(1);
-            let start = scroll_offset(0, *cursor, rows);
+            let start = follow_cursor(*cursor, rows);
             let lines: Vec<Line> = options
                 .iter()
                 .enumerate()
@@ -507,7 +507,7 @@ fn draw_preview(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) 
         return;
     }
     let height = usize::from(table.height.saturating_sub(1)).max(1);
-    let start = scroll_offset(preview.offset, preview.cursor, height).min(total);
+    let start = scroll_offset(preview.offset, preview.cursor, height, total).min(total);
     let end = (start + height).min(total);
     let rows = (start..end).map(|i| {
         let row = if let Some(up) = plan.users.get(i) {
@@ -814,7 +814,8 @@ fn draw_runs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         return;
     }
     let height = usize::from(table.height.saturating_sub(1)).max(1);
-    let start = scroll_offset(bulk.runs_offset, bulk.runs_cursor, height).min(bulk.runs.len());
+    let start = scroll_offset(bulk.runs_offset, bulk.runs_cursor, height, bulk.runs.len())
+        .min(bulk.runs.len());
     let end = (start + height).min(bulk.runs.len());
     let rows = bulk.runs[start..end].iter().enumerate().map(|(i, r)| {
         let state_text = if r.finished { "finished" } else { "unfinished" };
@@ -909,7 +910,7 @@ fn draw_journal(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) 
     frame.render_widget(Paragraph::new(lines), info);
     let total = journal.rows.len() + journal.conflicts.len();
     let height = usize::from(table.height.saturating_sub(1)).max(1);
-    let start = scroll_offset(journal.offset, journal.cursor, height).min(total);
+    let start = scroll_offset(journal.offset, journal.cursor, height, total).min(total);
     let end = (start + height).min(total);
     let rows = (start..end).map(|i| {
         let row = if let Some(r) = journal.rows.get(i) {

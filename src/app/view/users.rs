@@ -60,7 +60,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             cells.extend(
                 columns
                     .iter()
-                    .map(|c| Cell::from(safe_owned(&cell(user, *c, &state.columns)))),
+                    .map(|c| Cell::from(safe_owned(&cell(user, *c)))),
             );
             let mut style = if marked { theme.marked } else { theme.base };
             if start + i == users.cursor {
