@@ -89,8 +89,8 @@ pub struct UsersState {
     pub all: Vec<super::users_table::UserRow>,
     /// User id → position in `all`.
     pub index: std::collections::HashMap<i64, usize>,
-    /// Lower-cased text of the visible columns, per user, for the `/` filter.
-    pub haystacks: Vec<Box<str>>,
+    /// Lower-cased text of the visible columns of every user, for the `/` filter.
+    pub haystacks: super::users_table::Haystacks,
     /// Indices into `all` that pass the filter, in sort order: the rows of the table.
     pub rows: Vec<usize>,
     /// Selected user ids.

@@ -7,7 +7,7 @@ pub(super) fn reload_users(state: &mut AppState) -> Vec<Command> {
     users.generation += 1;
     users.all.clear();
     users.index.clear();
-    users.haystacks.clear();
+    users.haystacks = Default::default();
     users.rows.clear();
     users.cursor = 0;
     users.offset = 0;
