@@ -147,15 +147,3 @@ pub fn describe_change(change: &Change, roles: &[Role]) -> String {
         Change::RemoveRoles { ids } => format!("take away role {}", role_names(ids, roles)),
     }
 }
-
-/// "1h02m", "3m05s", "4.2s".
-pub fn duration_text(d: std::time::Duration) -> String {
-    let s = d.as_secs();
-    if s >= 3600 {
-        format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
-    } else if s >= 60 {
-        format!("{}m{:02}s", s / 60, s % 60)
-    } else {
-        format!("{:.1}s", d.as_secs_f64())
-    }
-}

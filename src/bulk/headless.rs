@@ -82,17 +82,6 @@ fn client(settings: &Settings) -> Result<Client, u8> {
     })
 }
 
-fn fmt_duration(d: Duration) -> String {
-    let s = d.as_secs();
-    if s >= 3600 {
-        format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
-    } else if s >= 60 {
-        format!("{}m{:02}s", s / 60, s % 60)
-    } else {
-        format!("{:.1}s", d.as_secs_f64())
-    }
-}
-
 fn budget_line(budget: Option<Budget>, share: f64) -> String {
     match budget {
         Some(b) => format!(
@@ -158,7 +147,7 @@ fn print_preview(
     println!("{}", budget_line(budget, opts.max_budget_share));
     println!(
         "estimated time: {} at concurrency {}",
-        fmt_duration(eta),
+        super::duration_text(eta),
         opts.concurrency
     );
 }
@@ -205,7 +194,7 @@ fn stats_line(s: &ProgressStats) -> String {
     let eta = s
         .eta
         .filter(|_| s.remaining > 0)
-        .map_or_else(|| "-".to_string(), fmt_duration);
+        .map_or_else(|| "-".to_string(), super::duration_text);
     format!(
         "[{}/{}] done {} · failed {} · remaining {} · {:.0} calls/min · ETA {}{}",
         s.done + s.failed,
@@ -240,7 +229,7 @@ async fn print_progress(mut rx: mpsc::UnboundedReceiver<Progress>) {
             Progress::User { .. } => {}
             Progress::Waiting { wait, reason } => {
                 if last_wait.is_none_or(|t| t.elapsed() > Duration::from_secs(2)) {
-                    eprintln!("  waiting {}: {reason}", fmt_duration(wait));
+                    eprintln!("  waiting {}: {reason}", super::duration_text(wait));
                     last_wait = Some(Instant::now());
                 }
             }
@@ -327,7 +316,7 @@ fn print_summary(summary: &RunSummary, settled: &[(i64, UserOutcome)], unchanged
         "run {}: {done} done, {failed} failed, {not_done} not done, {unchanged} unchanged; {} call(s) in {}",
         summary.run,
         summary.calls_sent,
-        fmt_duration(summary.elapsed)
+        super::duration_text(summary.elapsed)
     );
     println!("journal: {}", summary.journal.display());
     if let Some(e) = &summary.journal_error {

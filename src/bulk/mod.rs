@@ -42,3 +42,16 @@ pub use plan::{
     Call, Change, Desired, Plan, PrepareError, Target, UserPlan, Values, fetch_current, prepare,
     search_targets,
 };
+
+/// A duration as the bulk screens and the headless progress line show it: "1h02m",
+/// "3m05s", "4.2s".
+pub fn duration_text(d: std::time::Duration) -> String {
+    let s = d.as_secs();
+    if s >= 3600 {
+        format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
+    } else if s >= 60 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
+    }
+}

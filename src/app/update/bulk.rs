@@ -4,10 +4,11 @@
 use super::*;
 use crate::api::UPDATABLE_FIELDS;
 use crate::app::action::{BulkControl, BulkWork, Generation, PlanKind, RunRow};
-use crate::app::bulk_rows::{duration_text, journal_view};
+use crate::app::bulk_rows::journal_view;
 use crate::app::state::{
     BulkConfirm, BulkPreview, BulkRunView, BulkView, ChangeForm, ChangeKind, ConfirmWhat, RunPhase,
 };
+use crate::bulk::duration_text;
 use crate::bulk::{Change, Progress, ProgressStats, UserOutcome};
 
 /// Rows of the bulk screen's lists: the body less its header, totals and key lines.

@@ -8,10 +8,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Gauge, Paragraph, Row, Table, Wrap};
 
 use crate::app::action::PlanKind;
-use crate::app::bulk_rows::{before_after, describe_change, duration_text, kind_name};
+use crate::app::bulk_rows::{before_after, describe_change, kind_name};
 use crate::app::keymap::{Context, KeyAction};
 use crate::app::state::{AppState, BulkView, ChangeForm, ConfirmWhat, RunPhase};
 use crate::app::update::{follow_cursor, scroll_offset};
+use crate::bulk::duration_text;
 use crate::theme::Theme;
 
 use super::widgets::{centered, safe, safe_owned, spinner, thousands};
