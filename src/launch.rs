@@ -49,7 +49,9 @@ pub async fn with_sandbox(mut settings: Settings, config: SandboxConfig) -> Resu
         user_update: settings.connection.user_update,
     };
     let client = client_for(&settings.connection, &settings)?;
-    let result = run_console(settings, client, Some(&sandbox)).await;
+    tracing::info!(url = %sandbox.url(), "sandbox tenant started");
+    // The sandbox lives as long as the console.
+    let result = crate::app::run(&settings, client).await;
     sandbox.shutdown().await;
     result
 }
@@ -57,18 +59,6 @@ pub async fn with_sandbox(mut settings: Settings, config: SandboxConfig) -> Resu
 /// `onelogin-tui`: the console on the profile's tenant.
 pub async fn with_tenant(settings: Settings) -> Result<(), String> {
     let client = client_for(&settings.connection, &settings)?;
-    run_console(settings, client, None).await
-}
-
-/// The console; a sandbox tenant, when there is one, lives as long as it does.
-async fn run_console(
-    settings: Settings,
-    client: Client,
-    sandbox: Option<&Sandbox>,
-) -> Result<(), String> {
-    if let Some(sandbox) = sandbox {
-        tracing::info!(url = %sandbox.url(), "sandbox tenant started");
-    }
     crate::app::run(&settings, client).await
 }
 
