@@ -16,7 +16,7 @@ use crate::app::action::{
     Action, BulkControl, BulkWork, Command, Outcome, PlanKind, PlanReady, RunEnd, SavePart,
 };
 use crate::app::bulk_rows::run_row;
-use crate::bulk::journal::{new_run_id, now_text};
+use crate::bulk::journal::now_text;
 use crate::bulk::undo::{fields_for_log, plan_undo};
 use crate::bulk::{
     Budget, Change, Journal, Pacer, Plan, Record, RunHandle, RunKind, RunLog, RunMeta, RunOptions,
@@ -165,15 +165,9 @@ impl Worker {
                 conflicts,
             } => {
                 let meta = RunMeta {
-                    run: new_run_id(),
-                    kind: RunKind::Undo,
-                    created: now_text(),
-                    profile: config.profile.clone(),
-                    tenant: config.tenant.clone(),
                     undo_of: Some(of),
-                    unchanged: Vec::new(),
                     conflicts,
-                    source: None,
+                    ..RunMeta::new(RunKind::Undo, &config.profile, &config.tenant)
                 };
                 let journal = Journal::create(&config.runs_dir, meta, &plan.users)
                     .map_err(|e| e.to_string())?;

@@ -19,7 +19,7 @@ use super::execute::{
     read_with_retry,
 };
 use super::journal::{
-    Journal, Record, RunKind, RunLog, RunMeta, Source, find_run, new_run_id, now_text, runs_dir,
+    Journal, Record, RunKind, RunLog, RunMeta, Source, find_run, now_text, runs_dir,
 };
 use super::pacing::{self, Budget, Pacer};
 use super::plan::{Plan, UserPlan, fetch_current, fields_for};
@@ -441,15 +441,13 @@ pub async fn apply(settings: &Settings, args: &ApplyArgs) -> u8 {
         return EXIT_REFUSED;
     }
     let meta = RunMeta {
-        run: new_run_id(),
-        kind: RunKind::Apply,
-        created: now_text(),
-        profile: settings.profile.clone(),
-        tenant: settings.connection.host().to_string(),
-        undo_of: None,
         unchanged: plan.unchanged.clone(),
-        conflicts: Vec::new(),
         source: Some(source.clone()),
+        ..RunMeta::new(
+            RunKind::Apply,
+            &settings.profile,
+            settings.connection.host(),
+        )
     };
     let journal = match Journal::create(&runs_dir(), meta, &plan.users) {
         Ok(j) => j,
@@ -624,15 +622,9 @@ pub async fn undo(settings: &Settings, args: &UndoArgs) -> u8 {
         return EXIT_REFUSED;
     }
     let meta = RunMeta {
-        run: new_run_id(),
-        kind: RunKind::Undo,
-        created: now_text(),
-        profile: settings.profile.clone(),
-        tenant: settings.connection.host().to_string(),
         undo_of: Some(log.meta.run.clone()),
-        unchanged: Vec::new(),
         conflicts,
-        source: None,
+        ..RunMeta::new(RunKind::Undo, &settings.profile, settings.connection.host())
     };
     let journal = match Journal::create(&dir, meta, &plan.users) {
         Ok(j) => j,
