@@ -83,19 +83,22 @@ fn draw_head(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
 /// The key line: what the current view's keys do, from the keymap.
 fn draw_keys(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let mut pairs: Vec<(String, &str)> = Vec::new();
+    /// Each action's first key (`?` lists them all); an action with no key in this mode
+    /// (read-only) is left out.
     fn push(
         pairs: &mut Vec<(String, &'static str)>,
         state: &AppState,
         context: Context,
-        action: KeyAction,
-        label: &'static str,
+        entries: &[(KeyAction, &'static str)],
     ) {
-        // The first key is enough for the line; `?` lists them all.
-        let keys = state.keymap.keys_of(context, action);
-        if let Some(k) = keys.split('/').next().filter(|k| !k.is_empty()) {
-            pairs.push((k.to_string(), label));
+        for &(action, label) in entries {
+            let keys = state.keymap.keys_of(context, action);
+            if let Some(k) = keys.split('/').next().filter(|k| !k.is_empty()) {
+                pairs.push((k.to_string(), label));
+            }
         }
     }
+    use KeyAction::*;
     let bulk = &state.bulk;
     if bulk.confirm.is_some() {
         pairs.push(("Enter".into(), "confirm"));
@@ -109,146 +112,58 @@ fn draw_keys(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     } else {
         match bulk.view {
             BulkView::Form => {
-                push(
-                    &mut pairs,
-                    state,
-                    Context::Bulk,
-                    KeyAction::BulkSetAttribute,
-                    "set attr",
-                );
-                push(
-                    &mut pairs,
-                    state,
-                    Context::Bulk,
-                    KeyAction::BulkClearAttribute,
-                    "clear attr",
-                );
-                push(
-                    &mut pairs,
-                    state,
-                    Context::Bulk,
-                    KeyAction::BulkSetField,
-                    "field",
-                );
-                let add = state.keymap.keys_of(Context::Bulk, KeyAction::BulkAddRole);
-                let remove = state
-                    .keymap
-                    .keys_of(Context::Bulk, KeyAction::BulkRemoveRole);
+                let attributes = [
+                    (BulkSetAttribute, "set attr"),
+                    (BulkClearAttribute, "clear attr"),
+                    (BulkSetField, "field"),
+                ];
+                push(&mut pairs, state, Context::Bulk, &attributes);
+                let add = state.keymap.keys_of(Context::Bulk, BulkAddRole);
+                let remove = state.keymap.keys_of(Context::Bulk, BulkRemoveRole);
                 pairs.push((format!("{add}/{remove}"), "role"));
-                push(
-                    &mut pairs,
-                    state,
-                    Context::Bulk,
-                    KeyAction::BulkDeleteChange,
-                    "remove",
-                );
-                push(
-                    &mut pairs,
-                    state,
-                    Context::Bulk,
-                    KeyAction::BulkPreview,
-                    "preview",
-                );
-                push(
-                    &mut pairs,
-                    state,
-                    Context::Bulk,
-                    KeyAction::PastRuns,
-                    "past runs",
-                );
+                let rest = [
+                    (BulkDeleteChange, "remove"),
+                    (BulkPreview, "preview"),
+                    (PastRuns, "past runs"),
+                ];
+                push(&mut pairs, state, Context::Bulk, &rest);
             }
             BulkView::Preview => {
                 push(
                     &mut pairs,
                     state,
                     Context::Bulk,
-                    KeyAction::BulkApply,
-                    "apply (asks)",
+                    &[(BulkApply, "apply (asks)")],
                 );
                 pairs.push(("p".into(), "again"));
                 pairs.push(("Esc".into(), "back to the changes"));
-                push(
-                    &mut pairs,
-                    state,
-                    Context::Bulk,
-                    KeyAction::PastRuns,
-                    "past runs",
-                );
+                push(&mut pairs, state, Context::Bulk, &[(PastRuns, "past runs")]);
             }
             BulkView::Run if bulk.running() => {
-                push(
-                    &mut pairs,
-                    state,
-                    Context::BulkRun,
-                    KeyAction::BulkPause,
-                    "pause/resume",
-                );
-                push(
-                    &mut pairs,
-                    state,
-                    Context::BulkRun,
-                    KeyAction::BulkCancel,
-                    "cancel",
-                );
+                let run = [(BulkPause, "pause/resume"), (BulkCancel, "cancel")];
+                push(&mut pairs, state, Context::BulkRun, &run);
                 pairs.push(("+/-".into(), "concurrency"));
                 push(
                     &mut pairs,
                     state,
                     Context::BulkRun,
-                    KeyAction::PastRuns,
-                    "past runs",
+                    &[(PastRuns, "past runs")],
                 );
             }
             BulkView::Run => {
                 pairs.push(("Esc".into(), "new changes"));
-                push(
-                    &mut pairs,
-                    state,
-                    Context::BulkRun,
-                    KeyAction::PastRuns,
-                    "past runs (undo)",
-                );
+                let past = [(PastRuns, "past runs (undo)")];
+                push(&mut pairs, state, Context::BulkRun, &past);
             }
             BulkView::Runs => {
-                push(
-                    &mut pairs,
-                    state,
-                    Context::BulkRuns,
-                    KeyAction::Open,
-                    "journal",
-                );
-                push(
-                    &mut pairs,
-                    state,
-                    Context::BulkRuns,
-                    KeyAction::UndoRun,
-                    "undo",
-                );
-                push(
-                    &mut pairs,
-                    state,
-                    Context::BulkRuns,
-                    KeyAction::ResumeRun,
-                    "resume",
-                );
+                let runs = [(Open, "journal"), (UndoRun, "undo"), (ResumeRun, "resume")];
+                push(&mut pairs, state, Context::BulkRuns, &runs);
                 pairs.push(("R".into(), "reload"));
                 pairs.push(("Esc".into(), "back"));
             }
             BulkView::Journal => {
-                push(
-                    &mut pairs,
-                    state,
-                    Context::BulkRuns,
-                    KeyAction::UndoRun,
-                    "undo",
-                );
-                push(
-                    &mut pairs,
-                    state,
-                    Context::BulkRuns,
-                    KeyAction::ResumeRun,
-                    "resume",
-                );
+                let journal = [(UndoRun, "undo"), (ResumeRun, "resume")];
+                push(&mut pairs, state, Context::BulkRuns, &journal);
                 pairs.push(("Esc".into(), "back to past runs"));
             }
         }
