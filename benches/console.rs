@@ -124,7 +124,7 @@ fn frame_times(state: &mut AppState, theme: &Theme) {
     update(state, key(KeyCode::Home));
 }
 
-fn filter_times(state: &mut AppState, theme: &Theme) {
+fn filter_times(state: &mut AppState, theme: &Theme, name: &str) {
     let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
     let mut batches = Vec::new();
     for round in 0..=BATCHES {
@@ -147,7 +147,7 @@ fn filter_times(state: &mut AppState, theme: &Theme) {
             batches.push(samples);
         }
     }
-    summarize("filter_key", &batches);
+    summarize(name, &batches);
     update(state, key(KeyCode::Home));
 }
 
@@ -239,6 +239,16 @@ fn main() {
     let theme = theme();
     let mut state = loaded();
     frame_times(&mut state, &theme);
-    filter_times(&mut state, &theme);
+    filter_times(&mut state, &theme, "filter_key");
+    // The same with the list sorted by name (`o` twice): the filter keeps the sort.
+    update(&mut state, ch('o'));
+    update(&mut state, ch('o'));
+    assert!(state.users.sort.is_some(), "sorted");
+    filter_times(&mut state, &theme, "filter_key_sorted");
+    while state.users.sort.is_some() {
+        update(&mut state, ch('o'));
+    }
+    // The cursor stayed on its user through the sorts: back to the top.
+    update(&mut state, key(KeyCode::Home));
     bytes(&mut state, &theme);
 }

@@ -116,6 +116,8 @@ pub struct UsersState {
     pub last_id: Option<i64>,
     pub pages: usize,
     pub sort: Option<(SortColumn, bool)>,
+    /// Every loaded user's position in `all`, in sort order (empty until a sort needs it).
+    pub sorted: Vec<usize>,
     /// Why the last load failed, shown in the table's place.
     pub error: Option<String>,
 }

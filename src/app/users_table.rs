@@ -3,8 +3,6 @@
 //! Users stay in one `Vec`; the table's rows are indices into it, so filtering and sorting
 //! 100,000 users moves integers, not users, and a frame builds only the rows it shows.
 
-use std::cmp::Ordering;
-
 use crate::api::{User, status_name};
 
 use super::state::{SortColumn, UsersState};
@@ -170,6 +168,8 @@ fn replace_or_push(users: &mut UsersState, row: UserRow) {
         Some(&i) => {
             users.haystacks.set(i, &row);
             users.all[i] = row;
+            // A new value may move the user in the sort.
+            users.sorted.clear();
         }
         None => {
             let i = users.all.len();
@@ -254,39 +254,50 @@ fn local_matches(row: &UserRow, terms: &[(String, String)]) -> bool {
     })
 }
 
-/// Recomputes the rows from the filter and the sort.
+/// Recomputes the rows from the filter, walking the users in sort order. The order itself
+/// is kept between keystrokes: it is made again only when the sort or the users change, so
+/// a `/` keystroke over a sorted 100,000 stays a scan, not a sort.
 pub fn refilter(users: &mut UsersState) {
+    if users.sort.is_some() && users.sorted.len() != users.all.len() {
+        users.sorted = sort_order(users);
+    }
     let needle = users.filter.to_lowercase();
     let local = &users.local_terms;
-    let mut rows: Vec<usize> = if needle.is_empty() && local.is_empty() {
-        (0..users.all.len()).collect()
-    } else {
-        (0..users.all.len())
-            .filter(|&i| {
-                users.haystacks.get(i).contains(needle.as_str())
-                    && local_matches(&users.all[i], local)
-            })
-            .collect()
+    let everyone = needle.is_empty() && local.is_empty();
+    let keep = |&i: &usize| {
+        everyone
+            || (users.haystacks.get(i).contains(needle.as_str())
+                && local_matches(&users.all[i], local))
     };
-    if let Some((column, ascending)) = users.sort {
-        let all = &users.all;
-        rows.sort_by(|&a, &b| {
-            let order = compare(&all[a], &all[b], column);
-            if ascending { order } else { order.reverse() }
-        });
-    }
-    users.rows = rows;
+    users.rows = match users.sort {
+        Some(_) => users.sorted.iter().copied().filter(keep).collect(),
+        None => (0..users.all.len()).filter(keep).collect(),
+    };
 }
 
-fn compare(a: &UserRow, b: &UserRow, column: SortColumn) -> Ordering {
+/// Changes the sort; the rows follow at the next refilter.
+pub fn set_sort(users: &mut UsersState, sort: Option<(SortColumn, bool)>) {
+    users.sort = sort;
+    users.sorted.clear();
+}
+
+/// Every loaded user's position in `all`, in sort order; ties by id. Each user's sort key is
+/// made once (lower-cased text), not once per comparison.
+fn sort_order(users: &UsersState) -> Vec<usize> {
+    let all = &users.all;
+    let mut order: Vec<usize> = (0..all.len()).collect();
+    let Some((column, ascending)) = users.sort else {
+        return order;
+    };
     match column {
-        SortColumn::Id => Ordering::Equal,
-        SortColumn::Status => a.status.cmp(&b.status),
-        _ => cell(a, column)
-            .to_lowercase()
-            .cmp(&cell(b, column).to_lowercase()),
+        SortColumn::Id => order.sort_by_key(|&i| all[i].id),
+        SortColumn::Status => order.sort_by_key(|&i| (all[i].status, all[i].id)),
+        _ => order.sort_by_cached_key(|&i| (cell(&all[i], column).to_lowercase(), all[i].id)),
     }
-    .then(a.id.cmp(&b.id))
+    if !ascending {
+        order.reverse();
+    }
+    order
 }
 
 #[cfg(test)]
@@ -332,6 +343,42 @@ mod tests {
         assert_eq!(matches(&mut users, "new.example"), vec![1]);
         assert_eq!(matches(&mut users, "old.example"), vec![2]);
         assert_eq!(matches(&mut users, "EXAMPLE"), vec![1, 2]);
+    }
+
+    #[test]
+    fn the_filter_keeps_the_sort_and_a_changed_user_moves() {
+        let user = |id: i64, email: &str| -> User {
+            serde_json::from_value(serde_json::json!({"id": id, "email": email})).unwrap()
+        };
+        let mut users = UsersState::default();
+        let page = vec![
+            user(1, "cy@x.example"),
+            user(2, "Al@x.example"),
+            user(3, "bo@y.example"),
+        ];
+        append(&mut users, page, &[]);
+        let ids = |users: &UsersState| {
+            users
+                .rows
+                .iter()
+                .map(|&i| users.all[i].id)
+                .collect::<Vec<_>>()
+        };
+        set_sort(&mut users, Some((SortColumn::Email, true)));
+        refilter(&mut users);
+        assert_eq!(ids(&users), vec![2, 3, 1], "case does not matter");
+        users.filter = "x.example".into();
+        refilter(&mut users);
+        assert_eq!(ids(&users), vec![2, 1]);
+        replace(&mut users, &user(1, "aa@x.example"), &[]);
+        refilter(&mut users);
+        assert_eq!(ids(&users), vec![1, 2]);
+        set_sort(&mut users, Some((SortColumn::Email, false)));
+        refilter(&mut users);
+        assert_eq!(ids(&users), vec![2, 1]);
+        append(&mut users, vec![user(4, "zz@x.example")], &[]);
+        refilter(&mut users);
+        assert_eq!(ids(&users), vec![4, 2, 1], "a new page joins the sort");
     }
 
     #[test]

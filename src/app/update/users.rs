@@ -7,6 +7,7 @@ pub(super) fn reload_users(state: &mut AppState) -> Vec<Command> {
     users.generation += 1;
     users.all.clear();
     users.index.clear();
+    users.sorted.clear();
     users.haystacks = Default::default();
     users.rows.clear();
     users.cursor = 0;
@@ -78,12 +79,12 @@ pub(super) fn users_key(state: &mut AppState, action: KeyAction) -> Vec<Command>
                     .and_then(|i| columns.get(i + 1))
                     .copied(),
             };
-            state.users.sort = next.map(|c| (c, true));
+            users_table::set_sort(&mut state.users, next.map(|c| (c, true)));
             refilter_users(state);
         }
         KeyAction::SortReverse => {
             let current = state.users.sort.unwrap_or((SortColumn::Id, true));
-            state.users.sort = Some((current.0, !current.1));
+            users_table::set_sort(&mut state.users, Some((current.0, !current.1)));
             refilter_users(state);
         }
         KeyAction::ToggleMark => {
