@@ -5,74 +5,21 @@
 // A test helper that cannot go on has failed its test: unwrap is the assertion here.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod console_common;
+
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
-use std::time::{Duration, Instant};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use onelogin_tui::api::{Client, ClientConfig};
-use onelogin_tui::app::action::{Action, Command, PlanKind};
-use onelogin_tui::app::keymap::Keymap;
-use onelogin_tui::app::state::{AppState, BulkView, Level, RunPhase, Screen, StateConfig};
-use onelogin_tui::app::update::{start, update};
+use console_common::{Console, manage_all, tenant};
+use crossterm::event::{KeyCode, KeyModifiers};
+use onelogin_tui::api::Client;
+use onelogin_tui::app::action::PlanKind;
+use onelogin_tui::app::state::{BulkView, RunPhase, Screen};
 use onelogin_tui::bulk::RunOptions;
-use onelogin_tui::config::UserUpdateApi;
-use onelogin_tui::sandbox::{Sandbox, SandboxConfig, Scope};
-use onelogin_tui::worker::{BulkConfig, Worker};
-use tokio::sync::mpsc;
+use onelogin_tui::sandbox::{SandboxConfig, Scope};
+use onelogin_tui::worker::BulkConfig;
 
-struct Console {
-    state: AppState,
-    worker: Worker,
-    actions: mpsc::UnboundedReceiver<Action>,
-}
-
+/// The bulk flow's last step.
 impl Console {
-    fn run(&mut self, commands: Vec<Command>) {
-        for command in commands {
-            self.worker.spawn(command);
-        }
-    }
-
-    /// Feeds outcomes back until nothing is in flight (a bulk run counts until it ends).
-    async fn settle(&mut self) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while self.state.in_flight > 0 {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let action = tokio::time::timeout(left, self.actions.recv())
-                .await
-                .expect("work never finished")
-                .unwrap();
-            let commands = update(&mut self.state, action);
-            self.run(commands);
-        }
-        while let Ok(action) = self.actions.try_recv() {
-            let commands = update(&mut self.state, action);
-            self.run(commands);
-        }
-    }
-
-    async fn key(&mut self, code: KeyCode, modifiers: KeyModifiers) {
-        let commands = update(&mut self.state, Action::Key(KeyEvent::new(code, modifiers)));
-        self.run(commands);
-        self.settle().await;
-    }
-
-    async fn keys(&mut self, text: &str) {
-        for c in text.chars() {
-            self.key(KeyCode::Char(c), KeyModifiers::NONE).await;
-        }
-    }
-
-    fn errors(&self) -> Vec<String> {
-        self.state
-            .toasts
-            .iter()
-            .filter(|t| t.level == Level::Error)
-            .map(|t| t.text.clone())
-            .collect()
-    }
-
     /// Ctrl+S on the preview, then the number typed, then Enter; waits for the run to end.
     async fn confirm_and_run(&mut self, users: usize) {
         self.key(KeyCode::Char('s'), KeyModifiers::CONTROL).await;
@@ -92,17 +39,6 @@ impl Console {
     }
 }
 
-fn client(sandbox: &Sandbox) -> Client {
-    let credential = sandbox.credential(Scope::ManageAll);
-    let url = reqwest::Url::parse(&sandbox.url()).unwrap();
-    Client::new(ClientConfig::new(
-        url,
-        credential.client_id.clone(),
-        credential.client_secret.clone().into(),
-    ))
-    .unwrap()
-}
-
 async fn aws_role(client: &Client, id: i64) -> String {
     let user = client.get_user(id).await.unwrap();
     user.custom_attributes
@@ -114,48 +50,21 @@ async fn aws_role(client: &Client, id: i64) -> String {
 
 #[tokio::test]
 async fn select_set_preview_confirm_run_then_undo_from_past_runs() {
-    let sandbox = Sandbox::start(
-        SandboxConfig {
-            users: 60,
-            ..SandboxConfig::default()
-        },
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-    )
-    .await
-    .unwrap();
+    let sandbox = console_common::sandbox(SandboxConfig {
+        users: 60,
+        ..SandboxConfig::default()
+    })
+    .await;
     let runs = tempfile::tempdir().unwrap();
-    let tenant = sandbox
-        .url()
-        .split_once("://")
-        .map(|(_, rest)| rest.trim_end_matches('/').to_string())
-        .unwrap();
-    let (tx, actions) = mpsc::unbounded_channel();
-    let worker = Worker::new(client(&sandbox), tx, 4).with_bulk(BulkConfig {
+    let bulk = BulkConfig {
         runs_dir: runs.path().to_path_buf(),
         options: RunOptions::default(),
         profile: "sandbox".into(),
-        tenant: tenant.clone(),
-    });
-    let (keymap, _) = Keymap::new(&BTreeMap::new(), false);
-    let state = AppState::new(StateConfig {
-        profile: "sandbox".into(),
-        host: tenant,
-        read_only: false,
-        user_update: UserUpdateApi::V1,
-        columns: vec![],
-        request_log_capacity: 100,
-        keymap,
-        width: 120,
-        height: 40,
-    });
-    let mut console = Console {
-        state,
-        worker,
-        actions,
+        tenant: tenant(&sandbox),
     };
-    let commands = start(&mut console.state);
-    console.run(commands);
-    console.settle().await;
+    let credential = sandbox.credential(Scope::ManageAll);
+    let mut console = Console::new(&sandbox, &credential, Some(bulk));
+    console.start().await;
     assert!(console.errors().is_empty(), "{:?}", console.errors());
 
     // Select 20 users on the users screen.
@@ -168,7 +77,7 @@ async fn select_set_preview_confirm_run_then_undo_from_past_runs() {
     let mut ids: Vec<i64> = console.state.users.marks.iter().copied().collect();
     ids.sort_unstable();
     assert_eq!(ids.len(), 20);
-    let reader = client(&sandbox);
+    let reader = manage_all(&sandbox);
     let mut before = BTreeMap::new();
     for id in &ids {
         before.insert(*id, aws_role(&reader, *id).await);

@@ -5,100 +5,17 @@
 // A test helper that cannot go on has failed its test: unwrap is the assertion here.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::BTreeMap;
-use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+mod console_common;
 
+use console_common::Console;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use onelogin_tui::api::{Client, ClientConfig};
 use onelogin_tui::app::action::Action;
-use onelogin_tui::app::keymap::Keymap;
-use onelogin_tui::app::state::{AppState, Level, RowKey, Screen, StateConfig};
-use onelogin_tui::app::update::{start, update};
-use onelogin_tui::config::UserUpdateApi;
-use onelogin_tui::sandbox::{Credential, Sandbox, SandboxConfig, Scope};
-use onelogin_tui::worker::Worker;
-use tokio::sync::mpsc;
+use onelogin_tui::app::state::{Level, RowKey, Screen};
+use onelogin_tui::app::update::update;
+use onelogin_tui::sandbox::{Sandbox, SandboxConfig, Scope};
 
-/// The console without a screen: state, update, and the worker on a real client.
-struct Console {
-    state: AppState,
-    worker: Worker,
-    actions: mpsc::UnboundedReceiver<Action>,
-}
-
+/// The editor flows these tests share.
 impl Console {
-    fn new(sandbox: &Sandbox, credential: &Credential) -> Console {
-        let url = reqwest::Url::parse(&sandbox.url()).unwrap();
-        let config = ClientConfig::new(
-            url,
-            credential.client_id.clone(),
-            credential.client_secret.clone().into(),
-        );
-        let client = Client::new(config).unwrap();
-        let (tx, actions) = mpsc::unbounded_channel();
-        let (keymap, _) = Keymap::new(&BTreeMap::new(), false);
-        let state = AppState::new(StateConfig {
-            profile: "sandbox".into(),
-            host: sandbox.url(),
-            read_only: false,
-            user_update: UserUpdateApi::V1,
-            columns: vec![],
-            request_log_capacity: 100,
-            keymap,
-            width: 120,
-            height: 40,
-        });
-        Console {
-            state,
-            worker: Worker::new(client, tx, 4),
-            actions,
-        }
-    }
-
-    fn run(&mut self, commands: Vec<onelogin_tui::app::action::Command>) {
-        for command in commands {
-            self.worker.spawn(command);
-        }
-    }
-
-    async fn start(&mut self) {
-        let commands = start(&mut self.state);
-        self.run(commands);
-        self.settle().await;
-    }
-
-    /// Feeds outcomes back until nothing is in flight: the busy/idle signal, not a sleep.
-    async fn settle(&mut self) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while self.state.in_flight > 0 {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let action = tokio::time::timeout(left, self.actions.recv())
-                .await
-                .expect("work never finished")
-                .unwrap();
-            let commands = update(&mut self.state, action);
-            self.run(commands);
-        }
-        // Rate-limit notes that trail the last outcome.
-        while let Ok(action) = self.actions.try_recv() {
-            let commands = update(&mut self.state, action);
-            self.run(commands);
-        }
-    }
-
-    async fn key(&mut self, code: KeyCode, modifiers: KeyModifiers) {
-        let commands = update(&mut self.state, Action::Key(KeyEvent::new(code, modifiers)));
-        self.run(commands);
-        self.settle().await;
-    }
-
-    async fn keys(&mut self, text: &str) {
-        for c in text.chars() {
-            self.key(KeyCode::Char(c), KeyModifiers::NONE).await;
-        }
-    }
-
     async fn open_user(&mut self, email: &str) {
         self.key(KeyCode::Char('/'), KeyModifiers::NONE).await;
         self.keys(email).await;
@@ -127,34 +44,23 @@ impl Console {
         self.key(KeyCode::Char('s'), KeyModifiers::CONTROL).await;
     }
 
-    fn errors(&self) -> Vec<String> {
-        self.state
-            .toasts
-            .iter()
-            .filter(|t| t.level == Level::Error)
-            .map(|t| t.text.clone())
-            .collect()
-    }
-
     fn pending(&self) -> usize {
         self.state.editor.as_ref().map_or(0, |e| e.pending.len())
     }
 }
 
 async fn sandbox() -> Sandbox {
-    let config = SandboxConfig {
+    console_common::sandbox(SandboxConfig {
         users: 60,
         ..SandboxConfig::default()
-    };
-    Sandbox::start(config, SocketAddr::from(([127, 0, 0, 1], 0)))
-        .await
-        .unwrap()
+    })
+    .await
 }
 
 #[tokio::test]
 async fn a_field_removed_server_side_is_named_and_the_edit_kept() {
     let sandbox = sandbox().await;
-    let mut console = Console::new(&sandbox, &sandbox.credential(Scope::ManageAll));
+    let mut console = Console::new(&sandbox, &sandbox.credential(Scope::ManageAll), None);
     console.start().await;
     assert!(console.errors().is_empty(), "{:?}", console.errors());
     console.open_user("lucia.roberts").await;
@@ -195,7 +101,7 @@ async fn a_field_removed_server_side_is_named_and_the_edit_kept() {
 #[tokio::test]
 async fn an_expired_token_is_renewed_without_the_user_noticing() {
     let sandbox = sandbox().await;
-    let mut console = Console::new(&sandbox, &sandbox.credential(Scope::ManageAll));
+    let mut console = Console::new(&sandbox, &sandbox.credential(Scope::ManageAll), None);
     console.start().await;
     console.open_user("lucia.roberts").await;
     console
@@ -212,7 +118,7 @@ async fn an_expired_token_is_renewed_without_the_user_noticing() {
 #[tokio::test]
 async fn a_credential_with_too_little_scope_is_explained() {
     let sandbox = sandbox().await;
-    let mut console = Console::new(&sandbox, &sandbox.credential(Scope::ReadUsers));
+    let mut console = Console::new(&sandbox, &sandbox.credential(Scope::ReadUsers), None);
     console.start().await;
     console.open_user("lucia.roberts").await;
     console.edit(RowKey::Field("title"), "Chief").await;
@@ -235,7 +141,7 @@ async fn a_credential_with_too_little_scope_is_explained() {
 #[tokio::test]
 async fn the_account_owner_is_forbidden_to_a_manage_users_credential() {
     let sandbox = sandbox().await;
-    let mut console = Console::new(&sandbox, &sandbox.credential(Scope::ManageUsers));
+    let mut console = Console::new(&sandbox, &sandbox.credential(Scope::ManageUsers), None);
     console.start().await;
     console.open_user("owner@").await;
     console
@@ -255,7 +161,7 @@ async fn the_account_owner_is_forbidden_to_a_manage_users_credential() {
 #[tokio::test]
 async fn a_taken_email_is_a_validation_message_on_the_field() {
     let sandbox = sandbox().await;
-    let mut console = Console::new(&sandbox, &sandbox.credential(Scope::ManageAll));
+    let mut console = Console::new(&sandbox, &sandbox.credential(Scope::ManageAll), None);
     console.start().await;
     console.open_user("lucia.roberts").await;
     console
@@ -280,10 +186,8 @@ async fn a_spent_budget_is_a_message_and_the_list_stays() {
         rate_limit: 5,
         ..SandboxConfig::default()
     };
-    let sandbox = Sandbox::start(config, SocketAddr::from(([127, 0, 0, 1], 0)))
-        .await
-        .unwrap();
-    let mut console = Console::new(&sandbox, &sandbox.credential(Scope::ManageAll));
+    let sandbox = console_common::sandbox(config).await;
+    let mut console = Console::new(&sandbox, &sandbox.credential(Scope::ManageAll), None);
     console.start().await;
     let loaded = console.state.users.all.len();
     assert!(loaded > 0);
@@ -316,7 +220,7 @@ async fn refused_credentials_are_explained_and_the_console_keeps_running() {
     let sandbox = sandbox().await;
     let mut wrong = sandbox.credential(Scope::ManageAll);
     wrong.client_secret = "not-the-secret".into();
-    let mut console = Console::new(&sandbox, &wrong);
+    let mut console = Console::new(&sandbox, &wrong, None);
     console.start().await;
     let errors = console.errors();
     assert!(!errors.is_empty());
