@@ -8,10 +8,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::Value;
 
-use super::auth::{Need, authorize};
+use super::auth::{Need, authorize, authorize_user};
 use super::envelope::{self, Msg, Order};
 use super::state::Shared;
-use super::users::parse_id;
 
 /// `GET /api/1/users/custom_attributes` → `data: [["AWS_Role","skype",...]]`.
 pub(crate) async fn fields(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
@@ -55,12 +54,8 @@ pub(crate) async fn set(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let granted = match authorize(&shared, &headers, Need::ManageUsers) {
-        Ok(g) => g,
-        Err(r) => return r.into(),
-    };
-    let id = match parse_id(&raw_id) {
-        Ok(id) => id,
+    let (granted, id) = match authorize_user(&shared, &headers, Need::ManageUsers, &raw_id) {
+        Ok(gate) => gate,
         Err(r) => return r.into(),
     };
     let mut st = shared.lock();

@@ -238,6 +238,19 @@ pub(crate) fn authorize(
     Ok(Granted { scope, rate })
 }
 
+/// The gate of a call on one user: `authorize` first, then the id, which must be an integer
+/// (400 with the object message otherwise). The order is the service's: auth before id.
+pub(crate) fn authorize_user(
+    shared: &Shared,
+    headers: &HeaderMap,
+    need: Need,
+    raw_id: &str,
+) -> Result<(Granted, i64), Reject> {
+    let granted = authorize(shared, headers, need)?;
+    let id = super::users::parse_id(raw_id)?;
+    Ok((granted, id))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

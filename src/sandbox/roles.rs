@@ -8,12 +8,11 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::auth::{Need, authorize};
+use super::auth::{Need, authorize, authorize_user};
 use super::envelope::{self, Msg, Order};
 use super::paging::PageRequest;
 use super::query::{self, IntSet, Pattern};
 use super::state::Shared;
-use super::users::parse_id;
 
 /// A paged list of `(id, name)` items, searchable by `name` and `id`.
 fn named_list(
@@ -103,12 +102,8 @@ pub(crate) async fn user_roles(
     Path(raw_id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let granted = match authorize(&shared, &headers, Need::Read) {
-        Ok(g) => g,
-        Err(r) => return r.into(),
-    };
-    let id = match parse_id(&raw_id) {
-        Ok(id) => id,
+    let (granted, id) = match authorize_user(&shared, &headers, Need::Read, &raw_id) {
+        Ok(gate) => gate,
         Err(r) => return r.into(),
     };
     let st = shared.lock();
@@ -155,12 +150,8 @@ fn change_roles(
     body: &[u8],
     op: Op,
 ) -> Response {
-    let granted = match authorize(shared, headers, Need::ManageAll) {
-        Ok(g) => g,
-        Err(r) => return r.into(),
-    };
-    let id = match parse_id(raw_id) {
-        Ok(id) => id,
+    let (granted, id) = match authorize_user(shared, headers, Need::ManageAll, raw_id) {
+        Ok(gate) => gate,
         Err(r) => return r.into(),
     };
     let mut st = shared.lock();

@@ -10,7 +10,7 @@ use axum::response::Response;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde_json::{Map, Value};
 
-use super::auth::{Need, authorize};
+use super::auth::{Need, authorize, authorize_user};
 use super::envelope::Reject;
 use super::envelope::{self, Msg};
 use super::paging::PageRequest;
@@ -223,12 +223,8 @@ pub(crate) async fn get(
     Path(raw_id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let granted = match authorize(&shared, &headers, Need::Read) {
-        Ok(g) => g,
-        Err(r) => return r.into(),
-    };
-    let id = match parse_id(&raw_id) {
-        Ok(id) => id,
+    let (granted, id) = match authorize_user(&shared, &headers, Need::Read, &raw_id) {
+        Ok(gate) => gate,
         Err(r) => return r.into(),
     };
     let st = shared.lock();
@@ -313,12 +309,8 @@ pub(crate) async fn update(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let granted = match authorize(&shared, &headers, Need::ManageUsers) {
-        Ok(g) => g,
-        Err(r) => return r.into(),
-    };
-    let id = match parse_id(&raw_id) {
-        Ok(id) => id,
+    let (granted, id) = match authorize_user(&shared, &headers, Need::ManageUsers, &raw_id) {
+        Ok(gate) => gate,
         Err(r) => return r.into(),
     };
     let mut st = shared.lock();
