@@ -678,3 +678,25 @@ fn walking_down_the_list_scrolls_once_per_half_page() {
     let steps: Vec<usize> = offsets.iter().copied().collect();
     assert_eq!(steps, vec![0, 19, 38, 57, 76, 95, 114, 133]);
 }
+
+#[test]
+fn a_filter_does_not_read_the_whole_tenant_page_by_page() {
+    let mut state = loaded(50, Some("c1"));
+    update(&mut state, ch('/'));
+    let mut commands = Vec::new();
+    for c in "user4".chars() {
+        commands.extend(update(&mut state, ch(c)));
+    }
+    commands.extend(update(&mut state, key(KeyCode::Enter)));
+    commands.extend(update(&mut state, ch('j')));
+    assert!(commands.is_empty(), "no page asked for: {commands:?}");
+    assert_eq!(state.users.rows.len(), 11);
+    // L still loads everything on purpose.
+    let commands = update(&mut state, ch('L'));
+    assert!(
+        commands
+            .iter()
+            .any(|c| matches!(c, Command::LoadUsers { .. })),
+        "{commands:?}"
+    );
+}

@@ -114,10 +114,17 @@ pub(super) fn users_key(state: &mut AppState, action: KeyAction) -> Vec<Command>
     prefetch(state)
 }
 
-/// Loads the next page as the cursor nears the end of what is loaded.
+/// Loads the next page as the cursor nears the end of what is loaded. Not while a filter
+/// or console-side search terms narrow the list: the cursor is then always near its end,
+/// and every page would ask for the next until the whole tenant (and its API budget) is
+/// read. `L` loads everything on purpose.
 pub(super) fn prefetch(state: &mut AppState) -> Vec<Command> {
     let users = &state.users;
-    if users.cursor + PREFETCH_ROWS >= users.rows.len() || users.load_all {
+    if users.load_all {
+        return next_page(state);
+    }
+    let narrowed = !users.filter.is_empty() || !users.local_terms.is_empty();
+    if !narrowed && users.cursor + PREFETCH_ROWS >= users.rows.len() {
         return next_page(state);
     }
     Vec::new()
