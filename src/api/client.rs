@@ -283,6 +283,28 @@ fn transport(e: &reqwest::Error) -> ErrorKind {
     }
 }
 
+/// The budget after a new answer. Answers to calls in flight together arrive in any order;
+/// within one window the budget only falls, so an older, higher count must not replace a
+/// lower one. A new window (its reset elsewhere, or another limit) replaces the old.
+fn merge_rate_limit(old: Option<RateLimit>, new: RateLimit) -> RateLimit {
+    match old {
+        Some(old) if old.limit == new.limit && old.remaining < new.remaining => {
+            let (a, b) = (old.resets_at(), new.resets_at());
+            let apart = if a > b { a - b } else { b - a };
+            // The reset header is whole seconds: one window's answers differ by up to one.
+            if apart <= Duration::from_secs(2) {
+                RateLimit {
+                    remaining: old.remaining,
+                    ..new
+                }
+            } else {
+                new
+            }
+        }
+        _ => new,
+    }
+}
+
 fn parse_rate_limit(headers: &HeaderMap, at: Instant) -> Option<RateLimit> {
     let get = |name: &str| {
         headers
@@ -370,7 +392,8 @@ impl Client {
     }
 
     pub(crate) fn set_rate_limit(&self, rl: RateLimit) {
-        *self.inner.rate.lock().unwrap_or_else(|p| p.into_inner()) = Some(rl);
+        let mut slot = self.inner.rate.lock().unwrap_or_else(|p| p.into_inner());
+        *slot = Some(merge_rate_limit(*slot, rl));
     }
 
     /// `base` + `path_and_query`, keeping any path prefix of the base.
@@ -575,6 +598,38 @@ impl Client {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn within_a_window_the_lowest_count_stands_whatever_order_answers_arrive_in() {
+        let now = Instant::now();
+        let seen = |remaining, reset| RateLimit {
+            limit: 5000,
+            remaining,
+            reset: Duration::from_secs(reset),
+            observed_at: now,
+        };
+        // Four calls in flight; the answer to the first arrives last.
+        let mut state = None;
+        for answer in [
+            seen(4997, 3599),
+            seen(4996, 3599),
+            seen(4998, 3600),
+            seen(4999, 3600),
+        ] {
+            state = Some(merge_rate_limit(state, answer));
+        }
+        assert_eq!(state.map(|r| r.remaining), Some(4996));
+        // A new window (reset an hour on) replaces the spent one.
+        let next = merge_rate_limit(state, seen(4999, 7200));
+        assert_eq!(next.remaining, 4999);
+        // So does another limit.
+        let other = RateLimit {
+            limit: 600,
+            ..seen(599, 3599)
+        };
+        assert_eq!(merge_rate_limit(state, other).remaining, 599);
+    }
+
     use super::*;
 
     fn cfg(url: &str) -> ClientConfig {
