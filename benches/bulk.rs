@@ -21,11 +21,11 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use onelogin_tui::api::{Client, ClientConfig, User};
-use onelogin_tui::bulk::execute::read_with_retry;
-use onelogin_tui::bulk::journal::{Journal, RunKind, RunMeta, new_run_id, now_text};
-use onelogin_tui::bulk::plan::{Change, Plan, fields_for};
-use onelogin_tui::bulk::{CsvInput, Pacer, RunHandle, RunOptions, Runner, UserWork};
+use onelogin_tui::bulk::journal::{Journal, RunKind, RunMeta};
+use onelogin_tui::bulk::plan::{Change, Plan};
+use onelogin_tui::bulk::{BulkService, CsvInput, RunHandle, RunOptions, Runner, UserWork, Work};
 use onelogin_tui::sandbox::{Sandbox, SandboxConfig};
+use onelogin_tui::tenant::Tenant;
 use secrecy::SecretString;
 
 use common::{ms, percentile, report};
@@ -62,18 +62,8 @@ fn user_ids(sb: &Sandbox, n: usize) -> Vec<i64> {
         .collect()
 }
 
-fn meta(sb: &Sandbox) -> RunMeta {
-    RunMeta {
-        run: new_run_id(),
-        kind: RunKind::Apply,
-        created: now_text(),
-        profile: "bench".into(),
-        tenant: sb.url().trim_start_matches("http://").to_string(),
-        undo_of: None,
-        unchanged: Vec::new(),
-        conflicts: Vec::new(),
-        source: None,
-    }
+fn tenant(sb: &Sandbox) -> Tenant {
+    Tenant::new("bench", &reqwest::Url::parse(&sb.url()).unwrap())
 }
 
 /// Median time of one `set_custom_attributes` call, after two warm-ups.
@@ -115,36 +105,29 @@ async fn apply(
     let before = sb.stats();
     let t0 = Instant::now();
     let mut input = CsvInput::parse(csv.as_bytes(), false).unwrap();
-    let pacer = Pacer::new(client.clone(), SHARE);
-    let known = read_with_retry(Some(&pacer), || client.custom_attribute_fields())
-        .await
-        .unwrap();
-    input.check_attributes(&known).unwrap();
-    let desired: Vec<_> = input.rows.iter().map(|r| input.desired(r)).collect();
-    let fields = fields_for(desired.iter());
-    let (targets, current) = input
-        .resolve(client, Some(&pacer), &fields)
-        .await
-        .unwrap_or_else(|_| panic!("the bench CSV does not resolve"));
-    let plan = Plan::build(&targets, &current).unwrap();
-    assert_eq!(plan.users.len(), ids.len(), "every row needs a change");
-    let journal = Journal::create(dir, meta(sb), &plan.users).unwrap();
-    let work = plan.users.iter().cloned().map(UserWork::fresh).collect();
-    let summary = Runner::new(
+    let service = BulkService::new(
         client.clone(),
-        journal,
+        tenant(sb),
+        dir.to_path_buf(),
         RunOptions {
             concurrency,
             max_budget_share: SHARE,
         },
-    )
-    .run(work)
-    .await;
+    );
+    let preview = service.plan_csv(&mut input).await.unwrap();
+    assert_eq!(
+        preview.plan.users.len(),
+        ids.len(),
+        "every row needs a change"
+    );
+    let opened = service.open(Work::Plan(Box::new(preview))).await.unwrap();
+    let finished = service.run(opened, RunHandle::new(concurrency), None).await;
+    let summary = finished.report;
     let total = t0.elapsed();
     let after = sb.stats();
-    assert_eq!(summary.done(), ids.len(), "every user done");
+    assert_eq!(summary.done, ids.len(), "every user done");
     Applied {
-        changed: summary.done(),
+        changed: summary.done,
         writes: summary.elapsed,
         total,
         api_calls: after.api_calls - before.api_calls,
@@ -321,7 +304,8 @@ async fn pacing(dir: &Path) {
     let plan = Plan::build(&targets, &current).unwrap();
     // As apply does: a read first, so the run starts knowing the budget.
     client.custom_attribute_fields().await.unwrap();
-    let journal = Journal::create(dir, meta(&sb), &plan.users).unwrap();
+    let journal =
+        Journal::create(dir, RunMeta::new(RunKind::Apply, &tenant(&sb)), &plan.users).unwrap();
     let work = plan.users.iter().cloned().map(UserWork::fresh).collect();
     let handle = RunHandle::new(PACE_CONCURRENCY);
     let stopper = {

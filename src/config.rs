@@ -13,6 +13,8 @@ use config::{Config, File, FileFormat};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+use crate::api::is_loopback;
+
 /// The sample configuration shipped with the package; also the source of every default,
 /// so the documented defaults and the real ones cannot drift apart.
 pub const SAMPLE_CONFIG: &str = include_str!("../config.toml");
@@ -107,16 +109,6 @@ pub struct Connection {
     pub client_secret: Option<SecretString>,
     pub api_key: Option<SecretString>,
     pub user_update: UserUpdateApi,
-}
-
-impl Connection {
-    /// The host as the status bar shows it.
-    pub fn host(&self) -> &str {
-        self.base_url
-            .split_once("://")
-            .map_or(self.base_url.as_str(), |(_, rest)| rest)
-            .trim_end_matches('/')
-    }
 }
 
 /// Everything the program needs, resolved.
@@ -402,29 +394,20 @@ fn resolve_connection(profile: &ProfileFile) -> Result<Connection, ConfigError> 
 
 /// Plain `http://` is refused for anything but loopback: tokens would cross the network in clear.
 fn check_scheme(url: &str) -> Result<(), ConfigError> {
-    if url.starts_with("https://") || (url.starts_with("http://") && is_loopback_url(url)) {
-        return Ok(());
-    }
-    if url.starts_with("http://") {
-        return Err(ConfigError::Invalid(format!(
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|e| ConfigError::Invalid(format!("{url} is not an http(s) URL: {e}")))?;
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(&parsed) => Ok(()),
+        "http" => Err(ConfigError::Invalid(format!(
             "{url} is plain http: only loopback addresses may use http, every tenant needs https"
-        )));
+        ))),
+        _ => Err(ConfigError::Invalid(format!("{url} is not an http(s) URL"))),
     }
-    Err(ConfigError::Invalid(format!("{url} is not an http(s) URL")))
 }
 
 fn is_loopback_url(url: &str) -> bool {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let authority = rest.split('/').next().unwrap_or_default();
-    let host = if let Some(bracketed) = authority.strip_prefix('[') {
-        bracketed.split(']').next().unwrap_or_default()
-    } else {
-        authority.split(':').next().unwrap_or_default()
-    };
-    host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+    reqwest::Url::parse(url).is_ok_and(|u| is_loopback(&u))
 }
 
 #[cfg(test)]

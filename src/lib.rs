@@ -12,6 +12,7 @@ pub mod launch;
 pub mod logging;
 pub mod sandbox;
 pub mod sanitize;
+pub mod tenant;
 pub mod terminal;
 pub mod theme;
 pub mod worker;

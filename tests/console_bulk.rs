@@ -9,14 +9,12 @@ mod console_common;
 
 use std::collections::BTreeMap;
 
-use console_common::{Console, manage_all, tenant};
+use console_common::{Console, manage_all};
 use crossterm::event::{KeyCode, KeyModifiers};
 use onelogin_tui::api::Client;
-use onelogin_tui::app::action::PlanKind;
 use onelogin_tui::app::state::{BulkView, RunPhase, Screen};
-use onelogin_tui::bulk::RunOptions;
+use onelogin_tui::bulk::PlanKind;
 use onelogin_tui::sandbox::{SandboxConfig, Scope};
-use onelogin_tui::worker::BulkConfig;
 
 /// The bulk flow's last step.
 impl Console {
@@ -56,14 +54,8 @@ async fn select_set_preview_confirm_run_then_undo_from_past_runs() {
     })
     .await;
     let runs = tempfile::tempdir().unwrap();
-    let bulk = BulkConfig {
-        runs_dir: runs.path().to_path_buf(),
-        options: RunOptions::default(),
-        profile: "sandbox".into(),
-        tenant: tenant(&sandbox),
-    };
     let credential = sandbox.credential(Scope::ManageAll);
-    let mut console = Console::new(&sandbox, &credential, Some(bulk));
+    let mut console = Console::new(&sandbox, &credential, Some(runs.path()));
     console.start().await;
     assert!(console.errors().is_empty(), "{:?}", console.errors());
 

@@ -176,8 +176,10 @@ pub fn user(id: usize) -> User {
 pub fn empty_state(width: u16, height: u16) -> AppState {
     let (keymap, _) = Keymap::new(&BTreeMap::new(), false);
     let mut state = AppState::new(StateConfig {
-        profile: "bench".into(),
-        host: "127.0.0.1:8089".into(),
+        tenant: onelogin_tui::tenant::Tenant::new(
+            "bench",
+            &reqwest::Url::parse("http://127.0.0.1:8089").expect("a URL"),
+        ),
         read_only: false,
         user_update: UserUpdateApi::V1,
         columns: vec!["AWS_Role".into()],

@@ -20,6 +20,7 @@ mod roles;
 mod users;
 
 pub use auth::{REVOKE_PATH, TOKEN_PATH};
+pub(crate) use client::is_loopback;
 pub use client::{Client, ClientConfig, HTTP_LOG_TARGET, RateLimit, RawAuth, V3_DEFAULT_URL};
 pub use envelope::{ApiError, EnvelopeMessage, ErrorKind};
 pub use exchange::{

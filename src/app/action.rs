@@ -6,14 +6,13 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use crossterm::event::KeyEvent;
 
 use crate::api::{
     ApiError, Exchange, Group, Page, RateLimit, Role, User, UserQuery, UserUpdate, V3UserUpdate,
 };
-use crate::bulk::{Change, Conflict, Plan, Progress, RunKind, RunLog};
+use crate::bulk::{BulkError, Change, Preview, Progress, RunInfo, RunLog, RunReport, Work};
 
 /// Identifies a request so that a late answer to a superseded one is dropped.
 pub type Generation = u64;
@@ -70,88 +69,16 @@ pub enum Outcome {
     /// A bulk plan (or an undo's plan) is ready to preview.
     BulkPlanned {
         generation: Generation,
-        result: Result<PlanReady, String>,
+        result: Result<Preview, BulkError>,
     },
     /// The runs in the journal folder, newest first.
-    BulkRuns(Result<Vec<RunRow>, String>),
+    BulkRuns(Result<Vec<RunInfo>, BulkError>),
     /// One run's journal, read back.
-    BulkJournal(Result<RunLog, String>),
+    BulkJournal(Result<RunLog, BulkError>),
     /// A running bulk run reports (not an answer: it does not end the command).
     BulkProgress(Progress),
     /// The bulk run ended (or could not start): the answer to `BulkStart`.
-    BulkFinished(Result<RunEnd, String>),
-}
-
-/// What a bulk preview is of.
-#[derive(Debug, Clone, PartialEq)]
-pub enum PlanKind {
-    Apply,
-    /// The undo of run `of`; `conflicts`: users changed since, left alone.
-    Undo {
-        of: String,
-        conflicts: Vec<Conflict>,
-    },
-}
-
-/// A plan with what the preview shows around it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PlanReady {
-    pub kind: PlanKind,
-    pub plan: Plan,
-    /// The time the calls should take under the current rate budget.
-    pub estimate: Duration,
-    pub concurrency: usize,
-    /// The rate budget as last reported: (remaining, limit).
-    pub budget: Option<(u32, u32)>,
-    /// List calls made to read the users the console had not loaded.
-    pub reads: usize,
-}
-
-/// A run in the journal folder, as the past-runs list shows it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RunRow {
-    pub run: String,
-    pub path: PathBuf,
-    pub kind: RunKind,
-    pub created: String,
-    pub profile: String,
-    pub tenant: String,
-    pub undo_of: Option<String>,
-    pub users: usize,
-    pub done: usize,
-    pub failed: usize,
-    pub finished: bool,
-}
-
-/// How a bulk run ended.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RunEnd {
-    pub run: String,
-    pub journal: PathBuf,
-    pub done: usize,
-    pub failed: usize,
-    pub not_done: usize,
-    pub calls_sent: usize,
-    pub elapsed: Duration,
-    pub stopped: bool,
-    pub journal_error: Option<String>,
-}
-
-/// What a bulk run is to do.
-#[derive(Debug, Clone, PartialEq)]
-pub enum BulkWork {
-    Apply {
-        plan: Plan,
-    },
-    Undo {
-        of: String,
-        plan: Plan,
-        conflicts: Vec<Conflict>,
-    },
-    /// Pick an unfinished run up again from its journal.
-    Resume {
-        path: PathBuf,
-    },
+    BulkFinished(Result<RunReport, BulkError>),
 }
 
 /// Steering the running bulk run (no answer comes back but its progress).
@@ -235,7 +162,7 @@ pub enum Command {
         path: PathBuf,
     },
     /// Start a bulk run in the background: `BulkProgress` while it runs, `BulkFinished` at the end.
-    BulkStart(Box<BulkWork>),
+    BulkStart(Box<Work>),
     /// Steer the running bulk run.
     BulkControl(BulkControl),
     /// List the runs in the journal folder: answers `BulkRuns`.

@@ -1,54 +1,10 @@
 //! The bulk screen's rows, built from plain engine data: a run's users with their status,
-//! a run's counts for the past-runs list, a change as a line. Pure functions.
+//! a change as a line. Pure functions.
 
 use crate::api::Role;
-use crate::bulk::{CallStatus, Change, RunKind, RunLog, UserPlan};
+use crate::bulk::{Change, RunKind, RunLog, UserPlan, UserStatus};
 
-use super::action::RunRow;
 use super::state::{JournalRow, JournalView};
-
-/// Where one user of a run stands, from the journal.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum UserStatus {
-    Done,
-    Failed(String),
-    /// Sent without a recorded answer: it may or may not have been applied.
-    Unconfirmed,
-    /// Some calls done, others never sent.
-    Partly,
-    NotSent,
-}
-
-impl UserStatus {
-    pub fn text(&self) -> String {
-        match self {
-            UserStatus::Done => "done".into(),
-            UserStatus::Failed(e) => format!("failed: {e}"),
-            UserStatus::Unconfirmed => "sent, no answer recorded".into(),
-            UserStatus::Partly => "partly done".into(),
-            UserStatus::NotSent => "not sent".into(),
-        }
-    }
-}
-
-pub fn user_status(log: &RunLog, up: &UserPlan) -> UserStatus {
-    let statuses: Vec<CallStatus> = (0..up.calls.len()).map(|i| log.status(up.id, i)).collect();
-    if let Some(error) = statuses.iter().find_map(|s| match s {
-        CallStatus::Failed { error, .. } => Some(error.clone()),
-        _ => None,
-    }) {
-        return UserStatus::Failed(error);
-    }
-    if statuses.iter().all(|s| *s == CallStatus::Ok) {
-        UserStatus::Done
-    } else if statuses.contains(&CallStatus::Sent) {
-        UserStatus::Unconfirmed
-    } else if statuses.contains(&CallStatus::Ok) {
-        UserStatus::Partly
-    } else {
-        UserStatus::NotSent
-    }
-}
 
 pub fn kind_name(kind: RunKind) -> &'static str {
     match kind {
@@ -57,29 +13,14 @@ pub fn kind_name(kind: RunKind) -> &'static str {
     }
 }
 
-/// A run's line in the past-runs list.
-pub fn run_row(log: &RunLog) -> RunRow {
-    let mut done = 0;
-    let mut failed = 0;
-    for up in &log.users {
-        match user_status(log, up) {
-            UserStatus::Done => done += 1,
-            UserStatus::Failed(_) => failed += 1,
-            _ => {}
-        }
-    }
-    RunRow {
-        run: log.meta.run.clone(),
-        path: log.path.clone(),
-        kind: log.meta.kind,
-        created: log.meta.created.clone(),
-        profile: log.meta.profile.clone(),
-        tenant: log.meta.tenant.clone(),
-        undo_of: log.meta.undo_of.clone(),
-        users: log.users.len(),
-        done,
-        failed,
-        finished: log.finished,
+/// A user's status as the journal view words it.
+pub fn status_text(status: &UserStatus) -> String {
+    match status {
+        UserStatus::Done => "done".into(),
+        UserStatus::Failed(e) => format!("failed: {e}"),
+        UserStatus::Unconfirmed => "sent, no answer recorded".into(),
+        UserStatus::Partly => "partly done".into(),
+        UserStatus::NotSent => "not sent".into(),
     }
 }
 
@@ -115,7 +56,7 @@ pub fn journal_view(log: &RunLog) -> JournalView {
             .map(|up| JournalRow {
                 id: up.id,
                 label: up.label.clone(),
-                status: user_status(log, up).text(),
+                status: status_text(&log.user_status(up)),
                 changes: before_after(up),
             })
             .collect(),

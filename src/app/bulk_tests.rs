@@ -11,12 +11,11 @@ use crate::bulk::{
 };
 use crate::config::UserUpdateApi;
 
-use super::action::{
-    Action, BulkControl, BulkWork, Command, Outcome, PlanKind, PlanReady, RunEnd, RunRow,
-};
+use super::action::{Action, BulkControl, Command, Outcome};
 use super::state::{AppState, BulkView, ChangeForm, Confirm, Level, RunPhase, Screen};
 use super::update::update;
 use super::update_tests::{ch, key, loaded, state_with, typed};
+use crate::bulk::{Budget, PlanKind, Preview, RunInfo, RunReport, Work};
 
 fn ctrl(c: char) -> Action {
     Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
@@ -83,12 +82,18 @@ pub fn plan_for(state: &AppState, commands: &[Command]) -> Action {
     let _ = state;
     Action::Outcome(Outcome::BulkPlanned {
         generation: *generation,
-        result: Ok(PlanReady {
+        result: Ok(Preview {
             kind: PlanKind::Apply,
             plan,
+            source: None,
             estimate: Duration::from_millis(1500),
             concurrency: 4,
-            budget: Some((4990, 5000)),
+            budget: Some(Budget {
+                limit: 5000,
+                remaining: 4990,
+                reset: Duration::from_secs(1800),
+                resets_at: std::time::Instant::now() + Duration::from_secs(1800),
+            }),
             reads: 0,
         }),
     })
@@ -137,7 +142,9 @@ fn selection_form_preview_typed_number_then_run() {
     let Command::BulkStart(work) = &commands[0] else {
         panic!("{commands:?}");
     };
-    assert!(matches!(**work, BulkWork::Apply { ref plan } if plan.users.len() == 5));
+    assert!(
+        matches!(&**work, Work::Plan(p) if p.kind == PlanKind::Apply && p.plan.users.len() == 5)
+    );
     assert!(commands[0].is_write());
     assert_eq!(state.bulk.view, BulkView::Run);
     assert!(state.bulk.running());
@@ -323,12 +330,13 @@ fn progress_moves_the_gauge_and_keys_steer_the_run() {
 
     let commands = update(
         &mut state,
-        Action::Outcome(Outcome::BulkFinished(Ok(RunEnd {
+        Action::Outcome(Outcome::BulkFinished(Ok(RunReport {
             run: "20250102-101112345-ab12".into(),
             journal: PathBuf::from("/tmp/x.jsonl"),
             done: 1,
             failed: 1,
             not_done: 3,
+            unchanged: 0,
             calls_sent: 2,
             elapsed: Duration::from_secs(2),
             stopped: true,
@@ -358,14 +366,13 @@ fn quitting_during_a_run_asks_first() {
     assert_eq!(state.confirm, Some(Confirm::Quit));
 }
 
-pub fn run_row(run: &str, finished: bool, kind: RunKind) -> RunRow {
-    RunRow {
+pub fn run_row(run: &str, finished: bool, kind: RunKind) -> RunInfo {
+    RunInfo {
         run: run.into(),
         path: PathBuf::from(format!("/runs/{run}.jsonl")),
         kind,
         created: "2025-01-02T10:11:12.345Z".into(),
-        profile: "test".into(),
-        tenant: "127.0.0.1:1".into(),
+        tenant: super::update_tests::test_tenant(),
         undo_of: None,
         users: 20,
         done: if finished { 20 } else { 7 },
@@ -398,7 +405,7 @@ fn an_unfinished_run_is_offered_at_start_and_r_asks_to_resume() {
     let commands = update(&mut state, key(KeyCode::Enter));
     assert!(matches!(
         &commands[0],
-        Command::BulkStart(w) if matches!(**w, BulkWork::Resume { .. })
+        Command::BulkStart(w) if matches!(**w, Work::Resume(_))
     ));
 }
 
@@ -436,12 +443,13 @@ fn undo_from_past_runs_plans_then_asks() {
         &mut state,
         Action::Outcome(Outcome::BulkPlanned {
             generation,
-            result: Ok(PlanReady {
+            result: Ok(Preview {
                 kind: PlanKind::Undo {
                     of: "20250103-000000000-0001".into(),
                     conflicts: vec![],
                 },
                 plan,
+                source: None,
                 estimate: Duration::from_millis(200),
                 concurrency: 4,
                 budget: None,
@@ -454,6 +462,6 @@ fn undo_from_past_runs_plans_then_asks() {
     let commands = update(&mut state, key(KeyCode::Enter));
     assert!(matches!(
         &commands[0],
-        Command::BulkStart(w) if matches!(**w, BulkWork::Undo { .. })
+        Command::BulkStart(w) if matches!(&**w, Work::Plan(p) if matches!(p.kind, PlanKind::Undo { .. }))
     ));
 }

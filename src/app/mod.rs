@@ -67,9 +67,9 @@ pub async fn run(settings: &Settings, client: Client) -> Result<(), String> {
     let (keymap, problems) = Keymap::new(&settings.keys, settings.read_only);
     let mut tui = Tui::enter().map_err(|e| format!("cannot set up the terminal: {e}"))?;
     let size = tui.size().map_err(|e| e.to_string())?;
+    let tenant = crate::tenant::Tenant::new(&settings.profile, client.base_url());
     let mut state = AppState::new(StateConfig {
-        profile: settings.profile.clone(),
-        host: settings.connection.host().to_string(),
+        tenant: tenant.clone(),
         read_only: settings.read_only,
         user_update: settings.connection.user_update,
         columns: settings.ui.columns.clone(),
@@ -81,12 +81,12 @@ pub async fn run(settings: &Settings, client: Client) -> Result<(), String> {
     for problem in problems {
         update::toast(&mut state, Level::Warning, problem);
     }
-    let bulk = crate::worker::BulkConfig {
-        runs_dir: crate::bulk::runs_dir(),
-        options: crate::bulk::RunOptions::from_settings(&settings.bulk),
-        profile: settings.profile.clone(),
-        tenant: settings.connection.host().to_string(),
-    };
+    let bulk = crate::bulk::BulkService::new(
+        client.clone(),
+        tenant,
+        crate::bulk::runs_dir(),
+        crate::bulk::RunOptions::from_settings(&settings.bulk),
+    );
     let result = event_loop(&mut tui, &mut state, &theme, client, bulk).await;
     let restored = tui.restore();
     result?;
@@ -101,10 +101,10 @@ async fn event_loop(
     state: &mut AppState,
     theme: &Theme,
     client: Client,
-    bulk: crate::worker::BulkConfig,
+    bulk: crate::bulk::BulkService,
 ) -> Result<(), String> {
     let (tx, outcomes) = mpsc::unbounded_channel();
-    let worker = Worker::new(client.clone(), tx, CONCURRENCY).with_bulk(bulk);
+    let worker = Worker::new(bulk, tx, CONCURRENCY);
     let result = console_loop(tui, state, theme, &client, &worker, outcomes).await;
     // A bulk run stops cleanly: the calls in flight finish, the journal is flushed, and
     // the run can be resumed (2, then r).

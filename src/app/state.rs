@@ -9,9 +9,10 @@ use ratatui_textarea::TextArea;
 use crate::api::{Exchange, Group, RateLimit, Role, User, UserQuery};
 use crate::config::UserUpdateApi;
 
-use super::action::{Generation, PlanReady, RunEnd, RunRow, SavePart};
+use super::action::{Generation, SavePart};
 use super::keymap::{Context, Keymap};
-use crate::bulk::{Change, ProgressStats};
+use crate::bulk::{BulkError, Change, Preview, ProgressStats, RunInfo, RunReport};
+use crate::tenant::Tenant;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
@@ -325,7 +326,7 @@ pub struct BulkConfirm {
 /// A preview on screen.
 #[derive(Debug)]
 pub struct BulkPreview {
-    pub ready: PlanReady,
+    pub ready: Preview,
     /// Users targeted (selection or the run undone).
     pub targets: usize,
     pub cursor: usize,
@@ -355,7 +356,7 @@ pub struct BulkRunView {
     /// (id, label, message), in the order they failed.
     pub failures: Vec<(i64, String, String)>,
     pub waiting: Option<String>,
-    pub end: Option<Result<RunEnd, String>>,
+    pub end: Option<Result<RunReport, BulkError>>,
     pub offset: usize,
 }
 
@@ -393,7 +394,7 @@ pub struct BulkState {
     pub preview: Option<BulkPreview>,
     pub confirm: Option<BulkConfirm>,
     pub run: Option<BulkRunView>,
-    pub runs: Vec<RunRow>,
+    pub runs: Vec<RunInfo>,
     pub runs_loading: bool,
     pub runs_cursor: usize,
     pub runs_offset: usize,
@@ -437,8 +438,7 @@ impl BulkState {
 #[derive(Debug)]
 pub struct AppState {
     pub screen: Screen,
-    pub profile: String,
-    pub host: String,
+    pub tenant: Tenant,
     pub read_only: bool,
     pub user_update: UserUpdateApi,
     pub keymap: Keymap,
@@ -469,8 +469,7 @@ pub struct AppState {
 /// What the state is built from.
 #[derive(Debug, Clone)]
 pub struct StateConfig {
-    pub profile: String,
-    pub host: String,
+    pub tenant: Tenant,
     pub read_only: bool,
     pub user_update: UserUpdateApi,
     pub columns: Vec<String>,
@@ -484,8 +483,7 @@ impl AppState {
     pub fn new(config: StateConfig) -> AppState {
         AppState {
             screen: Screen::Users,
-            profile: config.profile,
-            host: config.host,
+            tenant: config.tenant,
             read_only: config.read_only,
             user_update: config.user_update,
             keymap: config.keymap,

@@ -18,8 +18,7 @@ use super::update::{start, update};
 pub fn state_with(read_only: bool, user_update: UserUpdateApi) -> AppState {
     let (keymap, _) = Keymap::new(&BTreeMap::new(), read_only);
     AppState::new(StateConfig {
-        profile: "test".into(),
-        host: "127.0.0.1:1".into(),
+        tenant: test_tenant(),
         read_only,
         user_update,
         columns: vec!["AWS_Role".into()],
@@ -28,6 +27,11 @@ pub fn state_with(read_only: bool, user_update: UserUpdateApi) -> AppState {
         width: 120,
         height: 40,
     })
+}
+
+/// The tenant the test console is on.
+pub fn test_tenant() -> crate::tenant::Tenant {
+    crate::tenant::Tenant::new("test", &reqwest::Url::parse("http://127.0.0.1:1").unwrap())
 }
 
 pub fn user(id: i64, first: &str, email: &str, aws_role: Option<&str>) -> User {

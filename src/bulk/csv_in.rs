@@ -77,7 +77,7 @@ pub struct Refusal {
 }
 
 impl Refusal {
-    fn new(line: Option<u64>, column: Option<&str>, message: impl Into<String>) -> Refusal {
+    pub fn new(line: Option<u64>, column: Option<&str>, message: impl Into<String>) -> Refusal {
         Refusal {
             line,
             column: column.map(str::to_string),

@@ -5,28 +5,28 @@
 //! was refused (nothing written). SIGINT / SIGTERM / SIGHUP finish the calls
 //! in flight, flush the journal and stop; `resume` picks the run up again.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
-use super::csv_in::{CsvInput, Refusal, Refusals, ResolveError};
+use super::csv_in::CsvInput;
 use super::csv_out;
 use super::execute::{
-    Progress, ProgressStats, RunHandle, RunOptions, RunSummary, Runner, UserOutcome, UserWork,
-    read_with_retry,
+    Progress, ProgressStats, RunHandle, RunOptions, UserOutcome, read_with_retry,
 };
-use super::journal::{
-    Journal, Record, RunKind, RunLog, RunMeta, Source, find_run, now_text, runs_dir,
+use super::journal::runs_dir;
+use super::pacing::{self, Budget};
+use super::plan::UserPlan;
+use super::service::{
+    BulkError, BulkService, Finished, Opened, PlanKind, Preview, RunReport, Work,
 };
-use super::pacing::{self, Budget, Pacer};
-use super::plan::{Plan, UserPlan, fetch_current, fields_for};
-use super::undo::{fields_for_log, plan_undo};
-use crate::api::{Client, UserQuery};
+use crate::api::UserQuery;
 use crate::config::Settings;
 use crate::sanitize::for_terminal;
+use crate::tenant::Tenant;
 
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_REFUSED: u8 = 1;
@@ -67,19 +67,18 @@ pub struct ExportArgs {
     pub output: Option<PathBuf>,
 }
 
-fn options(settings: &Settings, concurrency: Option<usize>) -> RunOptions {
-    let mut o = RunOptions::from_settings(&settings.bulk);
-    if let Some(n) = concurrency {
-        o.concurrency = n.clamp(1, super::execute::MAX_CONCURRENCY);
-    }
-    o
-}
-
-fn client(settings: &Settings) -> Result<Client, u8> {
-    crate::launch::client_for(&settings.connection, settings).map_err(|e| {
+/// The bulk service the settings point to, with the run options they and the flags give.
+fn service(settings: &Settings, concurrency: Option<usize>) -> Result<BulkService, u8> {
+    let client = crate::launch::client_for(&settings.connection, settings).map_err(|e| {
         eprintln!("onelogin-tui: {e}");
         EXIT_REFUSED
-    })
+    })?;
+    let mut options = RunOptions::from_settings(&settings.bulk);
+    if let Some(n) = concurrency {
+        options.concurrency = n.clamp(1, super::execute::MAX_CONCURRENCY);
+    }
+    let tenant = Tenant::new(&settings.profile, client.base_url());
+    Ok(BulkService::new(client, tenant, runs_dir(), options))
 }
 
 fn budget_line(budget: Option<Budget>, share: f64) -> String {
@@ -99,15 +98,8 @@ fn budget_line(budget: Option<Budget>, share: f64) -> String {
 }
 
 /// The preview: each user's before → after, then the totals.
-fn print_preview(
-    what: &str,
-    plan: &Plan,
-    settings: &Settings,
-    client: &Client,
-    opts: &RunOptions,
-    per_call: Duration,
-    full: bool,
-) {
+fn print_preview(what: &str, preview: &Preview, service: &BulkService, full: bool) {
+    let plan = &preview.plan;
     let shown = if full {
         plan.users.len()
     } else {
@@ -122,34 +114,44 @@ fn print_preview(
             plan.users.len() - shown
         );
     }
-    let budget = client.rate_limit().map(Budget::from);
-    let calls = plan.calls();
-    let eta = pacing::estimate(
-        calls,
-        budget,
-        opts.max_budget_share,
-        budget.map_or(Duration::ZERO, |b| b.reset),
-        Instant::now(),
-        per_call,
-        opts.concurrency,
-    );
     println!();
     println!(
-        "{what}: {} user(s) to change, {calls} call(s); {} unchanged user(s) skipped",
+        "{what}: {} user(s) to change, {} call(s); {} unchanged user(s) skipped",
         plan.users.len(),
+        plan.calls(),
         plan.unchanged.len()
     );
+    let tenant = service.tenant();
     println!(
         "tenant: profile `{}` ({})",
-        for_terminal(&settings.profile),
-        for_terminal(settings.connection.host())
+        for_terminal(&tenant.profile),
+        for_terminal(&tenant.address())
     );
-    println!("{}", budget_line(budget, opts.max_budget_share));
+    println!(
+        "{}",
+        budget_line(preview.budget, service.options().max_budget_share)
+    );
     println!(
         "estimated time: {} at concurrency {}",
-        super::duration_text(eta),
-        opts.concurrency
+        super::duration_text(preview.estimate),
+        preview.concurrency
     );
+    if let PlanKind::Undo { conflicts, .. } = &preview.kind
+        && !conflicts.is_empty()
+    {
+        println!(
+            "left alone ({} user(s) changed since the run, not overwritten):",
+            conflicts.len()
+        );
+        for c in conflicts {
+            println!(
+                "  user {} ({}): {}",
+                c.id,
+                for_terminal(&c.label),
+                for_terminal(&c.reason)
+            );
+        }
+    }
 }
 
 fn print_user(up: &UserPlan) {
@@ -162,7 +164,7 @@ fn print_user(up: &UserPlan) {
 }
 
 /// `--yes`, or the number of users typed on the terminal. `verb`: "apply" or "undo".
-fn confirm(settings: &Settings, verb: &str, users: usize, yes: bool) -> Result<(), String> {
+fn confirm(tenant: &Tenant, verb: &str, users: usize, yes: bool) -> Result<(), String> {
     if yes {
         return Ok(());
     }
@@ -174,8 +176,8 @@ fn confirm(settings: &Settings, verb: &str, users: usize, yes: bool) -> Result<(
     eprint!(
         "{} changes to {users} user(s) on profile `{}` (tenant {})? Type {users} to confirm, anything else cancels: ",
         if verb == "undo" { "Undo" } else { "Apply" },
-        for_terminal(&settings.profile),
-        for_terminal(settings.connection.host())
+        for_terminal(&tenant.profile),
+        for_terminal(&tenant.address())
     );
     let _ = std::io::stderr().flush();
     let mut line = String::new();
@@ -239,17 +241,22 @@ async fn print_progress(mut rx: mpsc::UnboundedReceiver<Progress>) {
     }
 }
 
-/// Runs work with the stderr printer and the signal handler.
-async fn run_headless(
-    client: &Client,
-    journal: Journal,
-    opts: RunOptions,
-    work: Vec<UserWork>,
-) -> RunSummary {
-    let handle = RunHandle::new(opts.concurrency);
+/// Opens and runs `work` (see [`run_opened`]).
+async fn run_headless(service: &BulkService, work: Work) -> Result<Finished, u8> {
+    let opened = service.open(work).await.map_err(|e| {
+        eprintln!("onelogin-tui: {}", error_text(&e));
+        EXIT_REFUSED
+    })?;
+    Ok(run_opened(service, opened).await)
+}
+
+/// Runs an opened run with the stderr printer; a shutdown signal cancels it cleanly (the
+/// calls in flight finish, the journal is flushed, `resume` picks it up).
+async fn run_opened(service: &BulkService, opened: Opened) -> Finished {
+    let handle = RunHandle::new(service.options().concurrency);
     let (tx, rx) = mpsc::unbounded_channel();
     let printer = tokio::spawn(print_progress(rx));
-    let run = journal.run().to_string();
+    let run = opened.run_id().to_string();
     let signals = tokio::spawn({
         let handle = handle.clone();
         async move {
@@ -260,83 +267,90 @@ async fn run_headless(
             handle.cancel();
         }
     });
-    let summary = Runner::new(client.clone(), journal, opts)
-        .with_handle(handle)
-        .with_progress(tx)
-        .run(work)
-        .await;
+    let finished = service.run(opened, handle, Some(tx)).await;
     signals.abort();
     let _ = printer.await;
-    summary
+    finished
 }
 
-fn write_reports(
-    source: &Source,
-    outcomes: &HashMap<i64, UserOutcome>,
-    unchanged: &HashSet<i64>,
-    report_dir: Option<&Path>,
-) -> Result<(), String> {
+/// A service error as the command line words it: the tenant advice names the flags.
+fn error_text(e: &BulkError) -> String {
+    match e {
+        BulkError::OtherTenant(o) => format!(
+            "run {} was made on tenant {} (profile `{}`), but the settings point to {}: pick that tenant with --profile or --base-url",
+            o.run,
+            o.made_on.address(),
+            o.made_on.profile,
+            o.here.address()
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// Writes `<stem>.results.csv` and `<stem>.failed.csv` beside the input (or in `report_dir`).
+fn write_reports(finished: &Finished, report_dir: Option<&Path>) {
+    let Some(source) = &finished.source else {
+        return;
+    };
     let Some(input) = source.path.as_deref().map(Path::new) else {
-        return Ok(());
+        return;
     };
-    let dir = match report_dir {
-        Some(d) => d.to_path_buf(),
-        None => input
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
-    };
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let stem = input
-        .file_stem()
-        .map_or_else(|| "bulk".to_string(), |s| s.to_string_lossy().into_owned());
-    let results = dir.join(format!("{stem}.results.csv"));
-    let failed = dir.join(format!("{stem}.failed.csv"));
-    let r = csv_out::results_csv(source, outcomes, unchanged)?;
-    std::fs::write(&results, r).map_err(|e| format!("{}: {e}", results.display()))?;
-    let (f, n) = csv_out::failed_csv(source, outcomes)?;
-    std::fs::write(&failed, f).map_err(|e| format!("{}: {e}", failed.display()))?;
-    println!("results: {}", results.display());
-    println!("failed rows ({n}): {}", failed.display());
-    Ok(())
+    let written = (|| {
+        let dir = match report_dir {
+            Some(d) => d.to_path_buf(),
+            None => input
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+        };
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let stem = input
+            .file_stem()
+            .map_or_else(|| "bulk".to_string(), |s| s.to_string_lossy().into_owned());
+        let results = dir.join(format!("{stem}.results.csv"));
+        let failed = dir.join(format!("{stem}.failed.csv"));
+        let r = csv_out::results_csv(source, &finished.outcomes, &finished.unchanged)?;
+        std::fs::write(&results, r).map_err(|e| format!("{}: {e}", results.display()))?;
+        let (f, n) = csv_out::failed_csv(source, &finished.outcomes)?;
+        std::fs::write(&failed, f).map_err(|e| format!("{}: {e}", failed.display()))?;
+        println!("results: {}", results.display());
+        println!("failed rows ({n}): {}", failed.display());
+        Ok::<(), String>(())
+    })();
+    if let Err(e) = written {
+        eprintln!("onelogin-tui: cannot write the reports: {e}");
+    }
 }
 
-fn print_summary(summary: &RunSummary, settled: &[(i64, UserOutcome)], unchanged: usize) -> u8 {
-    let all: Vec<&(i64, UserOutcome)> = settled.iter().chain(summary.outcomes.iter()).collect();
-    let done = all.iter().filter(|(_, o)| *o == UserOutcome::Done).count();
-    let failed = all
-        .iter()
-        .filter(|(_, o)| matches!(o, UserOutcome::Failed { .. }))
-        .count();
-    let not_done = all
-        .iter()
-        .filter(|(_, o)| *o == UserOutcome::NotDone)
-        .count();
+fn print_summary(r: &RunReport) -> u8 {
     println!(
-        "run {}: {done} done, {failed} failed, {not_done} not done, {unchanged} unchanged; {} call(s) in {}",
-        summary.run,
-        summary.calls_sent,
-        super::duration_text(summary.elapsed)
+        "run {}: {} done, {} failed, {} not done, {} unchanged; {} call(s) in {}",
+        r.run,
+        r.done,
+        r.failed,
+        r.not_done,
+        r.unchanged,
+        r.calls_sent,
+        super::duration_text(r.elapsed)
     );
-    println!("journal: {}", summary.journal.display());
-    if let Some(e) = &summary.journal_error {
+    println!("journal: {}", r.journal.display());
+    if let Some(e) = &r.journal_error {
         eprintln!("onelogin-tui: the run stopped: {e}");
     }
-    if not_done > 0 {
+    if r.not_done > 0 {
         eprintln!(
-            "{not_done} user(s) not done: resume with `onelogin-tui resume {}`",
-            summary.run
+            "{} user(s) not done: resume with `onelogin-tui resume {}`",
+            r.not_done, r.run
         );
     }
-    if failed == 0 && not_done == 0 && summary.journal_error.is_none() {
-        EXIT_OK
-    } else {
-        EXIT_FAILED
-    }
+    if r.complete() { EXIT_OK } else { EXIT_FAILED }
 }
 
-fn refused(file: &Path, r: &Refusals) -> u8 {
-    eprint!("onelogin-tui: {}: {r}", file.display());
+fn refused(file: &Path, e: &BulkError) -> u8 {
+    match e {
+        BulkError::Refused(r) => eprint!("onelogin-tui: {}: {r}", file.display()),
+        other => eprintln!("onelogin-tui: {}", error_text(other)),
+    }
     EXIT_REFUSED
 }
 
@@ -351,84 +365,39 @@ pub async fn apply(settings: &Settings, args: &ApplyArgs) -> u8 {
     };
     let mut input = match CsvInput::parse(&bytes, args.keep_empty) {
         Ok(i) => i,
-        Err(r) => return refused(&args.file, &r),
+        Err(r) => return refused(&args.file, &BulkError::Refused(r)),
     };
     input.path = Some(args.file.clone());
-    let client = match client(settings) {
-        Ok(c) => c,
+    let service = match service(settings, args.concurrency) {
+        Ok(s) => s,
         Err(code) => return code,
     };
-    let opts = options(settings, args.concurrency);
-    let pacer = Pacer::new(client.clone(), opts.max_budget_share);
-    let t0 = Instant::now();
-    let mut reads = 0usize;
-    if !input.attributes().is_empty() {
-        reads += 1;
-        match read_with_retry(Some(&pacer), || client.custom_attribute_fields()).await {
-            Ok(known) => {
-                if let Err(r) = input.check_attributes(&known) {
-                    return refused(&args.file, &r);
-                }
-            }
-            Err(e) => {
-                eprintln!("onelogin-tui: cannot read the custom attribute fields: {e}");
-                return EXIT_REFUSED;
-            }
-        }
-    }
-    let desired: Vec<_> = input.rows.iter().map(|r| input.desired(r)).collect();
-    let fields = fields_for(desired.iter());
-    reads += match input.key {
-        super::csv_in::KeyColumn::Id => input.rows.len().div_ceil(50),
-        _ => input.rows.len(),
-    };
-    let (targets, current) = match input.resolve(&client, Some(&pacer), &fields).await {
-        Ok(t) => t,
-        Err(ResolveError::Refused(r)) => return refused(&args.file, &r),
-        Err(ResolveError::Api(e)) => {
-            eprintln!("onelogin-tui: cannot read the users: {e}");
-            return EXIT_REFUSED;
-        }
-    };
-    let plan = match Plan::build(&targets, &current) {
+    let preview = match service.plan_csv(&mut input).await {
         Ok(p) => p,
-        Err(unknown) => {
-            let r = Refusals(
-                unknown
-                    .iter()
-                    .map(|u| Refusal {
-                        line: None,
-                        column: None,
-                        message: format!("unknown user {}", u.id),
-                    })
-                    .collect(),
-            );
-            return refused(&args.file, &r);
-        }
+        Err(e) => return refused(&args.file, &e),
     };
-    let per_call = t0.elapsed() / u32::try_from(reads.max(1)).unwrap_or(u32::MAX);
-    print_preview(
-        "plan",
-        &plan,
-        settings,
-        &client,
-        &opts,
-        per_call,
-        args.dry_run,
-    );
-    let source = input.source();
-    let unchanged: HashSet<i64> = plan.unchanged.iter().copied().collect();
-    if plan.is_empty() {
+    print_preview("plan", &preview, &service, args.dry_run);
+    if preview.plan.is_empty() {
         println!("nothing to change: every user already has these values");
-        if !args.dry_run
-            && let Err(e) = write_reports(
-                &source,
-                &HashMap::new(),
-                &unchanged,
-                args.report_dir.as_deref(),
-            )
-        {
-            eprintln!("onelogin-tui: cannot write the reports: {e}");
+        if !args.dry_run {
+            let nothing = Finished {
+                report: RunReport {
+                    run: String::new(),
+                    journal: PathBuf::new(),
+                    done: 0,
+                    failed: 0,
+                    not_done: 0,
+                    unchanged: preview.plan.unchanged.len(),
+                    calls_sent: 0,
+                    elapsed: Duration::ZERO,
+                    stopped: false,
+                    journal_error: None,
+                },
+                outcomes: HashMap::new(),
+                unchanged: preview.plan.unchanged.iter().copied().collect(),
+                source: preview.source.clone(),
+            };
+            write_reports(&nothing, args.report_dir.as_deref());
         }
         return EXIT_OK;
     }
@@ -436,54 +405,33 @@ pub async fn apply(settings: &Settings, args: &ApplyArgs) -> u8 {
         println!("dry run: nothing was written");
         return EXIT_OK;
     }
-    if let Err(e) = confirm(settings, "apply", plan.users.len(), args.yes) {
+    if let Err(e) = confirm(
+        service.tenant(),
+        "apply",
+        preview.plan.users.len(),
+        args.yes,
+    ) {
         eprintln!("onelogin-tui: {e}");
         return EXIT_REFUSED;
     }
-    let meta = RunMeta {
-        unchanged: plan.unchanged.clone(),
-        source: Some(source.clone()),
-        ..RunMeta::new(
-            RunKind::Apply,
-            &settings.profile,
-            settings.connection.host(),
-        )
+    let finished = match run_headless(&service, Work::Plan(Box::new(preview))).await {
+        Ok(f) => f,
+        Err(code) => return code,
     };
-    let journal = match Journal::create(&runs_dir(), meta, &plan.users) {
-        Ok(j) => j,
-        Err(e) => {
-            eprintln!("onelogin-tui: {e}");
-            return EXIT_REFUSED;
-        }
-    };
-    let work = plan.users.iter().cloned().map(UserWork::fresh).collect();
-    let summary = run_headless(&client, journal, opts, work).await;
-    let outcomes: HashMap<i64, UserOutcome> = summary.outcomes.iter().cloned().collect();
-    if let Err(e) = write_reports(&source, &outcomes, &unchanged, args.report_dir.as_deref()) {
-        eprintln!("onelogin-tui: cannot write the reports: {e}");
-    }
-    print_summary(&summary, &[], plan.unchanged.len())
-}
-
-fn same_tenant(settings: &Settings, meta: &RunMeta) -> Result<(), String> {
-    let host = settings.connection.host();
-    if host == meta.tenant {
-        Ok(())
-    } else {
-        Err(format!(
-            "run {} was made on tenant {} (profile `{}`), but the settings point to {}: pick that tenant with --profile or --base-url",
-            meta.run, meta.tenant, meta.profile, host
-        ))
-    }
+    write_reports(&finished, args.report_dir.as_deref());
+    print_summary(&finished.report)
 }
 
 /// `onelogin-tui resume [RUN]`.
 pub async fn resume(settings: &Settings, args: &ResumeArgs) -> u8 {
-    let dir = runs_dir();
-    let log = match find_run(&dir, args.run.as_deref()).and_then(|p| RunLog::read(&p)) {
+    let service = match service(settings, args.concurrency) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let log = match service.find_run(args.run.as_deref()) {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("onelogin-tui: {e}");
+            eprintln!("onelogin-tui: {}", error_text(&e));
             return EXIT_REFUSED;
         }
     };
@@ -491,125 +439,56 @@ pub async fn resume(settings: &Settings, args: &ResumeArgs) -> u8 {
         println!("run {} is finished: nothing to resume", log.meta.run);
         return EXIT_OK;
     }
-    if let Err(e) = same_tenant(settings, &log.meta) {
-        eprintln!("onelogin-tui: {e}");
-        return EXIT_REFUSED;
-    }
-    let client = match client(settings) {
-        Ok(c) => c,
-        Err(code) => return code,
+    let opened = match service.open(Work::Resume(log.path.clone())).await {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("onelogin-tui: {}", error_text(&e));
+            return EXIT_REFUSED;
+        }
     };
-    let (work, settled) = UserWork::from_log(&log);
-    let unconfirmed: usize = work
-        .iter()
-        .flat_map(|w| w.calls.iter())
-        .filter(|(_, u)| *u)
-        .count();
     println!(
         "resuming run {}: {} user(s) left, {} call(s) of them sent without a recorded answer (re-read before anything is resent)",
-        log.meta.run,
-        work.len(),
-        unconfirmed
+        opened.run_id(),
+        opened.users_left(),
+        opened.unconfirmed_calls()
     );
-    let journal = match Journal::open(&log.path, &log.meta.run) {
-        Ok(j) => j,
-        Err(e) => {
-            eprintln!("onelogin-tui: {e}");
-            return EXIT_REFUSED;
-        }
-    };
-    if let Err(e) = journal.append(&Record::Resumed { at: now_text() }).await {
-        eprintln!("onelogin-tui: {e}");
-        return EXIT_REFUSED;
-    }
-    let summary = run_headless(&client, journal, options(settings, args.concurrency), work).await;
-    if let Some(source) = &log.meta.source {
-        let outcomes: HashMap<i64, UserOutcome> = settled
-            .iter()
-            .chain(summary.outcomes.iter())
-            .cloned()
-            .collect();
-        let unchanged: HashSet<i64> = log.meta.unchanged.iter().copied().collect();
-        if let Err(e) = write_reports(source, &outcomes, &unchanged, args.report_dir.as_deref()) {
-            eprintln!("onelogin-tui: cannot write the reports: {e}");
-        }
-    }
-    print_summary(&summary, &settled, log.meta.unchanged.len())
+    let finished = run_opened(&service, opened).await;
+    write_reports(&finished, args.report_dir.as_deref());
+    print_summary(&finished.report)
 }
-
 /// `onelogin-tui undo RUN`.
 pub async fn undo(settings: &Settings, args: &UndoArgs) -> u8 {
-    let dir = runs_dir();
-    let log = match find_run(&dir, Some(&args.run)).and_then(|p| RunLog::read(&p)) {
+    let service = match service(settings, args.concurrency) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let log = match service.find_run(Some(&args.run)) {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("onelogin-tui: {e}");
+            eprintln!("onelogin-tui: {}", error_text(&e));
             return EXIT_REFUSED;
         }
     };
-    if let Err(e) = same_tenant(settings, &log.meta) {
-        eprintln!("onelogin-tui: {e}");
-        return EXIT_REFUSED;
-    }
     if !log.finished {
         println!(
             "note: run {} is unfinished; only what it wrote is undone (its unsent calls are dropped)",
             log.meta.run
         );
     }
-    let client = match client(settings) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let opts = options(settings, args.concurrency);
-    let pacer = Pacer::new(client.clone(), opts.max_budget_share);
-    let ids: Vec<i64> = log.users.iter().map(|u| u.id).collect();
-    let t0 = Instant::now();
-    let current = match fetch_current(
-        &client,
-        Some(&pacer),
-        &ids,
-        &fields_for_log(&log),
-        &HashMap::new(),
-    )
-    .await
-    {
-        Ok(c) => c,
+    let preview = match service.plan_undo(&log).await {
+        Ok(p) => p,
         Err(e) => {
-            eprintln!("onelogin-tui: cannot read the users: {e}");
+            eprintln!("onelogin-tui: {}", error_text(&e));
             return EXIT_REFUSED;
         }
     };
-    let per_call = t0.elapsed() / u32::try_from(ids.len().div_ceil(50).max(1)).unwrap_or(1);
-    let (users, conflicts) = plan_undo(&log, &current);
-    let plan = Plan {
-        users,
-        unchanged: Vec::new(),
-    };
     print_preview(
         &format!("undo of run {}", log.meta.run),
-        &plan,
-        settings,
-        &client,
-        &opts,
-        per_call,
+        &preview,
+        &service,
         args.dry_run,
     );
-    if !conflicts.is_empty() {
-        println!(
-            "left alone ({} user(s) changed since the run, not overwritten):",
-            conflicts.len()
-        );
-        for c in &conflicts {
-            println!(
-                "  user {} ({}): {}",
-                c.id,
-                for_terminal(&c.label),
-                for_terminal(&c.reason)
-            );
-        }
-    }
-    if plan.is_empty() {
+    if preview.plan.is_empty() {
         println!("nothing to undo");
         return EXIT_OK;
     }
@@ -617,25 +496,14 @@ pub async fn undo(settings: &Settings, args: &UndoArgs) -> u8 {
         println!("dry run: nothing was written");
         return EXIT_OK;
     }
-    if let Err(e) = confirm(settings, "undo", plan.users.len(), args.yes) {
+    if let Err(e) = confirm(service.tenant(), "undo", preview.plan.users.len(), args.yes) {
         eprintln!("onelogin-tui: {e}");
         return EXIT_REFUSED;
     }
-    let meta = RunMeta {
-        undo_of: Some(log.meta.run.clone()),
-        conflicts,
-        ..RunMeta::new(RunKind::Undo, &settings.profile, settings.connection.host())
-    };
-    let journal = match Journal::create(&dir, meta, &plan.users) {
-        Ok(j) => j,
-        Err(e) => {
-            eprintln!("onelogin-tui: {e}");
-            return EXIT_REFUSED;
-        }
-    };
-    let work = plan.users.iter().cloned().map(UserWork::fresh).collect();
-    let summary = run_headless(&client, journal, opts, work).await;
-    print_summary(&summary, &[], 0)
+    match run_headless(&service, Work::Plan(Box::new(preview))).await {
+        Ok(finished) => print_summary(&finished.report),
+        Err(code) => code,
+    }
 }
 
 /// `onelogin-tui export`.
@@ -647,9 +515,12 @@ pub async fn export(settings: &Settings, args: &ExportArgs) -> u8 {
             return EXIT_REFUSED;
         }
     };
-    let client = match client(settings) {
+    let client = match crate::launch::client_for(&settings.connection, settings) {
         Ok(c) => c,
-        Err(code) => return code,
+        Err(e) => {
+            eprintln!("onelogin-tui: {e}");
+            return EXIT_REFUSED;
+        }
     };
     let attributes = match read_with_retry(None, || client.custom_attribute_fields()).await {
         Ok(a) => a,

@@ -22,6 +22,7 @@ use tokio::sync::oneshot;
 
 use super::plan::UserPlan;
 use crate::config::default_state_dir;
+use crate::tenant::Tenant;
 
 /// What a run does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,14 +62,14 @@ pub struct Conflict {
 
 /// Who, where and what: the head of the `planned` record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "MetaOnDisk")]
 pub struct RunMeta {
     pub run: String,
     pub kind: RunKind,
     /// RFC 3339, UTC.
     pub created: String,
-    pub profile: String,
-    /// The tenant's API host (no credentials).
-    pub tenant: String,
+    /// The profile and the API address the run was made on (no credentials).
+    pub tenant: Tenant,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub undo_of: Option<String>,
     /// Targets that needed no change.
@@ -82,18 +83,85 @@ pub struct RunMeta {
 
 impl RunMeta {
     /// A new run's head: a fresh id, now, no source.
-    pub fn new(kind: RunKind, profile: &str, tenant: &str) -> RunMeta {
+    pub fn new(kind: RunKind, tenant: &Tenant) -> RunMeta {
         RunMeta {
             run: new_run_id(),
             kind,
             created: now_text(),
-            profile: profile.to_string(),
-            tenant: tenant.to_string(),
+            tenant: tenant.clone(),
             undo_of: None,
             unchanged: Vec::new(),
             conflicts: Vec::new(),
             source: None,
         }
+    }
+}
+
+/// The head as journals hold it: journals of the first release named the tenant by its
+/// address (`api.us.onelogin.com`, `127.0.0.1:8089`) beside a `profile` key, and their
+/// unfinished runs must still resume.
+#[derive(Deserialize)]
+struct MetaOnDisk {
+    run: String,
+    kind: RunKind,
+    created: String,
+    tenant: TenantOnDisk,
+    #[serde(default)]
+    profile: Option<String>,
+    #[serde(default)]
+    undo_of: Option<String>,
+    #[serde(default)]
+    unchanged: Vec<i64>,
+    #[serde(default)]
+    conflicts: Vec<Conflict>,
+    #[serde(default)]
+    source: Option<Source>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum TenantOnDisk {
+    Typed(Tenant),
+    Address(String),
+}
+
+impl From<MetaOnDisk> for RunMeta {
+    fn from(m: MetaOnDisk) -> RunMeta {
+        let tenant = match m.tenant {
+            TenantOnDisk::Typed(t) => t,
+            TenantOnDisk::Address(address) => {
+                legacy_tenant(m.profile.as_deref().unwrap_or("default"), &address)
+            }
+        };
+        RunMeta {
+            run: m.run,
+            kind: m.kind,
+            created: m.created,
+            tenant,
+            undo_of: m.undo_of,
+            unchanged: m.unchanged,
+            conflicts: m.conflicts,
+            source: m.source,
+        }
+    }
+}
+
+/// A first-release address: https, except on loopback, where only the sandbox answers
+/// (and plain http is allowed).
+fn legacy_tenant(profile: &str, address: &str) -> Tenant {
+    match reqwest::Url::parse(&format!("https://{address}")) {
+        Ok(mut url) => {
+            if crate::api::is_loopback(&url) {
+                let _ = url.set_scheme("http");
+            }
+            Tenant::new(profile, &url)
+        }
+        Err(_) => Tenant {
+            profile: profile.to_string(),
+            scheme: "https".into(),
+            host: address.to_string(),
+            port: 443,
+        },
     }
 }
 
@@ -456,17 +524,79 @@ impl RunLog {
     }
 }
 
-/// A run on disk, for listings.
+/// Where one user of a run stands, from the journal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserStatus {
+    Done,
+    Failed(String),
+    /// Sent without a recorded answer: it may or may not have been applied.
+    Unconfirmed,
+    /// Some calls done, others never sent.
+    Partly,
+    NotSent,
+}
+
+impl RunLog {
+    /// Where `up`, one of this run's users, stands.
+    pub fn user_status(&self, up: &UserPlan) -> UserStatus {
+        let statuses: Vec<CallStatus> =
+            (0..up.calls.len()).map(|i| self.status(up.id, i)).collect();
+        if let Some(error) = statuses.iter().find_map(|s| match s {
+            CallStatus::Failed { error, .. } => Some(error.clone()),
+            _ => None,
+        }) {
+            return UserStatus::Failed(error);
+        }
+        if statuses.iter().all(|s| *s == CallStatus::Ok) {
+            UserStatus::Done
+        } else if statuses.contains(&CallStatus::Sent) {
+            UserStatus::Unconfirmed
+        } else if statuses.contains(&CallStatus::Ok) {
+            UserStatus::Partly
+        } else {
+            UserStatus::NotSent
+        }
+    }
+}
+
+/// A run on disk, as listings show it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunInfo {
     pub run: String,
     pub path: PathBuf,
     pub kind: RunKind,
     pub created: String,
-    pub profile: String,
-    pub tenant: String,
+    pub tenant: Tenant,
+    pub undo_of: Option<String>,
     pub users: usize,
+    pub done: usize,
+    pub failed: usize,
     pub finished: bool,
+}
+
+impl RunInfo {
+    pub fn of(log: &RunLog) -> RunInfo {
+        let (mut done, mut failed) = (0, 0);
+        for up in &log.users {
+            match log.user_status(up) {
+                UserStatus::Done => done += 1,
+                UserStatus::Failed(_) => failed += 1,
+                _ => {}
+            }
+        }
+        RunInfo {
+            run: log.meta.run.clone(),
+            path: log.path.clone(),
+            kind: log.meta.kind,
+            created: log.meta.created.clone(),
+            tenant: log.meta.tenant.clone(),
+            undo_of: log.meta.undo_of.clone(),
+            users: log.users.len(),
+            done,
+            failed,
+            finished: log.finished,
+        }
+    }
 }
 
 /// Every run in `dir`, newest first. Unreadable files are skipped.
@@ -478,19 +608,7 @@ pub fn list_runs(dir: &Path) -> Vec<RunInfo> {
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
-        .filter_map(|p| {
-            let log = RunLog::read(&p).ok()?;
-            Some(RunInfo {
-                run: log.meta.run.clone(),
-                path: p,
-                kind: log.meta.kind,
-                created: log.meta.created.clone(),
-                profile: log.meta.profile.clone(),
-                tenant: log.meta.tenant.clone(),
-                users: log.users.len(),
-                finished: log.finished,
-            })
-        })
+        .filter_map(|p| RunLog::read(&p).ok().map(|log| RunInfo::of(&log)))
         .collect();
     runs.sort_by(|a, b| b.created.cmp(&a.created).then(b.run.cmp(&a.run)));
     runs
@@ -546,8 +664,10 @@ mod tests {
             run: run.into(),
             kind: RunKind::Apply,
             created: now_text(),
-            profile: "default".into(),
-            tenant: "127.0.0.1:1".into(),
+            tenant: Tenant::new(
+                "default",
+                &reqwest::Url::parse("http://127.0.0.1:1").unwrap(),
+            ),
             undo_of: None,
             unchanged: vec![],
             conflicts: vec![],

@@ -15,6 +15,9 @@
 //!   cancel through a [`RunHandle`]; [`Progress`] events on a channel.
 //! - [`journal`]: one append-only, fsync'd JSONL file per run; read back for
 //!   resume and undo.
+//! - [`service`]: the [`BulkService`]: the one API that plans, previews, opens
+//!   (journal, tenant check), runs, resumes and undoes runs and lists them, for
+//!   the console's worker and the headless commands alike.
 //! - [`headless`]: `apply`, `resume`, `undo` and `export` for the CLI.
 
 // ApiError is large by design (see api/mod.rs); it travels on cold paths here too.
@@ -27,6 +30,7 @@ pub mod headless;
 pub mod journal;
 pub mod pacing;
 pub mod plan;
+pub mod service;
 pub mod undo;
 
 pub use csv_in::{CsvInput, KeyColumn, Refusal, Refusals};
@@ -34,13 +38,17 @@ pub use execute::{
     Progress, ProgressStats, RunHandle, RunOptions, RunSummary, Runner, UserOutcome, UserWork,
 };
 pub use journal::{
-    CallStatus, Conflict, Journal, Record, RunInfo, RunKind, RunLog, RunMeta, Source, find_run,
-    list_runs, runs_dir,
+    CallStatus, Conflict, Journal, Record, RunInfo, RunKind, RunLog, RunMeta, Source, UserStatus,
+    find_run, list_runs, runs_dir,
 };
 pub use pacing::{Budget, Pacer};
 pub use plan::{
     Call, Change, Desired, Plan, PrepareError, Target, UserPlan, Values, fetch_current, prepare,
     search_targets,
+};
+pub use service::{
+    BulkError, BulkService, Finished, Opened, OtherTenant, PlanKind, Preview, ReadWhat, RunReport,
+    Work, same_tenant,
 };
 
 /// A duration as the bulk screens and the headless progress line show it: "1h02m",

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -15,15 +16,19 @@ use onelogin_tui::app::action::{Action, Command};
 use onelogin_tui::app::keymap::Keymap;
 use onelogin_tui::app::state::{AppState, Level, StateConfig};
 use onelogin_tui::app::update::{start, update};
+use onelogin_tui::bulk::{BulkService, RunOptions};
 use onelogin_tui::config::UserUpdateApi;
 use onelogin_tui::sandbox::{Credential, Sandbox, SandboxConfig, Scope};
-use onelogin_tui::worker::{BulkConfig, Worker};
+use onelogin_tui::tenant::Tenant;
+use onelogin_tui::worker::Worker;
 use tokio::sync::mpsc;
 
 pub struct Console {
     pub state: AppState,
     pub worker: Worker,
     actions: mpsc::UnboundedReceiver<Action>,
+    /// The journal folder when the test gave none: private to this console.
+    _runs: Option<tempfile::TempDir>,
 }
 
 /// A sandbox of `users` on an ephemeral loopback port.
@@ -33,12 +38,9 @@ pub async fn sandbox(config: SandboxConfig) -> Sandbox {
         .unwrap()
 }
 
-/// The sandbox's host as the console names a tenant: `127.0.0.1:PORT`.
-pub fn tenant(sandbox: &Sandbox) -> String {
-    let url = sandbox.url();
-    url.split_once("://").map_or(url.clone(), |(_, rest)| {
-        rest.trim_end_matches('/').to_string()
-    })
+/// The sandbox as the console names its tenant (profile `sandbox`).
+pub fn tenant(sandbox: &Sandbox) -> Tenant {
+    Tenant::new("sandbox", &reqwest::Url::parse(&sandbox.url()).unwrap())
 }
 
 pub fn client(sandbox: &Sandbox, credential: &Credential) -> Client {
@@ -56,17 +58,28 @@ pub fn manage_all(sandbox: &Sandbox) -> Client {
 }
 
 impl Console {
-    /// A console on `credential`; with `bulk`, its worker can plan and run bulk edits.
-    pub fn new(sandbox: &Sandbox, credential: &Credential, bulk: Option<BulkConfig>) -> Console {
+    /// A console on `credential`; bulk runs are journaled in `runs` (a folder of its own
+    /// when `None`).
+    pub fn new(sandbox: &Sandbox, credential: &Credential, runs: Option<&Path>) -> Console {
         let (tx, actions) = mpsc::unbounded_channel();
-        let mut worker = Worker::new(client(sandbox, credential), tx, 4);
-        if let Some(bulk) = bulk {
-            worker = worker.with_bulk(bulk);
-        }
+        let own = match runs {
+            Some(_) => None,
+            None => Some(tempfile::tempdir().unwrap()),
+        };
+        let runs_dir = runs
+            .or(own.as_ref().map(|d| d.path()))
+            .unwrap()
+            .to_path_buf();
+        let bulk = BulkService::new(
+            client(sandbox, credential),
+            tenant(sandbox),
+            runs_dir,
+            RunOptions::default(),
+        );
+        let worker = Worker::new(bulk, tx, 4);
         let (keymap, _) = Keymap::new(&BTreeMap::new(), false);
         let state = AppState::new(StateConfig {
-            profile: "sandbox".into(),
-            host: tenant(sandbox),
+            tenant: tenant(sandbox),
             read_only: false,
             user_update: UserUpdateApi::V1,
             columns: vec![],
@@ -79,6 +92,7 @@ impl Console {
             state,
             worker,
             actions,
+            _runs: own,
         }
     }
 

@@ -3,12 +3,13 @@
 
 use super::*;
 use crate::api::UPDATABLE_FIELDS;
-use crate::app::action::{BulkControl, BulkWork, Generation, PlanKind, RunRow};
+use crate::app::action::{BulkControl, Generation};
 use crate::app::bulk_rows::journal_view;
 use crate::app::state::{
     BulkConfirm, BulkPreview, BulkRunView, BulkView, ChangeForm, ChangeKind, ConfirmWhat, RunPhase,
 };
 use crate::bulk::duration_text;
+use crate::bulk::{BulkError, PlanKind, Preview, RunInfo, RunReport, Work, same_tenant};
 use crate::bulk::{Change, Progress, ProgressStats, UserOutcome};
 
 /// Rows of the bulk screen's lists: the body less its header, totals and key lines.
@@ -393,25 +394,17 @@ fn commit_confirm(state: &mut AppState) -> Vec<Command> {
             let Some(preview) = state.bulk.preview.take() else {
                 return Vec::new();
             };
-            let plan = preview.ready.plan;
-            let users = plan.users.len();
-            let calls = plan.calls();
-            match preview.ready.kind {
-                PlanKind::Apply => (BulkWork::Apply { plan }, "apply".to_string(), users, calls),
-                PlanKind::Undo { of, conflicts } => (
-                    BulkWork::Undo {
-                        of: of.clone(),
-                        plan,
-                        conflicts,
-                    },
-                    format!("undo of {of}"),
-                    users,
-                    calls,
-                ),
-            }
+            let ready = preview.ready;
+            let users = ready.plan.users.len();
+            let calls = ready.plan.calls();
+            let title = match &ready.kind {
+                PlanKind::Apply => "apply".to_string(),
+                PlanKind::Undo { of, .. } => format!("undo of {of}"),
+            };
+            (Work::Plan(Box::new(ready)), title, users, calls)
         }
         ConfirmWhat::Resume { path, run } => (
-            BulkWork::Resume { path },
+            Work::Resume(path),
             format!("resume of {run}"),
             confirm.users,
             0,
@@ -440,7 +433,7 @@ fn commit_confirm(state: &mut AppState) -> Vec<Command> {
 pub(super) fn on_planned(
     state: &mut AppState,
     generation: Generation,
-    result: Result<crate::app::action::PlanReady, String>,
+    result: Result<Preview, BulkError>,
 ) {
     if generation != state.bulk.generation {
         return;
@@ -584,7 +577,7 @@ pub(super) fn on_progress(state: &mut AppState, progress: Progress) {
 
 pub(super) fn on_finished(
     state: &mut AppState,
-    result: Result<crate::app::action::RunEnd, String>,
+    result: Result<RunReport, BulkError>,
 ) -> Vec<Command> {
     let message = match &result {
         Ok(end) => {
@@ -650,7 +643,7 @@ fn open_runs(state: &mut AppState) -> Vec<Command> {
     vec![Command::BulkListRuns]
 }
 
-fn selected_run(state: &AppState) -> Option<RunRow> {
+fn selected_run(state: &AppState) -> Option<RunInfo> {
     state.bulk.runs.get(state.bulk.runs_cursor).cloned()
 }
 
@@ -732,19 +725,22 @@ fn runs_key(state: &mut AppState, action: KeyAction) -> Vec<Command> {
 }
 
 /// Why a run cannot be undone or resumed from here, if it cannot.
-fn refuse_run(state: &AppState, row: &RunRow) -> Option<String> {
+fn refuse_run(state: &AppState, row: &RunInfo) -> Option<String> {
     if state.bulk.running() {
         return Some("A run is going: one run at a time".into());
     }
-    (row.tenant != state.host).then(|| {
+    same_tenant(&row.run, &row.tenant, &state.tenant).err().map(|o| {
         format!(
             "Run {} was made on tenant {} (profile `{}`), this console is on {}: start the console with that profile",
-            row.run, row.tenant, row.profile, state.host
+            o.run,
+            o.made_on.address(),
+            o.made_on.profile,
+            o.here.address()
         )
     })
 }
 
-pub(super) fn on_runs(state: &mut AppState, result: Result<Vec<RunRow>, String>) {
+pub(super) fn on_runs(state: &mut AppState, result: Result<Vec<RunInfo>, BulkError>) {
     state.bulk.runs_loading = false;
     let rows = match result {
         Ok(rows) => rows,
@@ -766,13 +762,13 @@ pub(super) fn on_runs(state: &mut AppState, result: Result<Vec<RunRow>, String>)
         .min(state.bulk.runs.len().saturating_sub(1));
     if !state.bulk.offered_resume {
         state.bulk.offered_resume = true;
-        let host = state.host.clone();
+        let here = state.tenant.clone();
         if let Some((i, row)) = state
             .bulk
             .runs
             .iter()
             .enumerate()
-            .find(|(_, r)| !r.finished && r.tenant == host)
+            .find(|(_, r)| !r.finished && same_tenant(&r.run, &r.tenant, &here).is_ok())
             .map(|(i, r)| (i, r.clone()))
         {
             // `2` opens past runs on it, `r` resumes it.
@@ -796,7 +792,7 @@ pub(super) fn on_runs(state: &mut AppState, result: Result<Vec<RunRow>, String>)
     }
 }
 
-pub(super) fn on_journal(state: &mut AppState, result: Result<crate::bulk::RunLog, String>) {
+pub(super) fn on_journal(state: &mut AppState, result: Result<crate::bulk::RunLog, BulkError>) {
     match result {
         Ok(log) => {
             if state.bulk.view == BulkView::Journal {

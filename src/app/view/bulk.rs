@@ -7,12 +7,11 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Gauge, Paragraph, Row, Table, Wrap};
 
-use crate::app::action::PlanKind;
 use crate::app::bulk_rows::{before_after, describe_change, kind_name};
 use crate::app::keymap::{Context, KeyAction};
 use crate::app::state::{AppState, BulkView, ChangeForm, ConfirmWhat, RunPhase};
 use crate::app::update::{follow_cursor, scroll_offset};
-use crate::bulk::duration_text;
+use crate::bulk::{PlanKind, duration_text};
 use crate::theme::Theme;
 
 use super::widgets::{centered, safe, safe_owned, spinner, thousands};
@@ -393,7 +392,13 @@ fn draw_preview(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) 
     ]));
     let budget = ready.budget.map_or_else(
         || "budget not reported yet".to_string(),
-        |(r, l)| format!("budget {}/{}", thousands(r.into()), thousands(l.into())),
+        |b| {
+            format!(
+                "budget {}/{}",
+                thousands(b.remaining.into()),
+                thousands(b.limit.into())
+            )
+        },
     );
     lines.push(Line::from(Span::styled(
         format!(
@@ -504,8 +509,8 @@ fn draw_typed_confirm(frame: &mut Frame, area: Rect, state: &AppState, theme: &T
         ]),
         Line::from(format!(
             " on profile `{}` (tenant {})",
-            safe(&state.profile),
-            safe(&state.host)
+            safe(&state.tenant.profile),
+            safe(&state.tenant.address())
         )),
         Line::default(),
         Line::from(vec![
@@ -657,7 +662,7 @@ fn draw_run(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             )));
         }
         Some(Err(e)) => notes.push(Line::from(Span::styled(
-            format!(" The run did not start: {}", safe(e)),
+            format!(" The run did not start: {}", safe(&e.to_string())),
             theme.error,
         ))),
         None => {

@@ -90,7 +90,11 @@ fn draw_tabs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
 fn draw_status(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let sep = Span::styled(" │ ", theme.status_bar);
     let mut spans = vec![Span::styled(
-        format!(" {}@{}", state.profile, state.host),
+        widgets::safe_owned(&format!(
+            " {}@{}",
+            state.tenant.profile,
+            state.tenant.address()
+        )),
         theme.status_bar,
     )];
     if state.read_only {
