@@ -8,7 +8,8 @@ use serde_json::Value;
 
 use super::client::{Client, RateLimit, Request};
 use super::envelope::{ApiError, lenient_int};
-use super::users::{cursors, data_list, form_encode, value_to_string};
+use super::page::{cursors, data_list};
+use super::users::{form_encode, value_to_string};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Role {

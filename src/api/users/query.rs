@@ -1,0 +1,343 @@
+//! The query of `GET /api/1/users`: its parameters in order, the sort, and
+//! the encoded query string.
+
+use std::fmt;
+
+/// The API's page size limit.
+pub const MAX_LIMIT: u32 = 50;
+
+/// Server-side search parameters of `GET /api/1/users` (besides
+/// `custom_attributes.<name>`, `fields`, `sort`, `limit` and the cursors).
+pub const SEARCH_PARAMS: &[&str] = &[
+    "email",
+    "username",
+    "firstname",
+    "lastname",
+    "samaccountname",
+    "userprincipalname",
+    "external_id",
+    "directory_id",
+    "role_id",
+    "manager_ad_id",
+    "id",
+    "since",
+    "until",
+];
+
+/// Sort order of a user list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortOrder {
+    #[default]
+    IdAsc,
+    IdDesc,
+}
+
+impl SortOrder {
+    pub fn as_param(self) -> &'static str {
+        match self {
+            SortOrder::IdAsc => "+id",
+            SortOrder::IdDesc => "-id",
+        }
+    }
+}
+
+/// Query parameters of `GET /api/1/users`, in the order they were set. Setting
+/// a parameter again replaces its value.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UserQuery {
+    params: Vec<(String, String)>,
+}
+
+macro_rules! query_params {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[doc = concat!("Search on `", stringify!($name), "` (wildcards `*`, negation `!`).")]
+            pub fn $name(self, value: impl fmt::Display) -> Self {
+                self.param(stringify!($name), value.to_string())
+            }
+        )*
+    };
+}
+
+impl UserQuery {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    query_params!(
+        email,
+        username,
+        firstname,
+        lastname,
+        samaccountname,
+        userprincipalname,
+        external_id,
+        directory_id,
+        role_id,
+        manager_ad_id,
+        since,
+        until,
+    );
+
+    /// Search by id (`id=42`, or a comma-separated list).
+    pub fn id(self, value: impl fmt::Display) -> Self {
+        self.param("id", value.to_string())
+    }
+
+    /// `custom_attributes.<name>=value`.
+    pub fn custom_attribute(self, name: &str, value: impl fmt::Display) -> Self {
+        self.param(&format!("custom_attributes.{name}"), value.to_string())
+    }
+
+    /// Only these fields (`id` is always returned).
+    pub fn fields(self, fields: &[&str]) -> Self {
+        self.param("fields", fields.join(","))
+    }
+
+    pub fn sort(self, order: SortOrder) -> Self {
+        self.param("sort", order.as_param())
+    }
+
+    /// Page size, clamped to 1..=50.
+    pub fn limit(self, n: u32) -> Self {
+        self.param("limit", n.clamp(1, MAX_LIMIT).to_string())
+    }
+
+    /// Set any parameter, replacing an earlier value.
+    pub fn param(mut self, key: &str, value: impl Into<String>) -> Self {
+        let value = value.into();
+        match self.params.iter_mut().find(|(k, _)| k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.params.push((key.to_string(), value)),
+        }
+        self
+    }
+
+    /// The value of a parameter, if set.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.params
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.params.is_empty()
+    }
+
+    /// The encoded query string (`email=kat*&sort=%2Bid`), without `?`.
+    pub fn to_query_string(&self, after_cursor: Option<&str>) -> String {
+        self.params
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .chain(after_cursor.map(|c| ("after_cursor", c)))
+            .map(|(k, v)| format!("{}={}", form_encode(k), form_encode(v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    /// Every key [`parse`](Self::parse) accepts.
+    pub fn valid_keys() -> Vec<&'static str> {
+        let mut keys = SEARCH_PARAMS.to_vec();
+        keys.extend(["custom_attributes.<shortname>", "fields", "sort", "limit"]);
+        keys
+    }
+
+    /// Parse the console's search box: space-separated `key:value` terms,
+    /// double quotes around values with spaces (`title` is not searchable, but
+    /// e.g. `firstname:"Mary Ann"` is), `\"` inside quotes.
+    pub fn parse(text: &str) -> Result<UserQuery, String> {
+        let mut q = UserQuery::new();
+        let mut chars = text.chars().peekable();
+        loop {
+            while chars.next_if(|c| c.is_whitespace()).is_some() {}
+            if chars.peek().is_none() {
+                return Ok(q);
+            }
+            let mut key = String::new();
+            while let Some(c) = chars.next_if(|c| *c != ':' && !c.is_whitespace()) {
+                key.push(c);
+            }
+            if chars.next_if_eq(&':').is_none() {
+                return Err(format!(
+                    "`{key}` is not a key:value term: search like email:kat* or lastname:\"van Dyke\""
+                ));
+            }
+            let mut value = String::new();
+            if chars.next_if_eq(&'"').is_some() {
+                let mut closed = false;
+                while let Some(c) = chars.next() {
+                    match c {
+                        '\\' => {
+                            if let Some(n) = chars.next() {
+                                value.push(n);
+                            }
+                        }
+                        '"' => {
+                            closed = true;
+                            break;
+                        }
+                        c => value.push(c),
+                    }
+                }
+                if !closed {
+                    return Err(format!("the quoted value of `{key}` has no closing quote"));
+                }
+            } else {
+                while let Some(c) = chars.next_if(|c| !c.is_whitespace()) {
+                    value.push(c);
+                }
+            }
+            if value.is_empty() {
+                return Err(format!("`{key}:` needs a value"));
+            }
+            q = q.parsed_term(&key, value)?;
+        }
+    }
+
+    fn parsed_term(self, key: &str, value: String) -> Result<UserQuery, String> {
+        if SEARCH_PARAMS.contains(&key) {
+            return Ok(self.param(key, value));
+        }
+        if let Some(name) = key.strip_prefix("custom_attributes.") {
+            if name.is_empty() {
+                return Err("`custom_attributes.` needs a field shortname".into());
+            }
+            return Ok(self.param(key, value));
+        }
+        match key {
+            "fields" => Ok(self.param("fields", value)),
+            "sort" => match value.as_str() {
+                "+id" | "id" | "asc" => Ok(self.sort(SortOrder::IdAsc)),
+                "-id" | "desc" => Ok(self.sort(SortOrder::IdDesc)),
+                other => Err(format!(
+                    "sort:{other} is not supported: use sort:+id or sort:-id"
+                )),
+            },
+            "limit" => value
+                .parse::<u32>()
+                .map(|n| self.limit(n))
+                .map_err(|_| format!("limit:{value} is not a number (1 to 50)")),
+            _ => Err(format!(
+                "`{key}` is not searchable on the server; valid keys: {}",
+                Self::valid_keys().join(", ")
+            )),
+        }
+    }
+}
+
+/// application/x-www-form-urlencoded, as `Url::query_pairs_mut` writes it:
+/// alphanumerics and `*-._` stay, space becomes `+`, the rest `%XX`.
+pub(crate) fn form_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
+                out.push(char::from(b))
+            }
+            b' ' => out.push('+'),
+            b => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+impl fmt::Display for UserQuery {
+    /// The search-box form, which [`UserQuery::parse`] reads back.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut first = true;
+        for (k, v) in &self.params {
+            if !first {
+                f.write_str(" ")?;
+            }
+            first = false;
+            if v.is_empty() || v.chars().any(|c| c.is_whitespace() || c == '"') {
+                write!(
+                    f,
+                    "{k}:\"{}\"",
+                    v.replace('\\', "\\\\").replace('"', "\\\"")
+                )?;
+            } else {
+                write!(f, "{k}:{v}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_builder_order_and_encoding() {
+        let q = UserQuery::new()
+            .email("kat*")
+            .custom_attribute("AWS_Role", "Admin")
+            .sort(SortOrder::IdDesc)
+            .fields(&["id", "email"])
+            .limit(500)
+            .email("!bob@example.com");
+        assert_eq!(
+            q.pairs()
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>(),
+            [
+                "email=!bob@example.com",
+                "custom_attributes.AWS_Role=Admin",
+                "sort=-id",
+                "fields=id,email",
+                "limit=50"
+            ]
+        );
+        assert_eq!(
+            q.to_query_string(Some("abc+/=")),
+            "email=%21bob%40example.com&custom_attributes.AWS_Role=Admin&sort=-id&fields=id%2Cemail&limit=50&after_cursor=abc%2B%2F%3D"
+        );
+        assert_eq!(
+            UserQuery::new()
+                .sort(SortOrder::IdAsc)
+                .to_query_string(None),
+            "sort=%2Bid"
+        );
+        assert_eq!(UserQuery::new().limit(0).get("limit"), Some("1"));
+        let q = UserQuery::new().role_id(5).id(42).directory_id("7");
+        assert_eq!(q.to_query_string(None), "role_id=5&id=42&directory_id=7");
+    }
+
+    #[test]
+    fn query_parse() {
+        let q = UserQuery::parse(r#"  email:kat*  custom_attributes.AWS_Role:Admin firstname:"Mary \"M\" Ann" sort:-id limit:10"#)
+            .unwrap();
+        assert_eq!(q.get("email"), Some("kat*"));
+        assert_eq!(q.get("custom_attributes.AWS_Role"), Some("Admin"));
+        assert_eq!(q.get("firstname"), Some(r#"Mary "M" Ann"#));
+        assert_eq!(q.get("sort"), Some("-id"));
+        assert_eq!(q.get("limit"), Some("10"));
+        assert_eq!(UserQuery::parse(&q.to_string()).unwrap(), q);
+        assert!(UserQuery::parse("").unwrap().is_empty());
+
+        let e = UserQuery::parse("department:Sales").unwrap_err();
+        assert!(e.contains("`department` is not searchable"), "{e}");
+        assert!(
+            e.contains("email") && e.contains("custom_attributes.<shortname>"),
+            "{e}"
+        );
+        assert!(UserQuery::parse(r#"title:"Head of IT""#).is_err());
+        assert!(UserQuery::parse("kat").unwrap_err().contains("key:value"));
+        assert!(UserQuery::parse("email:").is_err());
+        assert!(
+            UserQuery::parse(r#"email:"open"#)
+                .unwrap_err()
+                .contains("closing quote")
+        );
+        assert!(UserQuery::parse("sort:name").is_err());
+        assert!(UserQuery::parse("limit:many").is_err());
+        assert!(UserQuery::parse("custom_attributes.:x").is_err());
+    }
+}
