@@ -5,7 +5,6 @@ mod query;
 mod update;
 mod user;
 
-pub(crate) use query::form_encode;
 pub use query::{MAX_LIMIT, SEARCH_PARAMS, SortOrder, UserQuery};
 pub use update::{UPDATABLE_FIELDS, UserUpdate, custom_attributes_diff, roles_diff};
 pub(crate) use user::value_to_string;
@@ -18,7 +17,7 @@ use serde_json::Value;
 
 use super::client::{Client, Request};
 use super::envelope::ApiError;
-use super::page::{Page, cursors, data_list};
+use super::page::{Page, cursors, data_list, path_with_query};
 
 impl Client {
     /// One page of users (at most 50), from the start or after a cursor.
@@ -27,12 +26,7 @@ impl Client {
         query: &UserQuery,
         after_cursor: Option<&str>,
     ) -> Result<Page<User>, ApiError> {
-        let qs = query.to_query_string(after_cursor);
-        let path = if qs.is_empty() {
-            "/api/1/users".to_string()
-        } else {
-            format!("/api/1/users?{qs}")
-        };
+        let path = path_with_query("/api/1/users", query.wire_pairs(after_cursor));
         let req = Request::new(Method::GET, self.url(&path)?);
         let v = self.call(&req).await?;
         let items = data_list::<User>(&v, &req, "user")?;

@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use super::super::page::query_string;
+
 /// The API's page size limit.
 pub const MAX_LIMIT: u32 = 50;
 
@@ -131,13 +133,18 @@ impl UserQuery {
 
     /// The encoded query string (`email=kat*&sort=%2Bid`), without `?`.
     pub fn to_query_string(&self, after_cursor: Option<&str>) -> String {
+        query_string(self.wire_pairs(after_cursor))
+    }
+
+    /// The pairs as sent: the parameters, then the cursor.
+    pub(crate) fn wire_pairs<'a>(
+        &'a self,
+        after_cursor: Option<&'a str>,
+    ) -> impl Iterator<Item = (&'a str, &'a str)> {
         self.params
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .chain(after_cursor.map(|c| ("after_cursor", c)))
-            .map(|(k, v)| format!("{}={}", form_encode(k), form_encode(v)))
-            .collect::<Vec<_>>()
-            .join("&")
     }
 
     /// Every key [`parse`](Self::parse) accepts.
@@ -228,22 +235,6 @@ impl UserQuery {
             )),
         }
     }
-}
-
-/// application/x-www-form-urlencoded, as `Url::query_pairs_mut` writes it:
-/// alphanumerics and `*-._` stay, space becomes `+`, the rest `%XX`.
-pub(crate) fn form_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
-                out.push(char::from(b))
-            }
-            b' ' => out.push('+'),
-            b => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 impl fmt::Display for UserQuery {
