@@ -24,7 +24,7 @@ use super::journal::{
 use super::pacing::{self, Budget, Pacer};
 use super::plan::{Plan, UserPlan, fetch_current, fields_for};
 use super::undo::{fields_for_log, plan_undo};
-use crate::api::{Client, UserQuery};
+use crate::api::{Client, Search};
 use crate::config::Settings;
 use crate::sanitize::for_terminal;
 
@@ -640,8 +640,8 @@ pub async fn undo(settings: &Settings, args: &UndoArgs) -> u8 {
 
 /// `onelogin-tui export`.
 pub async fn export(settings: &Settings, args: &ExportArgs) -> u8 {
-    let query = match args.search.as_deref().map(UserQuery::parse).transpose() {
-        Ok(q) => q.unwrap_or_default(),
+    let search = match args.search.as_deref().map(Search::parse).transpose() {
+        Ok(s) => s.unwrap_or_default(),
         Err(e) => {
             eprintln!("onelogin-tui: --search: {e}");
             return EXIT_REFUSED;
@@ -669,7 +669,7 @@ pub async fn export(settings: &Settings, args: &ExportArgs) -> u8 {
         None => csv_out::default_columns(&attributes),
     };
     let fields = csv_out::fields_for_columns(&columns);
-    let users = match super::plan::search_targets(&client, None, &query, &fields).await {
+    let users = match super::plan::search_targets(&client, None, &search, &fields).await {
         Ok(u) => u,
         Err(e) => {
             eprintln!("onelogin-tui: cannot list the users: {e}");

@@ -1,11 +1,16 @@
 //! Users over API /1 JSON: list (cursor pages), get and update. The user type,
-//! the query and the update body live beside this file.
+//! the query, the search grammar and the update body live beside this file.
 
 mod query;
+mod search;
 mod update;
 mod user;
 
 pub use query::{MAX_LIMIT, SEARCH_PARAMS, SortOrder, UserQuery};
+pub use search::{
+    FieldValue, LOCAL_SEARCH_FIELDS, LocalField, LocalTerm, LocalTerms, Pattern, Search,
+    SearchFields,
+};
 pub use update::{UPDATABLE_FIELDS, UserUpdate, custom_attributes_diff, roles_diff};
 pub(crate) use user::value_to_string;
 pub use user::{User, state_label, state_name, status_label, status_name};

@@ -146,99 +146,10 @@ impl UserQuery {
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .chain(after_cursor.map(|c| ("after_cursor", c)))
     }
-
-    /// Every key [`parse`](Self::parse) accepts.
-    pub fn valid_keys() -> Vec<&'static str> {
-        let mut keys = SEARCH_PARAMS.to_vec();
-        keys.extend(["custom_attributes.<shortname>", "fields", "sort", "limit"]);
-        keys
-    }
-
-    /// Parse the console's search box: space-separated `key:value` terms,
-    /// double quotes around values with spaces (`title` is not searchable, but
-    /// e.g. `firstname:"Mary Ann"` is), `\"` inside quotes.
-    pub fn parse(text: &str) -> Result<UserQuery, String> {
-        let mut q = UserQuery::new();
-        let mut chars = text.chars().peekable();
-        loop {
-            while chars.next_if(|c| c.is_whitespace()).is_some() {}
-            if chars.peek().is_none() {
-                return Ok(q);
-            }
-            let mut key = String::new();
-            while let Some(c) = chars.next_if(|c| *c != ':' && !c.is_whitespace()) {
-                key.push(c);
-            }
-            if chars.next_if_eq(&':').is_none() {
-                return Err(format!(
-                    "`{key}` is not a key:value term: search like email:kat* or lastname:\"van Dyke\""
-                ));
-            }
-            let mut value = String::new();
-            if chars.next_if_eq(&'"').is_some() {
-                let mut closed = false;
-                while let Some(c) = chars.next() {
-                    match c {
-                        '\\' => {
-                            if let Some(n) = chars.next() {
-                                value.push(n);
-                            }
-                        }
-                        '"' => {
-                            closed = true;
-                            break;
-                        }
-                        c => value.push(c),
-                    }
-                }
-                if !closed {
-                    return Err(format!("the quoted value of `{key}` has no closing quote"));
-                }
-            } else {
-                while let Some(c) = chars.next_if(|c| !c.is_whitespace()) {
-                    value.push(c);
-                }
-            }
-            if value.is_empty() {
-                return Err(format!("`{key}:` needs a value"));
-            }
-            q = q.parsed_term(&key, value)?;
-        }
-    }
-
-    fn parsed_term(self, key: &str, value: String) -> Result<UserQuery, String> {
-        if SEARCH_PARAMS.contains(&key) {
-            return Ok(self.param(key, value));
-        }
-        if let Some(name) = key.strip_prefix("custom_attributes.") {
-            if name.is_empty() {
-                return Err("`custom_attributes.` needs a field shortname".into());
-            }
-            return Ok(self.param(key, value));
-        }
-        match key {
-            "fields" => Ok(self.param("fields", value)),
-            "sort" => match value.as_str() {
-                "+id" | "id" | "asc" => Ok(self.sort(SortOrder::IdAsc)),
-                "-id" | "desc" => Ok(self.sort(SortOrder::IdDesc)),
-                other => Err(format!(
-                    "sort:{other} is not supported: use sort:+id or sort:-id"
-                )),
-            },
-            "limit" => value
-                .parse::<u32>()
-                .map(|n| self.limit(n))
-                .map_err(|_| format!("limit:{value} is not a number (1 to 50)")),
-            _ => Err(format!(
-                "`{key}` is not searchable on the server; valid keys: {}",
-                Self::valid_keys().join(", ")
-            )),
-        }
-    }
 }
 
 impl fmt::Display for UserQuery {
-    /// The search-box form, which [`UserQuery::parse`] reads back.
+    /// The search-box form, which [`Search::parse`](super::Search::parse) reads back.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut first = true;
         for (k, v) in &self.params {
@@ -299,36 +210,5 @@ mod tests {
         assert_eq!(UserQuery::new().limit(0).get("limit"), Some("1"));
         let q = UserQuery::new().role_id(5).id(42).directory_id("7");
         assert_eq!(q.to_query_string(None), "role_id=5&id=42&directory_id=7");
-    }
-
-    #[test]
-    fn query_parse() {
-        let q = UserQuery::parse(r#"  email:kat*  custom_attributes.AWS_Role:Admin firstname:"Mary \"M\" Ann" sort:-id limit:10"#)
-            .unwrap();
-        assert_eq!(q.get("email"), Some("kat*"));
-        assert_eq!(q.get("custom_attributes.AWS_Role"), Some("Admin"));
-        assert_eq!(q.get("firstname"), Some(r#"Mary "M" Ann"#));
-        assert_eq!(q.get("sort"), Some("-id"));
-        assert_eq!(q.get("limit"), Some("10"));
-        assert_eq!(UserQuery::parse(&q.to_string()).unwrap(), q);
-        assert!(UserQuery::parse("").unwrap().is_empty());
-
-        let e = UserQuery::parse("department:Sales").unwrap_err();
-        assert!(e.contains("`department` is not searchable"), "{e}");
-        assert!(
-            e.contains("email") && e.contains("custom_attributes.<shortname>"),
-            "{e}"
-        );
-        assert!(UserQuery::parse(r#"title:"Head of IT""#).is_err());
-        assert!(UserQuery::parse("kat").unwrap_err().contains("key:value"));
-        assert!(UserQuery::parse("email:").is_err());
-        assert!(
-            UserQuery::parse(r#"email:"open"#)
-                .unwrap_err()
-                .contains("closing quote")
-        );
-        assert!(UserQuery::parse("sort:name").is_err());
-        assert!(UserQuery::parse("limit:many").is_err());
-        assert!(UserQuery::parse("custom_attributes.:x").is_err());
     }
 }
