@@ -179,7 +179,9 @@ struct ExportArgs {
     #[command(flatten)]
     tenant: TenantArgs,
 
-    /// Which users, as in the console's search box (e.g. `email:*@example.com`) [default: all].
+    /// Which users, as in the console's search box (e.g. `email:*@example.com department:Sales`;
+    /// department, title, company, phone, status and state are matched over the listed users)
+    /// [default: all].
     #[arg(long, value_name = "QUERY")]
     search: Option<String>,
 

@@ -16,6 +16,7 @@ mod client;
 mod envelope;
 mod exchange;
 mod legacy_v3;
+mod page;
 mod roles;
 mod users;
 
@@ -27,9 +28,11 @@ pub use exchange::{
     BODY_CAP, Exchange, REDACTED, redact_authorization, redact_body, redact_header, shell_quote,
 };
 pub use legacy_v3::{NO_API_KEY, V3_ELEMENTS, V3User, V3UserUpdate, parse_v3_user};
+pub use page::Page;
 pub use roles::{Group, Role};
 pub use users::{
-    MAX_LIMIT, Page, SEARCH_PARAMS, SortOrder, UPDATABLE_FIELDS, User, UserQuery, UserUpdate,
+    FieldValue, LOCAL_SEARCH_FIELDS, LocalField, LocalTerm, LocalTerms, MAX_LIMIT, Pattern,
+    SEARCH_PARAMS, Search, SearchFields, SortOrder, UPDATABLE_FIELDS, User, UserQuery, UserUpdate,
     custom_attributes_diff, roles_diff, state_label, state_name, status_label, status_name,
 };
 

@@ -8,7 +8,8 @@ use serde_json::Value;
 
 use super::client::{Client, RateLimit, Request};
 use super::envelope::{ApiError, lenient_int};
-use super::users::{cursors, data_list, form_encode, value_to_string};
+use super::page::{cursors, data_list, path_with_query};
+use super::users::value_to_string;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Role {
@@ -112,16 +113,7 @@ impl Client {
                 params.retain(|(k, _)| k != "after_cursor");
                 params.push(("after_cursor".into(), c.clone()));
             }
-            let qs = params
-                .iter()
-                .map(|(k, v)| format!("{}={}", form_encode(k), form_encode(v)))
-                .collect::<Vec<_>>()
-                .join("&");
-            let full = if qs.is_empty() {
-                path.to_string()
-            } else {
-                format!("{path}?{qs}")
-            };
+            let full = path_with_query(path, params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
             let req = Request::new(Method::GET, self.url(&full)?);
             let v = self.call(&req).await?;
             out.extend(data_list::<T>(&v, &req, what)?);

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use ratatui_textarea::TextArea;
 
-use crate::api::{Exchange, Group, RateLimit, Role, User, UserQuery};
+use crate::api::{Exchange, Group, LocalTerms, RateLimit, Role, User, UserQuery};
 use crate::config::UserUpdateApi;
 
 use super::action::{Generation, SavePart};
@@ -104,7 +104,7 @@ pub struct UsersState {
     pub search: String,
     pub search_input: Option<LineInput>,
     /// Terms of the search that the API cannot answer, matched over the loaded users.
-    pub local_terms: Vec<(String, String)>,
+    pub local_terms: LocalTerms,
     pub query: UserQuery,
     pub generation: Generation,
     pub next_cursor: Option<String>,

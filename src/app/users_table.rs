@@ -3,7 +3,7 @@
 //! Users stay in one `Vec`; the table's rows are indices into it, so filtering and sorting
 //! 100,000 users moves integers, not users, and a frame builds only the rows it shows.
 
-use crate::api::{User, status_name};
+use crate::api::{FieldValue, LocalField, SearchFields, User, status_name};
 
 use super::state::{SortColumn, UsersState};
 
@@ -75,20 +75,17 @@ impl UserRow {
                 .collect(),
         }
     }
+}
 
-    /// A field the console's search terms name (LOCAL_SEARCH_FIELDS).
-    fn field(&self, name: &str) -> String {
-        match name {
-            "department" => self.department.to_string(),
-            "title" => self.title.to_string(),
-            "company" => self.company.to_string(),
-            "phone" => self.phone.to_string(),
-            "status" => self
-                .status
-                .map(|s| format!("{s} {}", status_name(s)))
-                .unwrap_or_default(),
-            "state" => self.state.map(|s| s.to_string()).unwrap_or_default(),
-            _ => String::new(),
+impl SearchFields for UserRow {
+    fn search_field(&self, field: LocalField) -> FieldValue<'_> {
+        match field {
+            LocalField::Department => FieldValue::Text(&self.department),
+            LocalField::Title => FieldValue::Text(&self.title),
+            LocalField::Company => FieldValue::Text(&self.company),
+            LocalField::Phone => FieldValue::Text(&self.phone),
+            LocalField::Status => FieldValue::Code(self.status),
+            LocalField::State => FieldValue::Code(self.state),
         }
     }
 }
@@ -180,80 +177,6 @@ fn replace_or_push(users: &mut UsersState, row: UserRow) {
     }
 }
 
-/// User fields that API /1 cannot search: a search names them, the console matches them
-/// over the loaded pages (a tenant may ignore an unknown parameter and answer everyone).
-pub const LOCAL_SEARCH_FIELDS: &[&str] =
-    &["department", "title", "company", "phone", "status", "state"];
-
-/// Splits a search into the API's part and the console's part (`department:Sales`).
-pub fn split_search(text: &str) -> (String, Vec<(String, String)>) {
-    let mut server = Vec::new();
-    let mut local = Vec::new();
-    for term in search_terms(text) {
-        match term.split_once(':') {
-            Some((key, value)) if LOCAL_SEARCH_FIELDS.contains(&key) => {
-                local.push((key.to_string(), value.trim_matches('"').to_string()));
-            }
-            _ => server.push(term),
-        }
-    }
-    (server.join(" "), local)
-}
-
-/// Space-separated terms; a double-quoted value keeps its spaces.
-fn search_terms(text: &str) -> Vec<String> {
-    let mut terms = Vec::new();
-    let mut current = String::new();
-    let mut quoted = false;
-    for c in text.chars() {
-        match c {
-            '"' => {
-                quoted = !quoted;
-                current.push(c);
-            }
-            c if c.is_whitespace() && !quoted => {
-                if !current.is_empty() {
-                    terms.push(std::mem::take(&mut current));
-                }
-            }
-            c => current.push(c),
-        }
-    }
-    if !current.is_empty() {
-        terms.push(current);
-    }
-    terms
-}
-
-/// The API's pattern language on one value: `kat*`, `*@x`, `*mid*`, `!x`; no case.
-pub fn pattern_matches(pattern: &str, value: &str) -> bool {
-    if let Some(rest) = pattern.strip_prefix('!') {
-        return !pattern_matches(rest, value);
-    }
-    let pattern = pattern.to_lowercase();
-    let value = value.to_lowercase();
-    match (pattern.strip_prefix('*'), pattern.strip_suffix('*')) {
-        (Some(_), Some(_)) if pattern.len() >= 2 => value.contains(&pattern[1..pattern.len() - 1]),
-        (Some(suffix), _) => value.ends_with(suffix),
-        (_, Some(prefix)) => value.starts_with(prefix),
-        _ => value == pattern,
-    }
-}
-
-fn local_matches(row: &UserRow, terms: &[(String, String)]) -> bool {
-    terms.iter().all(|(field, pattern)| {
-        let value = row.field(field);
-        match field.as_str() {
-            // "status:1" or "status:active".
-            "status" | "state" => {
-                value.split(' ').any(|part| pattern_matches(pattern, part))
-                    || pattern_matches(pattern, &value)
-            }
-            _ => pattern_matches(pattern, &value),
-        }
-    })
-}
-
 /// Recomputes the rows from the filter, walking the users in sort order. The order itself
 /// is kept between keystrokes: it is made again only when the sort or the users change, so
 /// a `/` keystroke over a sorted 100,000 stays a scan, not a sort.
@@ -266,8 +189,7 @@ pub fn refilter(users: &mut UsersState) {
     let everyone = needle.is_empty() && local.is_empty();
     let keep = |&i: &usize| {
         everyone
-            || (users.haystacks.get(i).contains(needle.as_str())
-                && local_matches(&users.all[i], local))
+            || (users.haystacks.get(i).contains(needle.as_str()) && local.matches(&users.all[i]))
     };
     users.rows = match users.sort {
         Some(_) => users.sorted.iter().copied().filter(keep).collect(),
@@ -303,21 +225,6 @@ fn sort_order(users: &UsersState) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn searches_split_into_the_api_part_and_the_console_part() {
-        let (server, local) = split_search(
-            r#"email:kat* department:Sales title:"Head of IT" custom_attributes.AWS_Role:Admin"#,
-        );
-        assert_eq!(server, "email:kat* custom_attributes.AWS_Role:Admin");
-        assert_eq!(
-            local,
-            vec![
-                ("department".to_string(), "Sales".to_string()),
-                ("title".to_string(), "Head of IT".to_string()),
-            ]
-        );
-    }
 
     #[test]
     fn the_filter_sees_a_replaced_user_as_it_is_now() {
@@ -379,16 +286,5 @@ mod tests {
         append(&mut users, vec![user(4, "zz@x.example")], &[]);
         refilter(&mut users);
         assert_eq!(ids(&users), vec![4, 2, 1], "a new page joins the sort");
-    }
-
-    #[test]
-    fn patterns_follow_the_api() {
-        assert!(pattern_matches("kat*", "Katherine"));
-        assert!(pattern_matches("*@example.com", "a@EXAMPLE.com"));
-        assert!(pattern_matches("*ale*", "Sales"));
-        assert!(pattern_matches("sales", "Sales"));
-        assert!(!pattern_matches("sale", "Sales"));
-        assert!(pattern_matches("!sales", "Finance"));
-        assert!(!pattern_matches("!sales", "Sales"));
     }
 }

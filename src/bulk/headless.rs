@@ -23,7 +23,7 @@ use super::plan::UserPlan;
 use super::service::{
     BulkError, BulkService, Finished, Opened, PlanKind, Preview, RunReport, Work,
 };
-use crate::api::UserQuery;
+use crate::api::Search;
 use crate::config::Settings;
 use crate::sanitize::for_terminal;
 use crate::tenant::Tenant;
@@ -508,8 +508,8 @@ pub async fn undo(settings: &Settings, args: &UndoArgs) -> u8 {
 
 /// `onelogin-tui export`.
 pub async fn export(settings: &Settings, args: &ExportArgs) -> u8 {
-    let query = match args.search.as_deref().map(UserQuery::parse).transpose() {
-        Ok(q) => q.unwrap_or_default(),
+    let search = match args.search.as_deref().map(Search::parse).transpose() {
+        Ok(s) => s.unwrap_or_default(),
         Err(e) => {
             eprintln!("onelogin-tui: --search: {e}");
             return EXIT_REFUSED;
@@ -540,7 +540,7 @@ pub async fn export(settings: &Settings, args: &ExportArgs) -> u8 {
         None => csv_out::default_columns(&attributes),
     };
     let fields = csv_out::fields_for_columns(&columns);
-    let users = match super::plan::search_targets(&client, None, &query, &fields).await {
+    let users = match super::plan::search_targets(&client, None, &search, &fields).await {
         Ok(u) => u,
         Err(e) => {
             eprintln!("onelogin-tui: cannot list the users: {e}");

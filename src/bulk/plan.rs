@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::pacing::Pacer;
-use crate::api::{ApiError, Client, MAX_LIMIT, UPDATABLE_FIELDS, User, UserQuery, UserUpdate};
+use crate::api::{
+    ApiError, Client, MAX_LIMIT, Search, UPDATABLE_FIELDS, User, UserQuery, UserUpdate,
+};
 
 /// One change, as the console offers it: applied to every target of a selection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -597,15 +599,18 @@ pub async fn fetch_current(
     Ok(out)
 }
 
-/// Every user a search finds, with `fields`: the snapshot of a search's targets.
+/// Every user a search finds, with `fields`: the snapshot of a search's targets. The
+/// server part of the search goes to the API; its local part (`department:Sales`) filters
+/// what the API lists, as the console does, so the fields it reads are asked for too.
 pub async fn search_targets(
     client: &Client,
     pacer: Option<&Pacer>,
-    query: &UserQuery,
+    search: &Search,
     fields: &[String],
 ) -> Result<Vec<User>, ApiError> {
+    let fields = search.fields_with_local(fields);
     let field_refs: Vec<&str> = fields.iter().map(String::as_str).collect();
-    let query = query.clone().fields(&field_refs).limit(MAX_LIMIT);
+    let query = search.server().clone().fields(&field_refs).limit(MAX_LIMIT);
     let mut out = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
@@ -613,7 +618,7 @@ pub async fn search_targets(
             client.list_users_page(&query, cursor.as_deref())
         })
         .await?;
-        out.extend(page.items);
+        out.extend(page.items.into_iter().filter(|u| search.matches(u)));
         match page.after_cursor {
             Some(next) if Some(&next) != cursor.as_ref() => cursor = Some(next),
             _ => return Ok(out),

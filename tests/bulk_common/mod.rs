@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use onelogin_tui::api::{Client, ClientConfig, User, UserQuery};
+use onelogin_tui::api::{Client, ClientConfig, Search, User};
 use onelogin_tui::bulk::execute::{RunOptions, RunSummary, Runner, UserWork};
 use onelogin_tui::bulk::journal::{Journal, RunKind, RunMeta, new_run_id};
 use onelogin_tui::bulk::plan::{Plan, search_targets};
@@ -34,7 +34,7 @@ pub fn client(sb: &Sandbox) -> Client {
 /// Every user, with these fields.
 pub async fn all_users(client: &Client, fields: &[&str]) -> Vec<User> {
     let fields: Vec<String> = fields.iter().map(|s| s.to_string()).collect();
-    search_targets(client, None, &UserQuery::new(), &fields)
+    search_targets(client, None, &Search::default(), &fields)
         .await
         .unwrap()
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::Input;
 
-use crate::api::{ApiError, EnvelopeMessage, ErrorKind, User, UserQuery, UserUpdate, V3UserUpdate};
+use crate::api::{ApiError, EnvelopeMessage, ErrorKind, Search, User, UserUpdate, V3UserUpdate};
 use crate::config::UserUpdateApi;
 
 use super::action::{Action, Command, Outcome, SavePart};
@@ -434,14 +434,14 @@ fn commit_input(state: &mut AppState) -> Vec<Command> {
                 return Vec::new();
             };
             let text = input_text(input);
-            let (server, local) = users_table::split_search(&text);
-            match UserQuery::parse(&server) {
-                Ok(query) => {
+            match Search::parse(&text) {
+                Ok(search) => {
+                    let (query, local) = search.into_parts();
                     state.users.search_input = None;
                     state.users.search = text;
                     state.users.query = query;
                     if !local.is_empty() {
-                        let names: Vec<&str> = local.iter().map(|(k, _)| k.as_str()).collect();
+                        let names = local.field_names();
                         status(
                             state,
                             Level::Info,
