@@ -16,6 +16,7 @@ mod client;
 mod envelope;
 mod exchange;
 mod legacy_v3;
+mod retry;
 mod roles;
 mod users;
 
@@ -26,6 +27,7 @@ pub use exchange::{
     BODY_CAP, Exchange, REDACTED, redact_authorization, redact_body, redact_header, shell_quote,
 };
 pub use legacy_v3::{NO_API_KEY, V3_ELEMENTS, V3User, V3UserUpdate, parse_v3_user};
+pub use retry::{RESET_MARGIN, RetryPolicy};
 pub use roles::{Group, Role};
 pub use users::{
     MAX_LIMIT, Page, SEARCH_PARAMS, SortOrder, UPDATABLE_FIELDS, User, UserQuery, UserUpdate,
