@@ -12,6 +12,7 @@ pub mod launch;
 pub mod logging;
 pub mod sandbox;
 pub mod sanitize;
+pub mod signals;
 pub mod terminal;
 pub mod theme;
 pub mod worker;

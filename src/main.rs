@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use onelogin_tui::bulk::headless;
 use onelogin_tui::config::{Overrides, Settings};
 use onelogin_tui::sandbox::{Sandbox, SandboxConfig};
-use onelogin_tui::{launch, logging};
+use onelogin_tui::{launch, logging, signals};
 
 /// A terminal console for the admins of a OneLogin tenant.
 ///
@@ -391,7 +391,7 @@ async fn serve_sandbox(args: &SandboxArgs) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     println!("{}", sandbox.summary());
     println!("Serving until Ctrl+C.");
-    launch::wait_for_shutdown_signal().await;
+    signals::wait_for(signals::SHUTDOWN).await;
     sandbox.shutdown().await;
     Ok(())
 }
