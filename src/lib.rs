@@ -10,6 +10,7 @@ pub mod bulk;
 pub mod config;
 pub mod launch;
 pub mod logging;
+#[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod sanitize;
 pub mod signals;
