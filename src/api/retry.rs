@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use backon::{BackoffBuilder, ExponentialBackoff, ExponentialBuilder, Retryable};
 
-use super::envelope::{ApiError, ErrorKind};
+use super::envelope::ApiError;
 
 /// Slack after a rate-limit reset before the budget is trusted to be back.
 pub const RESET_MARGIN: Duration = Duration::from_millis(300);
@@ -70,12 +70,13 @@ impl RetryPolicy {
         if !Self::retryable(e) {
             return None;
         }
-        match (&e.kind, e.retry_after()) {
-            (ErrorKind::RateLimited { .. }, Some(reset)) => {
+        match e.retry_after() {
+            // A 429 that says when the budget is back: that, or nothing if too far.
+            Some(reset) => {
                 let wait = reset.saturating_add(RESET_MARGIN);
                 (wait <= self.max_reset_wait).then_some(wait)
             }
-            _ => Some(next),
+            None => Some(next),
         }
     }
 
@@ -113,6 +114,7 @@ impl RetryPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::ErrorKind;
 
     fn err(kind: ErrorKind) -> ApiError {
         ApiError {
