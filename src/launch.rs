@@ -1,12 +1,15 @@
-//! Wiring: Settings → api::Client, an embedded sandbox for `--sandbox`, then the console.
-
-use std::net::{Ipv4Addr, SocketAddr};
-
-use secrecy::SecretString;
+//! Wiring: Settings → api::Client, an embedded sandbox for `--sandbox` (feature `sandbox`),
+//! then the console.
 
 use crate::api::{Client, ClientConfig};
 use crate::config::{Connection, Settings};
-use crate::sandbox::{Sandbox, SandboxConfig};
+
+/// Where to turn without credentials.
+#[cfg(feature = "sandbox")]
+const NO_CREDENTIALS_HINT: &str =
+    " (or try the console on a sandbox tenant: onelogin-tui --sandbox)";
+#[cfg(not(feature = "sandbox"))]
+const NO_CREDENTIALS_HINT: &str = "";
 
 /// Builds the API client for a resolved connection.
 pub fn client_for(connection: &Connection, settings: &Settings) -> Result<Client, String> {
@@ -20,8 +23,7 @@ pub fn client_for(connection: &Connection, settings: &Settings) -> Result<Client
     ) else {
         return Err(format!(
             "no API credentials for profile {:?}: set ONELOGIN_CLIENT_ID and ONELOGIN_CLIENT_SECRET, \
-             or client_id and client_secret in [profiles.{}] of the config file \
-             (or try the console on a sandbox tenant: onelogin-tui --sandbox)",
+             or client_id and client_secret in [profiles.{}] of the config file{NO_CREDENTIALS_HINT}",
             settings.profile, settings.profile
         ));
     };
@@ -34,7 +36,17 @@ pub fn client_for(connection: &Connection, settings: &Settings) -> Result<Client
 }
 
 /// `onelogin-tui --sandbox`: a sandbox tenant on an ephemeral loopback port, and the console on it.
-pub async fn with_sandbox(mut settings: Settings, config: SandboxConfig) -> Result<(), String> {
+#[cfg(feature = "sandbox")]
+pub async fn with_sandbox(
+    mut settings: Settings,
+    config: crate::sandbox::SandboxConfig,
+) -> Result<(), String> {
+    use std::net::{Ipv4Addr, SocketAddr};
+
+    use secrecy::SecretString;
+
+    use crate::sandbox::Sandbox;
+
     let listen = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
     let sandbox = Sandbox::start(config.clone(), listen)
         .await
@@ -60,23 +72,4 @@ pub async fn with_sandbox(mut settings: Settings, config: SandboxConfig) -> Resu
 pub async fn with_tenant(settings: Settings) -> Result<(), String> {
     let client = client_for(&settings.connection, &settings)?;
     crate::app::run(&settings, client).await
-}
-
-/// Resolves on Ctrl+C, SIGTERM or SIGHUP.
-pub async fn wait_for_shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut term = signal(SignalKind::terminate()).ok();
-        let mut hup = signal(SignalKind::hangup()).ok();
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = async { if let Some(s) = term.as_mut() { s.recv().await; } else { std::future::pending::<()>().await } } => {}
-            _ = async { if let Some(s) = hup.as_mut() { s.recv().await; } else { std::future::pending::<()>().await } } => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }

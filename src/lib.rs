@@ -10,8 +10,10 @@ pub mod bulk;
 pub mod config;
 pub mod launch;
 pub mod logging;
+#[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod sanitize;
+pub mod signals;
 pub mod tenant;
 pub mod terminal;
 pub mod theme;

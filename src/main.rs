@@ -1,14 +1,19 @@
 //! onelogin-tui: CLI → Settings → logging → tokio runtime → the console or a subcommand.
 
+#[cfg(feature = "sandbox")]
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+#[cfg(feature = "sandbox")]
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use onelogin_tui::bulk::headless;
 use onelogin_tui::config::{Overrides, Settings};
+#[cfg(feature = "sandbox")]
 use onelogin_tui::sandbox::{Sandbox, SandboxConfig};
+#[cfg(feature = "sandbox")]
+use onelogin_tui::signals;
 use onelogin_tui::{launch, logging};
 
 /// A terminal console for the admins of a OneLogin tenant.
@@ -21,6 +26,7 @@ use onelogin_tui::{launch, logging};
 #[command(name = "onelogin-tui", version, about, long_about)]
 struct Cli {
     /// Run against an embedded sandbox tenant on loopback: no account, no network.
+    #[cfg(feature = "sandbox")]
     #[arg(long)]
     sandbox: bool,
 
@@ -89,6 +95,7 @@ impl TenantArgs {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve a sandbox OneLogin tenant on loopback until Ctrl+C, printing its URL and credentials.
+    #[cfg(feature = "sandbox")]
     Sandbox(SandboxArgs),
     /// Apply a CSV of desired values to many users: preview, confirm, paced and journaled run.
     ///
@@ -195,6 +202,7 @@ struct ExportArgs {
     output: Option<PathBuf>,
 }
 
+#[cfg(feature = "sandbox")]
 #[derive(Debug, Clone, Args)]
 struct SandboxArgs {
     /// Address to listen on (loopback).
@@ -242,6 +250,7 @@ struct SandboxArgs {
     fault_rate: f64,
 }
 
+#[cfg(feature = "sandbox")]
 fn parse_rate(text: &str) -> Result<f64, String> {
     let rate: f64 = text
         .parse()
@@ -253,6 +262,7 @@ fn parse_rate(text: &str) -> Result<f64, String> {
     }
 }
 
+#[cfg(feature = "sandbox")]
 impl SandboxArgs {
     fn config(&self) -> SandboxConfig {
         SandboxConfig {
@@ -277,7 +287,9 @@ fn main() -> ExitCode {
         Some(Command::Resume(a)) => a.tenant.clone().or(&cli.tenant),
         Some(Command::Undo(a)) => a.tenant.clone().or(&cli.tenant),
         Some(Command::Export(a)) => a.tenant.clone().or(&cli.tenant),
-        Some(Command::Sandbox(_)) | None => cli.tenant.clone(),
+        #[cfg(feature = "sandbox")]
+        Some(Command::Sandbox(_)) => cli.tenant.clone(),
+        None => cli.tenant.clone(),
     };
     let overrides = Overrides {
         config: cli.config.clone(),
@@ -318,6 +330,7 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async move {
         match cli.command {
+            #[cfg(feature = "sandbox")]
             Some(Command::Sandbox(args)) => serve_sandbox(&args).await.map(|()| None),
             Some(Command::Apply(a)) => {
                 let args = headless::ApplyArgs {
@@ -359,6 +372,7 @@ fn main() -> ExitCode {
                 };
                 Ok(Some(headless::export(&settings, &args).await))
             }
+            #[cfg(feature = "sandbox")]
             None if cli.sandbox => {
                 let defaults = SandboxConfig::default();
                 launch::with_sandbox(settings, defaults)
@@ -381,6 +395,7 @@ fn main() -> ExitCode {
 }
 
 /// `onelogin-tui sandbox`: serve until Ctrl+C or SIGTERM.
+#[cfg(feature = "sandbox")]
 async fn serve_sandbox(args: &SandboxArgs) -> Result<(), String> {
     if !args.listen.ip().is_loopback() {
         return Err(format!(
@@ -393,7 +408,7 @@ async fn serve_sandbox(args: &SandboxArgs) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     println!("{}", sandbox.summary());
     println!("Serving until Ctrl+C.");
-    launch::wait_for_shutdown_signal().await;
+    signals::wait_for(signals::SHUTDOWN).await;
     sandbox.shutdown().await;
     Ok(())
 }

@@ -9,17 +9,12 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use backon::{ExponentialBuilder, Retryable};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinHandle;
 
-use crate::api::{ApiError, Client, SortOrder};
+use crate::api::{ApiError, Client, RetryPolicy, SortOrder};
 use crate::app::action::{Action, BulkControl, Command, Outcome, SavePart};
 use crate::bulk::{BulkError, BulkService, RunHandle, Work};
-
-/// Reads are retried this often on 5xx, 429 and transport errors; writes never are here
-/// (the user sees the error and saves again, nothing is lost).
-const READ_RETRIES: usize = 2;
 
 /// The running bulk run: its handle (pause, cancel…) and its task.
 #[derive(Default)]
@@ -244,19 +239,12 @@ impl Worker {
     }
 }
 
-/// A read, retried with exponential backoff and jitter when the error may pass.
+/// A read, retried by the interactive policy; writes never are here
+/// (the user sees the error and saves again, nothing is lost).
 async fn read<T, F, Fut>(call: F) -> Result<T, ApiError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, ApiError>>,
 {
-    call.retry(
-        ExponentialBuilder::default()
-            .with_min_delay(Duration::from_millis(200))
-            .with_max_delay(Duration::from_secs(5))
-            .with_max_times(READ_RETRIES)
-            .with_jitter(),
-    )
-    .when(ApiError::is_retryable)
-    .await
+    RetryPolicy::INTERACTIVE.retry(call).await
 }

@@ -4,11 +4,12 @@
 
 mod client_common;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use client_common::*;
 use futures::future::join_all;
-use onelogin_tui::api::ErrorKind;
+use onelogin_tui::api::{ErrorKind, RetryPolicy};
+use onelogin_tui::bulk::Pacer;
 use onelogin_tui::sandbox::SandboxConfig;
 
 #[tokio::test]
@@ -21,7 +22,6 @@ async fn budget_from_headers_and_rate_limit_status() {
     assert_eq!(first.limit, 5000);
     assert_eq!(first.remaining, 4999);
     assert!(first.reset > Duration::ZERO && first.reset <= Duration::from_secs(3600));
-    assert_eq!(first.suggested_delay(), Duration::ZERO);
 
     env.client.get_user(ids[1]).await.unwrap();
     env.client.get_user(ids[2]).await.unwrap();
@@ -65,10 +65,7 @@ async fn a_429_becomes_rate_limited_with_a_retry_after() {
         assert_eq!(env.client.rate_limit().unwrap().remaining, left);
     }
     let spent = env.client.rate_limit().unwrap();
-    assert!(
-        spent.suggested_delay() > Duration::from_secs(20),
-        "{spent:?}"
-    );
+    assert!(spent.reset_in() > Duration::from_secs(20), "{spent:?}");
     env.drain();
 
     let e = env.client.get_user(id).await.unwrap_err();
@@ -223,13 +220,102 @@ async fn pacing_from_the_headers_never_meets_a_429() {
     };
     let env = start(config).await;
     let id = env.plain_ids(1)[0];
-    let t0 = std::time::Instant::now();
-    for _ in 0..7 {
-        env.client.pace().await;
+    // The bulk runner's pacer, spending the whole budget.
+    let pacer = Pacer::new(env.client.clone(), 1.0);
+    let t0 = Instant::now();
+    for left in (1..=7).rev() {
+        let _permit = pacer.acquire(left).await;
         env.client.get_user(id).await.unwrap();
     }
-    // Seven calls at three a second: two full waits for the reset.
+    // Seven calls at three a second: at least two waits for the reset.
     assert!(t0.elapsed() >= Duration::from_secs(2), "{:?}", t0.elapsed());
     assert_eq!(env.sb.stats().rate_limited, 0);
     assert_eq!(env.sb.stats().api_calls, 7);
+}
+
+#[tokio::test]
+async fn a_429_waits_for_the_reset_then_succeeds() {
+    let config = SandboxConfig {
+        rate_limit: 3,
+        rate_window: Duration::from_secs(2),
+        ..small()
+    };
+    let mut env = start(config).await;
+    let id = env.plain_ids(1)[0];
+    for _ in 0..3 {
+        env.client.get_user(id).await.unwrap();
+    }
+    let reset = env.client.rate_limit().unwrap().reset_in();
+    env.drain();
+    let t0 = Instant::now();
+    let mut waits = Vec::new();
+    let user = RetryPolicy::INTERACTIVE
+        .retry_notify(|| env.client.get_user(id), |_, w| waits.push(w))
+        .await
+        .unwrap();
+    assert_eq!(user.id, id);
+    // One 429, one wait until the reset (not the 200 ms backoff), then the answer.
+    assert_eq!(waits.len(), 1, "{waits:?}");
+    assert!(waits[0] >= reset, "{waits:?} < {reset:?}");
+    assert!(t0.elapsed() >= reset, "{:?}", t0.elapsed());
+    assert_eq!(env.sb.stats().rate_limited, 1, "not hammered");
+    let statuses: Vec<_> = env.drain().iter().map(|x| x.status).collect();
+    assert_eq!(statuses, [Some(429), Some(200)]);
+}
+
+#[tokio::test]
+async fn a_429_with_a_far_reset_is_reported_at_once_to_the_console() {
+    let config = SandboxConfig {
+        rate_limit: 2,
+        rate_window: Duration::from_secs(3600),
+        ..small()
+    };
+    let env = start(config).await;
+    let id = env.plain_ids(1)[0];
+    for _ in 0..2 {
+        env.client.get_user(id).await.unwrap();
+    }
+    let t0 = Instant::now();
+    let e = RetryPolicy::INTERACTIVE
+        .retry(|| env.client.get_user(id))
+        .await
+        .unwrap_err();
+    assert!(matches!(e.kind, ErrorKind::RateLimited { .. }), "{e}");
+    // An hour is too long to keep someone waiting, and retrying sooner is pointless.
+    assert!(t0.elapsed() < Duration::from_secs(1), "{:?}", t0.elapsed());
+    assert_eq!(env.sb.stats().rate_limited, 1, "not hammered");
+}
+
+#[tokio::test]
+async fn a_server_error_is_retried_then_succeeds() {
+    let mut env = start(small()).await;
+    let ids = env.plain_ids(20);
+    env.client.ensure_token().await.unwrap();
+    env.drain();
+    // The sandbox's faults are a seeded mix (500, 502, dropped, slow): try
+    // users until the first answer is a 5xx, with faults off from the retry on.
+    for id in ids {
+        env.sb.set_fault_rate(1.0);
+        let mut first = None;
+        let result = RetryPolicy::INTERACTIVE
+            .retry_notify(
+                || env.client.get_user(id),
+                |e, _| {
+                    first.get_or_insert(e.http_status());
+                    env.sb.set_fault_rate(0.0);
+                },
+            )
+            .await;
+        let xs = env.drain();
+        if !matches!(first, Some(Some(500 | 502))) {
+            continue;
+        }
+        assert_eq!(result.unwrap().id, id);
+        let statuses: Vec<_> = xs.iter().map(|x| x.status).collect();
+        assert_eq!(statuses.len(), 2, "{statuses:?}");
+        assert!(matches!(statuses[0], Some(500 | 502)), "{statuses:?}");
+        assert_eq!(statuses[1], Some(200));
+        return;
+    }
+    panic!("no 5xx among the sandbox's first faults");
 }

@@ -1,9 +1,11 @@
 //! The real binary, driven inside tmux as an admin would: `onelogin-tui --sandbox` at 120x40,
 //! filter, open a user, edit AWS_Role, save, read the request log, copy a curl command
-//! (OSC 52 lands in tmux's buffer), then 80x24 and a resize. Skipped when tmux is missing.
+//! (OSC 52 lands in tmux's buffer), then 80x24 and a resize. Skipped, visibly, when tmux is missing (fails under CI=true).
 
 // A test helper that cannot go on has failed its test: unwrap is the assertion here.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+mod skip;
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -14,13 +16,6 @@ struct Tmux {
 }
 
 impl Tmux {
-    fn available() -> bool {
-        Command::new("tmux")
-            .arg("-V")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    }
-
     fn new(name: &str) -> Tmux {
         let home = tempfile::tempdir().unwrap();
         Tmux {
@@ -135,8 +130,7 @@ fn read_all(paths: &[PathBuf]) -> String {
 
 #[test]
 fn an_admin_edits_aws_role_and_reads_the_wire() {
-    if !Tmux::available() {
-        eprintln!("tmux is not installed: skipped (.ci/run installs it)");
+    if !skip::need("tmux", "-V") {
         return;
     }
     let t = Tmux::new("edit");
@@ -250,8 +244,7 @@ fn an_admin_edits_aws_role_and_reads_the_wire() {
 
 #[test]
 fn read_only_blocks_writes_and_says_so() {
-    if !Tmux::available() {
-        eprintln!("tmux is not installed: skipped");
+    if !skip::need("tmux", "-V") {
         return;
     }
     let t = Tmux::new("ro");

@@ -98,21 +98,6 @@ impl RateLimit {
     pub fn reset_in(&self) -> Duration {
         self.resets_at().saturating_duration_since(Instant::now())
     }
-
-    /// A pause that spreads the remaining calls over the rest of the window:
-    /// zero while plenty is left, the whole wait once the budget is spent.
-    pub fn suggested_delay(&self) -> Duration {
-        let left = self.reset_in();
-        if left.is_zero() {
-            return Duration::ZERO;
-        }
-        match self.remaining {
-            0 => left,
-            // Only pace in the last 5% of the budget.
-            r if u64::from(r) * 20 > u64::from(self.limit) => Duration::ZERO,
-            r => left / r,
-        }
-    }
 }
 
 /// How [`Client::send_raw`] authenticates.
@@ -378,17 +363,6 @@ impl Client {
     /// The budget as last seen in response headers (or `rate_limit_status`).
     pub fn rate_limit(&self) -> Option<RateLimit> {
         *self.inner.rate.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Sleep as long as the last-seen budget suggests: nothing while plenty is
-    /// left, spread out in the last 5%, until the reset once it is spent. For
-    /// bulk work; interactive calls need not wait.
-    pub async fn pace(&self) {
-        if let Some(d) = self.rate_limit().map(|rl| rl.suggested_delay())
-            && !d.is_zero()
-        {
-            tokio::time::sleep(d).await;
-        }
     }
 
     pub(crate) fn set_rate_limit(&self, rl: RateLimit) {
@@ -716,10 +690,8 @@ mod tests {
             (rl.limit, rl.remaining, rl.reset.as_secs()),
             (5000, 4988, 832)
         );
-        assert_eq!(rl.suggested_delay(), Duration::ZERO);
         h.insert("x-ratelimit-remaining", HeaderValue::from_static("lots"));
         assert!(parse_rate_limit(&h, now).is_none());
-        let spent = RateLimit { remaining: 0, ..rl };
-        assert!(spent.suggested_delay() > Duration::from_secs(800));
+        assert!(rl.reset_in() > Duration::from_secs(800) && rl.reset_in() <= rl.reset);
     }
 }

@@ -455,3 +455,44 @@ async fn a_429_without_headers_takes_the_reset_from_the_last_budget() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_retry_after_is_waited_for_once_then_the_call_succeeds() {
+    let app = Router::new()
+        .route("/auth/oauth2/v2/token", post(token))
+        .route(
+            "/api/1/users/{id}",
+            get(|State(s): S| async move {
+                if s.resource_calls.fetch_add(1, Ordering::SeqCst) == 0 {
+                    (
+                        StatusCode::TOO_MANY_REQUESTS,
+                        [("content-type", "text/html"), ("retry-after", "1")],
+                        "<html><body><h1>429 Too Many Requests</h1></body></html>",
+                    )
+                        .into_response()
+                } else {
+                    json(
+                        StatusCode::OK,
+                        r#"{"status":{"error":false,"code":200,"type":"success","message":"Success"},"data":[{"id":1}]}"#.into(),
+                    )
+                }
+            }),
+        );
+    let seen = Arc::new(Seen::default());
+    let app = app.with_state(seen.clone());
+    let c = client(serve(app).await);
+    c.ensure_token().await.unwrap();
+    let t0 = std::time::Instant::now();
+    let user = RetryPolicy::INTERACTIVE
+        .retry(|| c.get_user(1))
+        .await
+        .unwrap();
+    assert_eq!(user.id, 1);
+    // Told one second: waited one second (plus the margin), not the 200 ms backoff.
+    assert!(
+        t0.elapsed() >= Duration::from_secs(1) + RESET_MARGIN,
+        "{:?}",
+        t0.elapsed()
+    );
+    assert_eq!(seen.resource_calls.load(Ordering::SeqCst), 2);
+}

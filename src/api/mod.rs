@@ -17,6 +17,7 @@ mod envelope;
 mod exchange;
 mod legacy_v3;
 mod page;
+mod retry;
 mod roles;
 mod users;
 
@@ -29,6 +30,7 @@ pub use exchange::{
 };
 pub use legacy_v3::{NO_API_KEY, V3_ELEMENTS, V3User, V3UserUpdate, parse_v3_user};
 pub use page::Page;
+pub use retry::{RESET_MARGIN, RetryPolicy};
 pub use roles::{Group, Role};
 pub use users::{
     FieldValue, LOCAL_SEARCH_FIELDS, LocalField, LocalTerm, LocalTerms, MAX_LIMIT, Pattern,

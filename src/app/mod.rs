@@ -132,7 +132,7 @@ async fn console_loop(
     let mut events = EventStream::new();
     let mut ticker = tokio::time::interval(TICK);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let hangup = hangup_signal();
+    let hangup = crate::signals::wait_for(crate::signals::CONSOLE);
     tokio::pin!(hangup);
 
     let commands = update::start(state);
@@ -283,26 +283,4 @@ fn write_export(stem: &str, extension: &str, contents: &str) -> Result<String, S
         .and_then(|mut f| f.write_all(contents.as_bytes()))
         .map_err(|e| format!("Cannot write {}: {e}", shown.display()))?;
     Ok(shown.display().to_string())
-}
-
-/// SIGHUP (the SSH link dropped) or SIGTERM.
-async fn hangup_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match (
-            signal(SignalKind::hangup()),
-            signal(SignalKind::terminate()),
-        ) {
-            (Ok(mut hup), Ok(mut term)) => {
-                tokio::select! {
-                    _ = hup.recv() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            _ => std::future::pending().await,
-        }
-    }
-    #[cfg(not(unix))]
-    std::future::pending::<()>().await
 }

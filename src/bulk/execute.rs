@@ -4,8 +4,8 @@
 //!
 //! A user is the unit of work: its calls go one after the other; up to
 //! `concurrency` users are in flight. A 4xx other than 429 fails that user
-//! alone; 5xx, network trouble and 429 are retried with exponential backoff
-//! and jitter (429: until the reset when known). Because a write's answer
+//! alone; 5xx, network trouble and 429 are retried by [`RetryPolicy::BULK`]
+//! (backoff with jitter; 429: until the reset when known). Because a write's answer
 //! can be lost after the change was applied, every resend is preceded by a
 //! re-read of the user, and only what is still missing is sent again.
 
@@ -15,14 +15,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use backon::{BackoffBuilder, ExponentialBuilder};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
 use super::journal::{CallStatus, Journal, Record, RunLog, now_text};
 use super::pacing::{self, Pacer};
 use super::plan::{Call, UserPlan, Values};
-use crate::api::{ApiError, Client, ErrorKind};
+use crate::api::{ApiError, Client, ErrorKind, RetryPolicy};
 use crate::config::BulkSettings;
 
 /// The most users in flight a run accepts.
@@ -287,58 +286,37 @@ impl RunSummary {
     }
 }
 
-/// The retry schedule: exponential from 200 ms, capped at 10 s, with jitter, 8 tries.
-fn backoff() -> impl Iterator<Item = Duration> {
-    ExponentialBuilder::default()
-        .with_jitter()
-        .with_min_delay(Duration::from_millis(200))
-        .with_max_delay(Duration::from_secs(10))
-        .with_max_times(8)
-        .build()
-}
-
-/// How long to wait before trying again after `e`, or `None` to give up.
-fn retry_delay(
-    e: &ApiError,
-    schedule: &mut impl Iterator<Item = Duration>,
-    pacer: Option<&Pacer>,
-) -> Option<Duration> {
-    let next = schedule.next()?;
-    if matches!(e.kind, ErrorKind::RateLimited { .. }) {
-        // Wait for the reset when anything says when it is.
-        let wait = e.retry_after().map_or(next, |r| r + pacing::RESET_MARGIN);
-        if let Some(p) = pacer {
-            p.exhausted(Instant::now() + wait);
-        }
-        return Some(wait);
+/// After a retryable failure: a 429 holds every worker until the wait is over.
+fn on_retry(pacer: Option<&Pacer>, e: &ApiError, wait: Duration) {
+    if let (Some(p), ErrorKind::RateLimited { .. }) = (pacer, &e.kind) {
+        p.exhausted(Instant::now() + wait);
     }
-    Some(next)
 }
 
-/// A read through the pacer, retried like a write (no re-read needed: reads
-/// change nothing).
+/// A read through the pacer, retried by the bulk policy (no re-read needed:
+/// reads change nothing).
 pub async fn read_with_retry<T, F, Fut>(pacer: Option<&Pacer>, mut f: F) -> Result<T, ApiError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, ApiError>>,
 {
-    let mut schedule = backoff();
-    loop {
-        let permit = match pacer {
-            Some(p) => Some(p.acquire(1).await),
-            None => None,
-        };
-        let result = f().await;
-        drop(permit);
-        match result {
-            Ok(v) => return Ok(v),
-            Err(e) if e.is_retryable() => match retry_delay(&e, &mut schedule, pacer) {
-                Some(d) => tokio::time::sleep(d).await,
-                None => return Err(e),
+    RetryPolicy::BULK
+        .retry_notify(
+            || {
+                let call = f();
+                async move {
+                    let permit = match pacer {
+                        Some(p) => Some(p.acquire(1).await),
+                        None => None,
+                    };
+                    let result = call.await;
+                    drop(permit);
+                    result
+                }
             },
-            Err(e) => return Err(e),
-        }
-    }
+            |e, wait| on_retry(pacer, e, wait),
+        )
+        .await
 }
 
 /// The text a failed call leaves in the journal and the results: the
@@ -446,12 +424,13 @@ impl Ctx {
                     Some(rest) => call = rest,
                 },
                 Err(e) => {
-                    let retryable = e.is_retryable();
+                    let retryable = RetryPolicy::retryable(&e);
                     return self.settle_failed(id, index, &e, retryable).await;
                 }
             }
         }
-        let mut schedule = backoff();
+        let policy = RetryPolicy::BULK;
+        let mut schedule = policy.backoff();
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -480,12 +459,13 @@ impl Ctx {
                     self.handle.cancel();
                     return self.settle_failed(id, index, &e, true).await;
                 }
-                Err(e) if e.is_retryable() => e,
+                Err(e) if RetryPolicy::retryable(&e) => e,
                 Err(e) => return self.settle_failed(id, index, &e, false).await,
             };
-            let Some(delay) = retry_delay(&e, &mut schedule, Some(&self.pacer)) else {
+            let Some(delay) = policy.delay(&e, schedule.next()) else {
                 return self.settle_failed(id, index, &e, true).await;
             };
+            on_retry(Some(&self.pacer), &e, delay);
             tracing::debug!(user = id, call = index, attempt, error = %e, ?delay, "bulk call: retrying");
             tokio::select! {
                 () = tokio::time::sleep(delay) => {}
@@ -503,7 +483,7 @@ impl Ctx {
                     Some(rest) => call = rest,
                 },
                 Err(re) => {
-                    let retryable = re.is_retryable();
+                    let retryable = RetryPolicy::retryable(&re);
                     return self.settle_failed(id, index, &re, retryable).await;
                 }
             }
@@ -781,12 +761,5 @@ mod tests {
         h.resume(); // a cancelled run stays cancelled
         assert_eq!(h.control(), Control::Cancelled);
         assert!(!h.runnable().await);
-    }
-
-    #[test]
-    fn backoff_is_bounded() {
-        let delays: Vec<Duration> = backoff().collect();
-        assert_eq!(delays.len(), 8);
-        assert!(delays.iter().all(|d| *d <= Duration::from_secs(20)));
     }
 }

@@ -260,7 +260,7 @@ async fn run_opened(service: &BulkService, opened: Opened) -> Finished {
     let signals = tokio::spawn({
         let handle = handle.clone();
         async move {
-            crate::launch::wait_for_shutdown_signal().await;
+            crate::signals::wait_for(crate::signals::SHUTDOWN).await;
             eprintln!(
                 "stopping: finishing the calls in flight (resume later: onelogin-tui resume {run})"
             );

@@ -15,10 +15,8 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+pub use crate::api::RESET_MARGIN;
 use crate::api::{Client, RateLimit};
-
-/// Slack after a window's reset before its budget is trusted to be back.
-pub const RESET_MARGIN: Duration = Duration::from_millis(300);
 /// How often a waiting worker looks again while a probe call is in flight.
 const PROBE_POLL: Duration = Duration::from_millis(25);
 
