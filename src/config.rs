@@ -1,4 +1,7 @@
-//! Settings, layered with the `config` crate: defaults < config file < environment < flags.
+//! Settings, layered: defaults < config file < environment < flags.
+//!
+//! The defaults and the file are TOML tables merged key by key, then read with serde; the
+//! environment and the flags are then applied to the typed values of the profile in use.
 //!
 //! One file holds any number of named profiles (`[profiles.<name>]`), one per tenant.
 //! The environment names are the OneLogin ecosystem's own (`ONELOGIN_CLIENT_ID`, …) and
@@ -9,7 +12,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use config::{Config, File, FileFormat};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
@@ -57,14 +59,16 @@ pub struct ProfileFile {
     pub read_only: bool,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct LogSettings {
     pub level: String,
     /// Empty means `$XDG_STATE_HOME/onelogin-tui/logs`.
     pub dir: PathBuf,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct UiSettings {
     pub theme: String,
     /// Custom attribute shortnames shown as extra columns in the user list.
@@ -72,27 +76,31 @@ pub struct UiSettings {
     pub request_log_capacity: usize,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct HttpSettings {
     pub timeout_secs: u64,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct BulkSettings {
     pub concurrency: usize,
     pub max_budget_share: f64,
 }
 
-/// The whole file after layering, before the profile is resolved.
-#[derive(Debug, Deserialize)]
+/// The whole file after layering, before the profile is resolved. Every key may be left
+/// out of one layer: the built-in defaults (the sample file) hold them all.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 struct FileSettings {
+    /// The profile used when neither a flag nor the environment names one.
+    profile: String,
     log: LogSettings,
     ui: UiSettings,
     http: HttpSettings,
     bulk: BulkSettings,
-    #[serde(default)]
     keys: BTreeMap<String, BTreeMap<String, Vec<String>>>,
-    #[serde(default)]
     profiles: BTreeMap<String, ProfileFile>,
 }
 
@@ -207,35 +215,33 @@ impl Settings {
             check_permissions(path, text)?;
         }
 
-        let invalid = |e: config::ConfigError| ConfigError::Invalid(e.to_string());
-        let mut builder =
-            Config::builder().add_source(File::from_str(SAMPLE_CONFIG, FileFormat::Toml));
-        if let Some(text) = &file_text {
-            builder = builder.add_source(File::from_str(text, FileFormat::Toml));
+        let mut table = parse_toml("the built-in defaults", SAMPLE_CONFIG)?;
+        if let (Some(path), Some(text)) = (&config_file, &file_text) {
+            merge(&mut table, parse_toml(&path.display().to_string(), text)?);
         }
-        // The profile must be known before the environment can be applied to it.
+        let mut file: FileSettings = table
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::Invalid(e.message().trim().to_string()))?;
         let profile = overrides
             .profile
             .clone()
             .or_else(|| env("ONELOGIN_PROFILE").filter(|p| !p.is_empty()))
-            .or_else(|| file_text.as_deref().and_then(profile_in_file))
-            .unwrap_or_else(|| "default".to_string());
-        let key = |name: &str| format!("profiles.{profile}.{name}");
-        builder = builder
-            .set_override("profile", profile.clone())
-            .map_err(invalid)?;
-        for (var, name) in [
-            ("ONELOGIN_CLIENT_ID", "client_id"),
-            ("ONELOGIN_CLIENT_SECRET", "client_secret"),
-            ("ONELOGIN_API_KEY", "api_key"),
-        ] {
-            builder = builder
-                .set_override_option(key(name), env(var).filter(|v| !v.is_empty()))
-                .map_err(invalid)?;
+            .unwrap_or_else(|| file.profile.clone());
+        // The environment and the flags apply to the profile in use, found by its whole
+        // name: a name is a map key here, never a path, so dots and spaces are plain text.
+        let mut profile_file = file.profiles.remove(&profile).unwrap_or_default();
+        let from_env = |var: &str| env(var).filter(|v| !v.is_empty());
+        if let Some(id) = from_env("ONELOGIN_CLIENT_ID") {
+            profile_file.client_id = Some(id);
+        }
+        if let Some(secret) = from_env("ONELOGIN_CLIENT_SECRET") {
+            profile_file.client_secret = Some(SecretString::from(secret));
+        }
+        if let Some(key) = from_env("ONELOGIN_API_KEY") {
+            profile_file.api_key = Some(SecretString::from(key));
         }
         // The host: the environment beats the file, flags beat both. A layer that names a
         // host in any form replaces the form the layers below chose.
-        let from_env = |var: &str| env(var).filter(|v| !v.is_empty());
         let host_layers = [
             [
                 from_env("ONELOGIN_REGION"),
@@ -248,33 +254,23 @@ impl Settings {
                 overrides.base_url.clone(),
             ],
         ];
-        for layer in host_layers {
-            if layer.iter().all(Option::is_none) {
-                continue;
-            }
-            for (name, value) in ["region", "subdomain", "base_url"].into_iter().zip(layer) {
-                builder = builder
-                    .set_override(key(name), value.unwrap_or_default())
-                    .map_err(invalid)?;
+        for [region, subdomain, base_url] in host_layers {
+            if region.is_some() || subdomain.is_some() || base_url.is_some() {
+                profile_file.region = region;
+                profile_file.subdomain = subdomain;
+                profile_file.base_url = base_url;
             }
         }
-        builder = builder
-            .set_override_option("log.level", overrides.log_level.clone())
-            .map_err(invalid)?
-            .set_override_option(
-                "log.dir",
-                overrides.log_dir.as_ref().map(|d| d.display().to_string()),
-            )
-            .map_err(invalid)?
-            .set_override_option("ui.theme", overrides.theme.clone())
-            .map_err(invalid)?;
+        if let Some(level) = &overrides.log_level {
+            file.log.level = level.clone();
+        }
+        if let Some(dir) = &overrides.log_dir {
+            file.log.dir = dir.clone();
+        }
+        if let Some(theme) = &overrides.theme {
+            file.ui.theme = theme.clone();
+        }
 
-        let file: FileSettings = builder
-            .build()
-            .and_then(|c| c.try_deserialize())
-            .map_err(invalid)?;
-
-        let profile_file = file.profiles.get(&profile).cloned().unwrap_or_default();
         let connection = resolve_connection(&profile_file)?;
         let mut log = file.log;
         if log.dir.as_os_str().is_empty() {
@@ -304,10 +300,59 @@ impl Settings {
     }
 }
 
-/// The top-level `profile = "…"` of a file, read before layering.
-fn profile_in_file(text: &str) -> Option<String> {
-    let value: toml::Table = text.parse().ok()?;
-    value.get("profile")?.as_str().map(str::to_string)
+/// The table header of a profile as it is written in the file: `[profiles.acme]`,
+/// `[profiles."acme.prod"]`.
+pub fn profile_section(name: &str) -> String {
+    let bare = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if bare {
+        format!("[profiles.{name}]")
+    } else {
+        format!("[profiles.{}]", toml::Value::from(name))
+    }
+}
+
+/// Reads one layer. It is checked on its own first, so that a wrong key or value is
+/// reported with its line in that file, as the TOML parser words it.
+fn parse_toml(origin: &str, text: &str) -> Result<toml::Table, ConfigError> {
+    let invalid = |e: toml::de::Error| ConfigError::Invalid(toml_problem(origin, text, &e));
+    toml::from_str::<FileSettings>(text).map_err(invalid)?;
+    text.parse().map_err(invalid)
+}
+
+/// `file line L, column C: what is wrong`. The parser's own rendering quotes the line, and
+/// its message may quote the value: neither is shown when the line holds a secret.
+fn toml_problem(origin: &str, text: &str, e: &toml::de::Error) -> String {
+    let Some(span) = e.span() else {
+        return format!("{origin}: {}", e.message().trim());
+    };
+    let before = text.get(..span.start).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    let line_text = text.lines().nth(line - 1).unwrap_or("");
+    let secret = ["client_secret", "api_key"]
+        .iter()
+        .any(|k| line_text.trim_start().starts_with(k));
+    let what = if secret {
+        "this secret's value is not valid here (a quoted string is expected); the value is not shown"
+    } else {
+        e.message().trim()
+    };
+    format!("{origin} line {line}, column {column}: {what}")
+}
+
+/// Lays `upper` over `lower`: tables merge key by key, any other value replaces.
+fn merge(lower: &mut toml::Table, upper: toml::Table) {
+    for (key, value) in upper {
+        match (lower.get_mut(&key), value) {
+            (Some(toml::Value::Table(below)), toml::Value::Table(above)) => merge(below, above),
+            (_, value) => {
+                lower.insert(key, value);
+            }
+        }
+    }
 }
 
 /// Refuses a file that holds a secret and that group or others can read.
@@ -543,6 +588,49 @@ mod tests {
     }
 
     #[test]
+    fn the_environment_reaches_a_profile_of_any_name() {
+        for name in [
+            "acme.prod",
+            "acme-prod",
+            "ACME",
+            "acme prod",
+            "a.b.c",
+            "default",
+        ] {
+            let text = format!("[profiles.{:?}]\nregion = \"eu\"\n", name);
+            let env = [
+                ("ONELOGIN_CLIENT_ID", "env-id"),
+                ("ONELOGIN_CLIENT_SECRET", "env-secret"),
+                ("ONELOGIN_API_KEY", "env-key"),
+            ];
+            let o = Overrides {
+                profile: Some(name.into()),
+                subdomain: Some("flag".into()),
+                ..Overrides::default()
+            };
+            let s = load(&text, 0o600, &env, o).unwrap();
+            assert_eq!(s.profile, name);
+            assert_eq!(s.connection.client_id.as_deref(), Some("env-id"), "{name}");
+            assert_eq!(
+                s.connection
+                    .client_secret
+                    .map(|s| s.expose_secret().to_string()),
+                Some("env-secret".into()),
+                "{name}"
+            );
+            assert!(s.connection.api_key.is_some(), "{name}");
+            assert_eq!(s.connection.base_url, "https://flag.onelogin.com", "{name}");
+        }
+        assert_eq!(profile_section("acme-1_x"), "[profiles.acme-1_x]");
+        assert_eq!(profile_section("acme.prod"), "[profiles.\"acme.prod\"]");
+        // The file's values for a dotted name are read too, not only the environment's.
+        let text = "profile = \"acme.prod\"\n[profiles.\"acme.prod\"]\nregion = \"eu\"\nclient_id = \"file-id\"\n";
+        let s = load(text, 0o600, &[], Overrides::default()).unwrap();
+        assert_eq!(s.connection.base_url, "https://api.eu.onelogin.com");
+        assert_eq!(s.connection.client_id.as_deref(), Some("file-id"));
+    }
+
+    #[test]
     fn a_readable_file_with_a_secret_is_refused_naming_chmod() {
         let text = "[profiles.default]\nclient_id = \"x\"\nclient_secret = \"s3cr3t\"\n";
         let err = load(text, 0o644, &[], Overrides::default()).unwrap_err();
@@ -621,6 +709,28 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(msg.contains("max_budget_share"), "{msg}");
+        let msg = load(
+            "[http]\ntimeout_secs = \"soon\"\n",
+            0o600,
+            &[],
+            Overrides::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            msg.contains("config.toml line 2, column 16: invalid type: string \"soon\""),
+            "{msg}"
+        );
+        for text in [
+            "[profiles.default]\nclient_secret = 123456\n",
+            "[profiles.default]\napi_key = \"s3cr3t\n",
+        ] {
+            let msg = load(text, 0o600, &[], Overrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(msg.contains("line 2"), "{msg}");
+            assert!(!msg.contains("123456") && !msg.contains("s3cr3t"), "{msg}");
+        }
         let msg = load("not toml [", 0o600, &[], Overrides::default())
             .unwrap_err()
             .to_string();

@@ -20,9 +20,10 @@ pub fn client_for(connection: &Connection, settings: &Settings) -> Result<Client
     ) else {
         return Err(format!(
             "no API credentials for profile {:?}: set ONELOGIN_CLIENT_ID and ONELOGIN_CLIENT_SECRET, \
-             or client_id and client_secret in [profiles.{}] of the config file \
+             or client_id and client_secret in {} of the config file \
              (or try the console on a sandbox tenant: onelogin-tui --sandbox)",
-            settings.profile, settings.profile
+            settings.profile,
+            crate::config::profile_section(&settings.profile)
         ));
     };
     let mut config = ClientConfig::new(base_url, client_id, client_secret);
