@@ -15,6 +15,8 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+pub use crate::paths::AppDirs;
+
 /// The sample configuration shipped with the package; also the source of every default,
 /// so the documented defaults and the real ones cannot drift apart.
 pub const SAMPLE_CONFIG: &str = include_str!("../config.toml");
@@ -63,7 +65,7 @@ pub struct ProfileFile {
 #[serde(default)]
 pub struct LogSettings {
     pub level: String,
-    /// Empty means `$XDG_STATE_HOME/onelogin-tui/logs`.
+    /// Empty means `$XDG_STATE_HOME/onelogin-tui/logs` ([`AppDirs::logs`]).
     pub dir: PathBuf,
 }
 
@@ -141,6 +143,8 @@ pub struct Settings {
     pub keys: BTreeMap<String, BTreeMap<String, Vec<String>>>,
     /// The file that was read, if any.
     pub config_file: Option<PathBuf>,
+    /// The program's folders: themes, logs, run journals.
+    pub dirs: AppDirs,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -158,38 +162,23 @@ pub enum ConfigError {
 /// The environment, as a function so tests need not touch the process's own.
 pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
-/// Where the file is looked for when `--config` is not given.
-pub fn default_config_paths(env: EnvLookup<'_>) -> Vec<PathBuf> {
-    let mut paths = Vec::new();
-    let xdg = env("XDG_CONFIG_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| env("HOME").map(|home| Path::new(&home).join(".config")));
-    if let Some(dir) = xdg {
-        paths.push(dir.join("onelogin-tui").join("config.toml"));
-    }
-    paths.push(PathBuf::from("config.toml"));
-    paths
-}
-
-/// The default log folder: `$XDG_STATE_HOME/onelogin-tui/logs`.
-pub fn default_state_dir(env: EnvLookup<'_>) -> PathBuf {
-    env("XDG_STATE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| env("HOME").map(|home| Path::new(&home).join(".local").join("state")))
-        .unwrap_or_else(std::env::temp_dir)
-        .join("onelogin-tui")
-}
-
 impl Settings {
     /// Loads settings from the process environment and the usual file locations.
     pub fn load(overrides: &Overrides) -> Result<Settings, ConfigError> {
-        Self::load_with(overrides, &|name| std::env::var(name).ok())
+        Self::load_with(
+            overrides,
+            &|name| std::env::var(name).ok(),
+            AppDirs::from_process(),
+        )
     }
 
-    /// Loads settings with an explicit environment.
-    pub fn load_with(overrides: &Overrides, env: EnvLookup<'_>) -> Result<Settings, ConfigError> {
+    /// Loads settings with an explicit environment (for the `ONELOGIN_*` variables) and
+    /// explicit program folders.
+    pub fn load_with(
+        overrides: &Overrides,
+        env: EnvLookup<'_>,
+        dirs: AppDirs,
+    ) -> Result<Settings, ConfigError> {
         let config_file = match &overrides.config {
             Some(path) => {
                 if !path.is_file() {
@@ -200,7 +189,7 @@ impl Settings {
                 }
                 Some(path.clone())
             }
-            None => default_config_paths(env).into_iter().find(|p| p.is_file()),
+            None => dirs.config_files().into_iter().find(|p| p.is_file()),
         };
         let file_text = match &config_file {
             Some(path) => Some(
@@ -274,7 +263,7 @@ impl Settings {
         let connection = resolve_connection(&profile_file)?;
         let mut log = file.log;
         if log.dir.as_os_str().is_empty() {
-            log.dir = default_state_dir(env).join("logs");
+            log.dir = dirs.logs();
         }
         if file.bulk.concurrency == 0 {
             return Err(ConfigError::Invalid(
@@ -296,6 +285,7 @@ impl Settings {
             bulk: file.bulk,
             keys: file.keys,
             config_file,
+            dirs,
         })
     }
 }
@@ -510,21 +500,29 @@ mod tests {
             config: Some(path),
             ..o
         };
-        Settings::load_with(&o, &env_of(env))
+        Settings::load_with(&o, &env_of(env), dirs_in(dir.path()))
+    }
+
+    /// Program folders inside a test's own folder.
+    fn dirs_in(dir: &Path) -> AppDirs {
+        AppDirs {
+            config: Some(dir.join("config/onelogin-tui")),
+            state: dir.join("state/onelogin-tui"),
+        }
     }
 
     #[test]
     fn defaults_come_from_the_sample_file() {
         let dir = tempfile::tempdir().unwrap();
-        let home = dir.path().display().to_string();
-        let s = Settings::load_with(&Overrides::default(), &env_of(&[("HOME", &home)])).unwrap();
+        let s =
+            Settings::load_with(&Overrides::default(), &env_of(&[]), dirs_in(dir.path())).unwrap();
         assert_eq!(s.profile, "default");
         assert_eq!(s.connection.base_url, "https://api.us.onelogin.com");
         assert_eq!(s.connection.v3_base_url, "https://api.onelogin.com");
         assert_eq!(s.ui.request_log_capacity, 10_000);
         assert_eq!(s.bulk.concurrency, 4);
         assert!((s.bulk.max_budget_share - 0.8).abs() < f64::EPSILON);
-        assert_eq!(s.log.dir, dir.path().join(".local/state/onelogin-tui/logs"));
+        assert_eq!(s.log.dir, dir.path().join("state/onelogin-tui/logs"));
         assert!(!s.read_only);
     }
 
@@ -743,21 +741,22 @@ mod tests {
             config: Some("/nonexistent/x.toml".into()),
             ..Overrides::default()
         };
-        let msg = Settings::load_with(&o, &env_of(&[]))
+        let dir = tempfile::tempdir().unwrap();
+        let msg = Settings::load_with(&o, &env_of(&[]), dirs_in(dir.path()))
             .unwrap_err()
             .to_string();
         assert!(msg.contains("/nonexistent/x.toml"), "{msg}");
     }
 
     #[test]
-    fn xdg_config_home_is_searched_first() {
-        let paths = default_config_paths(&env_of(&[("XDG_CONFIG_HOME", "/x"), ("HOME", "/h")]));
-        assert_eq!(paths[0], PathBuf::from("/x/onelogin-tui/config.toml"));
-        assert_eq!(paths[1], PathBuf::from("config.toml"));
-        let paths = default_config_paths(&env_of(&[("HOME", "/h")]));
-        assert_eq!(
-            paths[0],
-            PathBuf::from("/h/.config/onelogin-tui/config.toml")
-        );
+    fn the_file_in_the_config_folder_is_read_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let dirs = dirs_in(dir.path());
+        let path = dirs.config_files()[0].clone();
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, "profile = \"found\"\n").unwrap();
+        let s = Settings::load_with(&Overrides::default(), &env_of(&[]), dirs).unwrap();
+        assert_eq!(s.profile, "found");
+        assert_eq!(s.config_file, Some(path));
     }
 }

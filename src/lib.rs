@@ -10,6 +10,7 @@ pub mod bulk;
 pub mod config;
 pub mod launch;
 pub mod logging;
+pub mod paths;
 pub mod sandbox;
 pub mod sanitize;
 pub mod terminal;
