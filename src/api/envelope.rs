@@ -1,5 +1,5 @@
-//! The /1 status envelope, the v3 HTML error page and every other failure,
-//! folded into one [`ApiError`] that says which request failed, why, and
+//! The /1 status envelope and every other failure (the v3 error page is read
+//! beside the v3 client, in `legacy_v3/error_page.rs`), folded into one [`ApiError`] that says which request failed, why, and
 //! what the user can do next.
 
 use std::fmt;
@@ -541,94 +541,6 @@ pub(crate) fn decode_json(
     }
 }
 
-/// Pull `<error><title>…</title><message>…</message></error>` out of a v3
-/// answer, whatever (possibly malformed) HTML surrounds it.
-pub(crate) fn parse_v3_error(http_status: u16, body: &str) -> Option<ErrorKind> {
-    let lower = body.to_ascii_lowercase();
-    let start = find_open_tag(&lower, "error", 0)?;
-    let end = lower[start..]
-        .find("</error>")
-        .map_or(body.len(), |i| start + i);
-    let title = tag_text(body, &lower, "title", start, end);
-    let message = tag_text(body, &lower, "message", start, end);
-    if title.is_none() && message.is_none() {
-        return None;
-    }
-    Some(ErrorKind::V3 {
-        http_status,
-        title: title.unwrap_or_default(),
-        message: message.unwrap_or_default(),
-    })
-}
-
-/// Index just past `<name>` or `<name attr…>` at or after `from` (ASCII-lowercased haystack).
-fn find_open_tag(lower: &str, name: &str, from: usize) -> Option<usize> {
-    let needle = format!("<{name}");
-    let mut pos = from;
-    while let Some(i) = lower.get(pos..)?.find(&needle) {
-        let after = pos + i + needle.len();
-        match lower.as_bytes().get(after) {
-            Some(b'>') => return Some(after + 1),
-            Some(c) if c.is_ascii_whitespace() => {
-                return lower[after..].find('>').map(|j| after + j + 1);
-            }
-            _ => pos = after,
-        }
-    }
-    None
-}
-
-fn tag_text(body: &str, lower: &str, name: &str, from: usize, to: usize) -> Option<String> {
-    let open = find_open_tag(lower, name, from).filter(|&i| i <= to)?;
-    let close = format!("</{name}>");
-    let end = lower[open..].find(&close).map_or(to, |i| open + i).min(to);
-    let raw = body.get(open..end)?;
-    Some(one_line(&unescape_entities(raw)))
-}
-
-/// Lenient entity decoding: the five XML entities, numeric references and
-/// `&nbsp;`; anything else is left as written.
-pub(crate) fn unescape_entities(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find('&') {
-        out.push_str(&rest[..i]);
-        let tail = &rest[i..];
-        let decoded = tail.find(';').filter(|&j| j <= 12).and_then(|j| {
-            let name = &tail[1..j];
-            let c = match name {
-                "lt" => Some('<'),
-                "gt" => Some('>'),
-                "amp" => Some('&'),
-                "quot" => Some('"'),
-                "apos" => Some('\''),
-                "nbsp" => Some('\u{a0}'),
-                _ => {
-                    let num = name.strip_prefix('#')?;
-                    let code = match num.strip_prefix(['x', 'X']) {
-                        Some(hex) => u32::from_str_radix(hex, 16).ok(),
-                        None => num.parse().ok(),
-                    };
-                    code.and_then(char::from_u32)
-                }
-            };
-            c.map(|c| (c, j + 1))
-        });
-        match decoded {
-            Some((c, len)) => {
-                out.push(c);
-                rest = &tail[len..];
-            }
-            None => {
-                out.push('&');
-                rest = &tail[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -908,82 +820,6 @@ mod tests {
             err(500, r#"[1,2]"#),
             ErrorKind::UnexpectedBody { .. }
         ));
-    }
-
-    #[test]
-    fn seed_001_html_error_page() {
-        let page = r#"<!DOCTYPE html>
-<html lang='en' xml:lang='en' xmlns='http://www.w3.org/1999/xhtml'>
-    <head>
-        <meta content='text/html; charset=utf-8' http-equiv='Content-Type'>
-            <link href="/assets/application.css" media="screen" rel="stylesheet" type="text/css" />
-            <title>OneLogin</title>
-    </head>
-    <body class='error-layout'>
-        <input id='app_revision' type='hidden' value='5bfacb24a1cbfeb3359282dc5b8d2b2a'>
-        <div class='box'>
-            <img alt="Onelogin_logo" src="/images/client/onelogin_logo.png" />
-            <div>
-                <error>
-                    <title>Invalid Request</title>
-                    <message>Validation failed: Group does not exist</message>
-                </error>
-            </div>
-        </div>
-    </body>
-</html>"#;
-        let k = parse_v3_error(422, page).unwrap();
-        assert_eq!(
-            k,
-            ErrorKind::V3 {
-                http_status: 422,
-                title: "Invalid Request".into(),
-                message: "Validation failed: Group does not exist".into()
-            }
-        );
-        let e = ApiError::new(k, "PUT", "https://api.onelogin.com/api/v3/users/42.xml");
-        assert_eq!(
-            e.to_string(),
-            "PUT /api/v3/users/42.xml → 422 Invalid Request: Validation failed: Group does not exist — that group id does not exist: pick a group from the group list"
-        );
-    }
-
-    #[test]
-    fn v3_error_entities_and_case() {
-        let k = parse_v3_error(
-            404,
-            "<p><ERROR><Title>Record Not Found</Title><message>No user found by id &#39;42&#39; &amp; more</message></ERROR>",
-        )
-        .unwrap();
-        match k {
-            ErrorKind::V3 { title, message, .. } => {
-                assert_eq!(title, "Record Not Found");
-                assert_eq!(message, "No user found by id '42' & more");
-            }
-            other => panic!("{other:?}"),
-        }
-        assert!(parse_v3_error(500, "<html>oops</html>").is_none());
-        // Unclosed tags still give something.
-        let k = parse_v3_error(401, "<error><title>Unauthorized Access<message>bad key").unwrap();
-        assert!(matches!(
-            k,
-            ErrorKind::V3 {
-                http_status: 401,
-                ..
-            }
-        ));
-    }
-
-    #[test]
-    fn unescape_is_lenient() {
-        assert_eq!(
-            unescape_entities("a &lt;b&gt; &quot;c&quot; &apos;&#x41;&#66;"),
-            "a <b> \"c\" 'AB"
-        );
-        assert_eq!(
-            unescape_entities("fish & chips &unknown; &"),
-            "fish & chips &unknown; &"
-        );
     }
 
     #[test]
