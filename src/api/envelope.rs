@@ -248,42 +248,17 @@ impl fmt::Display for ApiError {
     }
 }
 
-/// Collapse whitespace runs (incl. newlines) and make control characters visible.
-pub(crate) fn one_line(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut last_space = false;
-    for c in s.chars() {
-        if c.is_whitespace() {
-            if !last_space {
-                out.push(' ');
-            }
-            last_space = true;
-        } else if c.is_control() {
-            out.push('\u{FFFD}');
-            last_space = false;
-        } else {
-            out.push(c);
-            last_space = false;
-        }
-    }
-    out.trim().to_string()
-}
+use crate::sanitize::one_line;
 
-/// The first ~200 characters of a body, one line, control characters replaced.
+/// The first ~200 characters of a body, on one line, cleaned by the one sanitizer.
 pub(crate) fn body_start(body: &str) -> String {
-    let mut out = String::new();
-    for (n, c) in body.chars().enumerate() {
-        if n >= BODY_START_CHARS {
-            out.push('…');
-            break;
-        }
-        match c {
-            '\n' | '\r' | '\t' => out.push(' '),
-            c if c.is_control() => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
+    let mut chars = body.chars();
+    let start: String = chars.by_ref().take(BODY_START_CHARS).collect();
+    let mut out = one_line(&start);
+    if chars.next().is_some() {
+        out.push('…');
     }
-    out.trim().to_string()
+    out
 }
 
 /// Seconds from `Retry-After` or `X-RateLimit-Reset`, if either parses.
@@ -647,6 +622,48 @@ mod tests {
         ));
         let e = api(err(200, ""));
         assert!(e.to_string().contains("200 with an empty body"), "{e}");
+    }
+
+    /// Whatever the server says, what the user is shown carries no control or bidi mark.
+    #[test]
+    fn hostile_server_words_reach_the_screen_as_plain_text() {
+        let hostile = "Bad \u{1b}]52;c;ZXZpbA==\u{7}\u{1b}[2J\u{202E}nimda\u{2066}\u{9b}0m\nend";
+        let clean = |shown: &str| {
+            !shown.chars().any(|c| {
+                c.is_control()
+                    || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+            })
+        };
+        let body = serde_json::json!({"status": {"error": true, "code": 400,
+            "type": hostile, "message": {"attribute": hostile, "description": hostile}}})
+        .to_string();
+        let mut html = HeaderMap::new();
+        html.insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
+        for kind in [
+            err(400, &body),
+            err(
+                400,
+                &serde_json::json!({"status": {"error": true, "message": hostile}}).to_string(),
+            ),
+            decode_json(502, &html, hostile).unwrap_err(),
+            ErrorKind::Transport {
+                message: hostile.into(),
+                timeout: false,
+                connect: false,
+            },
+            ErrorKind::Decode {
+                http_status: 200,
+                message: hostile.into(),
+            },
+            ErrorKind::Config(hostile.into()),
+        ] {
+            let shown = api(kind).to_string();
+            assert!(clean(&shown), "{shown:?}");
+            assert!(
+                shown.contains("␛]52;c;ZXZpbA==␇") && shown.contains("<U+202E>"),
+                "{shown}"
+            );
+        }
     }
 
     #[test]

@@ -5,7 +5,8 @@ use quick_xml::Reader;
 use quick_xml::events::Event;
 
 use super::reference_text;
-use crate::api::envelope::{ErrorKind, one_line};
+use crate::api::envelope::ErrorKind;
+use crate::sanitize::one_line;
 
 /// Which of the two texts the reader is inside.
 #[derive(Clone, Copy)]
@@ -178,5 +179,7 @@ mod tests {
             message("fish & chips &unknown; &#xZZ; &"),
             "fish & chips &unknown; &#xZZ; &"
         );
+        // What a reference decodes to is still cleaned for the terminal.
+        assert_eq!(message("a&#27;[2Jb&#x202E;c"), "a␛[2Jb<U+202E>c");
     }
 }
