@@ -1,4 +1,7 @@
-//! Settings, layered with the `config` crate: defaults < config file < environment < flags.
+//! Settings, layered: defaults < config file < environment < flags.
+//!
+//! The defaults and the file are TOML tables merged key by key, then read with serde; the
+//! environment and the flags are then applied to the typed values of the profile in use.
 //!
 //! One file holds any number of named profiles (`[profiles.<name>]`), one per tenant.
 //! The environment names are the OneLogin ecosystem's own (`ONELOGIN_CLIENT_ID`, …) and
@@ -9,11 +12,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use config::{Config, File, FileFormat};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use crate::api::is_loopback;
+pub use crate::paths::AppDirs;
 
 /// The sample configuration shipped with the package; also the source of every default,
 /// so the documented defaults and the real ones cannot drift apart.
@@ -59,14 +62,16 @@ pub struct ProfileFile {
     pub read_only: bool,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct LogSettings {
     pub level: String,
-    /// Empty means `$XDG_STATE_HOME/onelogin-tui/logs`.
+    /// Empty means `$XDG_STATE_HOME/onelogin-tui/logs` ([`AppDirs::logs`]).
     pub dir: PathBuf,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct UiSettings {
     pub theme: String,
     /// Custom attribute shortnames shown as extra columns in the user list.
@@ -74,27 +79,31 @@ pub struct UiSettings {
     pub request_log_capacity: usize,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct HttpSettings {
     pub timeout_secs: u64,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct BulkSettings {
     pub concurrency: usize,
     pub max_budget_share: f64,
 }
 
-/// The whole file after layering, before the profile is resolved.
-#[derive(Debug, Deserialize)]
+/// The whole file after layering, before the profile is resolved. Every key may be left
+/// out of one layer: the built-in defaults (the sample file) hold them all.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 struct FileSettings {
+    /// The profile used when neither a flag nor the environment names one.
+    profile: String,
     log: LogSettings,
     ui: UiSettings,
     http: HttpSettings,
     bulk: BulkSettings,
-    #[serde(default)]
     keys: BTreeMap<String, BTreeMap<String, Vec<String>>>,
-    #[serde(default)]
     profiles: BTreeMap<String, ProfileFile>,
 }
 
@@ -125,6 +134,8 @@ pub struct Settings {
     pub keys: BTreeMap<String, BTreeMap<String, Vec<String>>>,
     /// The file that was read, if any.
     pub config_file: Option<PathBuf>,
+    /// The program's folders: themes, logs, run journals.
+    pub dirs: AppDirs,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -142,38 +153,23 @@ pub enum ConfigError {
 /// The environment, as a function so tests need not touch the process's own.
 pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
-/// Where the file is looked for when `--config` is not given.
-pub fn default_config_paths(env: EnvLookup<'_>) -> Vec<PathBuf> {
-    let mut paths = Vec::new();
-    let xdg = env("XDG_CONFIG_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| env("HOME").map(|home| Path::new(&home).join(".config")));
-    if let Some(dir) = xdg {
-        paths.push(dir.join("onelogin-tui").join("config.toml"));
-    }
-    paths.push(PathBuf::from("config.toml"));
-    paths
-}
-
-/// The default log folder: `$XDG_STATE_HOME/onelogin-tui/logs`.
-pub fn default_state_dir(env: EnvLookup<'_>) -> PathBuf {
-    env("XDG_STATE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| env("HOME").map(|home| Path::new(&home).join(".local").join("state")))
-        .unwrap_or_else(std::env::temp_dir)
-        .join("onelogin-tui")
-}
-
 impl Settings {
     /// Loads settings from the process environment and the usual file locations.
     pub fn load(overrides: &Overrides) -> Result<Settings, ConfigError> {
-        Self::load_with(overrides, &|name| std::env::var(name).ok())
+        Self::load_with(
+            overrides,
+            &|name| std::env::var(name).ok(),
+            AppDirs::from_process(),
+        )
     }
 
-    /// Loads settings with an explicit environment.
-    pub fn load_with(overrides: &Overrides, env: EnvLookup<'_>) -> Result<Settings, ConfigError> {
+    /// Loads settings with an explicit environment (for the `ONELOGIN_*` variables) and
+    /// explicit program folders.
+    pub fn load_with(
+        overrides: &Overrides,
+        env: EnvLookup<'_>,
+        dirs: AppDirs,
+    ) -> Result<Settings, ConfigError> {
         let config_file = match &overrides.config {
             Some(path) => {
                 if !path.is_file() {
@@ -184,7 +180,7 @@ impl Settings {
                 }
                 Some(path.clone())
             }
-            None => default_config_paths(env).into_iter().find(|p| p.is_file()),
+            None => dirs.config_files().into_iter().find(|p| p.is_file()),
         };
         let file_text = match &config_file {
             Some(path) => Some(
@@ -199,35 +195,33 @@ impl Settings {
             check_permissions(path, text)?;
         }
 
-        let invalid = |e: config::ConfigError| ConfigError::Invalid(e.to_string());
-        let mut builder =
-            Config::builder().add_source(File::from_str(SAMPLE_CONFIG, FileFormat::Toml));
-        if let Some(text) = &file_text {
-            builder = builder.add_source(File::from_str(text, FileFormat::Toml));
+        let mut table = parse_toml("the built-in defaults", SAMPLE_CONFIG)?;
+        if let (Some(path), Some(text)) = (&config_file, &file_text) {
+            merge(&mut table, parse_toml(&path.display().to_string(), text)?);
         }
-        // The profile must be known before the environment can be applied to it.
+        let mut file: FileSettings = table
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::Invalid(e.message().trim().to_string()))?;
         let profile = overrides
             .profile
             .clone()
             .or_else(|| env("ONELOGIN_PROFILE").filter(|p| !p.is_empty()))
-            .or_else(|| file_text.as_deref().and_then(profile_in_file))
-            .unwrap_or_else(|| "default".to_string());
-        let key = |name: &str| format!("profiles.{profile}.{name}");
-        builder = builder
-            .set_override("profile", profile.clone())
-            .map_err(invalid)?;
-        for (var, name) in [
-            ("ONELOGIN_CLIENT_ID", "client_id"),
-            ("ONELOGIN_CLIENT_SECRET", "client_secret"),
-            ("ONELOGIN_API_KEY", "api_key"),
-        ] {
-            builder = builder
-                .set_override_option(key(name), env(var).filter(|v| !v.is_empty()))
-                .map_err(invalid)?;
+            .unwrap_or_else(|| file.profile.clone());
+        // The environment and the flags apply to the profile in use, found by its whole
+        // name: a name is a map key here, never a path, so dots and spaces are plain text.
+        let mut profile_file = file.profiles.remove(&profile).unwrap_or_default();
+        let from_env = |var: &str| env(var).filter(|v| !v.is_empty());
+        if let Some(id) = from_env("ONELOGIN_CLIENT_ID") {
+            profile_file.client_id = Some(id);
+        }
+        if let Some(secret) = from_env("ONELOGIN_CLIENT_SECRET") {
+            profile_file.client_secret = Some(SecretString::from(secret));
+        }
+        if let Some(key) = from_env("ONELOGIN_API_KEY") {
+            profile_file.api_key = Some(SecretString::from(key));
         }
         // The host: the environment beats the file, flags beat both. A layer that names a
         // host in any form replaces the form the layers below chose.
-        let from_env = |var: &str| env(var).filter(|v| !v.is_empty());
         let host_layers = [
             [
                 from_env("ONELOGIN_REGION"),
@@ -240,37 +234,27 @@ impl Settings {
                 overrides.base_url.clone(),
             ],
         ];
-        for layer in host_layers {
-            if layer.iter().all(Option::is_none) {
-                continue;
-            }
-            for (name, value) in ["region", "subdomain", "base_url"].into_iter().zip(layer) {
-                builder = builder
-                    .set_override(key(name), value.unwrap_or_default())
-                    .map_err(invalid)?;
+        for [region, subdomain, base_url] in host_layers {
+            if region.is_some() || subdomain.is_some() || base_url.is_some() {
+                profile_file.region = region;
+                profile_file.subdomain = subdomain;
+                profile_file.base_url = base_url;
             }
         }
-        builder = builder
-            .set_override_option("log.level", overrides.log_level.clone())
-            .map_err(invalid)?
-            .set_override_option(
-                "log.dir",
-                overrides.log_dir.as_ref().map(|d| d.display().to_string()),
-            )
-            .map_err(invalid)?
-            .set_override_option("ui.theme", overrides.theme.clone())
-            .map_err(invalid)?;
+        if let Some(level) = &overrides.log_level {
+            file.log.level = level.clone();
+        }
+        if let Some(dir) = &overrides.log_dir {
+            file.log.dir = dir.clone();
+        }
+        if let Some(theme) = &overrides.theme {
+            file.ui.theme = theme.clone();
+        }
 
-        let file: FileSettings = builder
-            .build()
-            .and_then(|c| c.try_deserialize())
-            .map_err(invalid)?;
-
-        let profile_file = file.profiles.get(&profile).cloned().unwrap_or_default();
         let connection = resolve_connection(&profile_file)?;
         let mut log = file.log;
         if log.dir.as_os_str().is_empty() {
-            log.dir = default_state_dir(env).join("logs");
+            log.dir = dirs.logs();
         }
         if file.bulk.concurrency == 0 {
             return Err(ConfigError::Invalid(
@@ -292,14 +276,64 @@ impl Settings {
             bulk: file.bulk,
             keys: file.keys,
             config_file,
+            dirs,
         })
     }
 }
 
-/// The top-level `profile = "…"` of a file, read before layering.
-fn profile_in_file(text: &str) -> Option<String> {
-    let value: toml::Table = text.parse().ok()?;
-    value.get("profile")?.as_str().map(str::to_string)
+/// The table header of a profile as it is written in the file: `[profiles.acme]`,
+/// `[profiles."acme.prod"]`.
+pub fn profile_section(name: &str) -> String {
+    let bare = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if bare {
+        format!("[profiles.{name}]")
+    } else {
+        format!("[profiles.{}]", toml::Value::from(name))
+    }
+}
+
+/// Reads one layer. It is checked on its own first, so that a wrong key or value is
+/// reported with its line in that file, as the TOML parser words it.
+fn parse_toml(origin: &str, text: &str) -> Result<toml::Table, ConfigError> {
+    let invalid = |e: toml::de::Error| ConfigError::Invalid(toml_problem(origin, text, &e));
+    toml::from_str::<FileSettings>(text).map_err(invalid)?;
+    text.parse().map_err(invalid)
+}
+
+/// `file line L, column C: what is wrong`. The parser's own rendering quotes the line, and
+/// its message may quote the value: neither is shown when the line holds a secret.
+fn toml_problem(origin: &str, text: &str, e: &toml::de::Error) -> String {
+    let Some(span) = e.span() else {
+        return format!("{origin}: {}", e.message().trim());
+    };
+    let before = text.get(..span.start).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    let line_text = text.lines().nth(line - 1).unwrap_or("");
+    let secret = ["client_secret", "api_key"]
+        .iter()
+        .any(|k| line_text.trim_start().starts_with(k));
+    let what = if secret {
+        "this secret's value is not valid here (a quoted string is expected); the value is not shown"
+    } else {
+        e.message().trim()
+    };
+    format!("{origin} line {line}, column {column}: {what}")
+}
+
+/// Lays `upper` over `lower`: tables merge key by key, any other value replaces.
+fn merge(lower: &mut toml::Table, upper: toml::Table) {
+    for (key, value) in upper {
+        match (lower.get_mut(&key), value) {
+            (Some(toml::Value::Table(below)), toml::Value::Table(above)) => merge(below, above),
+            (_, value) => {
+                lower.insert(key, value);
+            }
+        }
+    }
 }
 
 /// Refuses a file that holds a secret and that group or others can read.
@@ -448,21 +482,29 @@ mod tests {
             config: Some(path),
             ..o
         };
-        Settings::load_with(&o, &env_of(env))
+        Settings::load_with(&o, &env_of(env), dirs_in(dir.path()))
+    }
+
+    /// Program folders inside a test's own folder.
+    fn dirs_in(dir: &Path) -> AppDirs {
+        AppDirs {
+            config: Some(dir.join("config/onelogin-tui")),
+            state: dir.join("state/onelogin-tui"),
+        }
     }
 
     #[test]
     fn defaults_come_from_the_sample_file() {
         let dir = tempfile::tempdir().unwrap();
-        let home = dir.path().display().to_string();
-        let s = Settings::load_with(&Overrides::default(), &env_of(&[("HOME", &home)])).unwrap();
+        let s =
+            Settings::load_with(&Overrides::default(), &env_of(&[]), dirs_in(dir.path())).unwrap();
         assert_eq!(s.profile, "default");
         assert_eq!(s.connection.base_url, "https://api.us.onelogin.com");
         assert_eq!(s.connection.v3_base_url, "https://api.onelogin.com");
         assert_eq!(s.ui.request_log_capacity, 10_000);
         assert_eq!(s.bulk.concurrency, 4);
         assert!((s.bulk.max_budget_share - 0.8).abs() < f64::EPSILON);
-        assert_eq!(s.log.dir, dir.path().join(".local/state/onelogin-tui/logs"));
+        assert_eq!(s.log.dir, dir.path().join("state/onelogin-tui/logs"));
         assert!(!s.read_only);
     }
 
@@ -523,6 +565,49 @@ mod tests {
         let s = load(text, 0o600, &[], o).unwrap();
         assert_eq!(s.connection.base_url, "https://api.eu.onelogin.com");
         assert_eq!(s.connection.user_update, UserUpdateApi::V3);
+    }
+
+    #[test]
+    fn the_environment_reaches_a_profile_of_any_name() {
+        for name in [
+            "acme.prod",
+            "acme-prod",
+            "ACME",
+            "acme prod",
+            "a.b.c",
+            "default",
+        ] {
+            let text = format!("[profiles.{:?}]\nregion = \"eu\"\n", name);
+            let env = [
+                ("ONELOGIN_CLIENT_ID", "env-id"),
+                ("ONELOGIN_CLIENT_SECRET", "env-secret"),
+                ("ONELOGIN_API_KEY", "env-key"),
+            ];
+            let o = Overrides {
+                profile: Some(name.into()),
+                subdomain: Some("flag".into()),
+                ..Overrides::default()
+            };
+            let s = load(&text, 0o600, &env, o).unwrap();
+            assert_eq!(s.profile, name);
+            assert_eq!(s.connection.client_id.as_deref(), Some("env-id"), "{name}");
+            assert_eq!(
+                s.connection
+                    .client_secret
+                    .map(|s| s.expose_secret().to_string()),
+                Some("env-secret".into()),
+                "{name}"
+            );
+            assert!(s.connection.api_key.is_some(), "{name}");
+            assert_eq!(s.connection.base_url, "https://flag.onelogin.com", "{name}");
+        }
+        assert_eq!(profile_section("acme-1_x"), "[profiles.acme-1_x]");
+        assert_eq!(profile_section("acme.prod"), "[profiles.\"acme.prod\"]");
+        // The file's values for a dotted name are read too, not only the environment's.
+        let text = "profile = \"acme.prod\"\n[profiles.\"acme.prod\"]\nregion = \"eu\"\nclient_id = \"file-id\"\n";
+        let s = load(text, 0o600, &[], Overrides::default()).unwrap();
+        assert_eq!(s.connection.base_url, "https://api.eu.onelogin.com");
+        assert_eq!(s.connection.client_id.as_deref(), Some("file-id"));
     }
 
     #[test]
@@ -604,6 +689,28 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(msg.contains("max_budget_share"), "{msg}");
+        let msg = load(
+            "[http]\ntimeout_secs = \"soon\"\n",
+            0o600,
+            &[],
+            Overrides::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            msg.contains("config.toml line 2, column 16: invalid type: string \"soon\""),
+            "{msg}"
+        );
+        for text in [
+            "[profiles.default]\nclient_secret = 123456\n",
+            "[profiles.default]\napi_key = \"s3cr3t\n",
+        ] {
+            let msg = load(text, 0o600, &[], Overrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(msg.contains("line 2"), "{msg}");
+            assert!(!msg.contains("123456") && !msg.contains("s3cr3t"), "{msg}");
+        }
         let msg = load("not toml [", 0o600, &[], Overrides::default())
             .unwrap_err()
             .to_string();
@@ -616,21 +723,22 @@ mod tests {
             config: Some("/nonexistent/x.toml".into()),
             ..Overrides::default()
         };
-        let msg = Settings::load_with(&o, &env_of(&[]))
+        let dir = tempfile::tempdir().unwrap();
+        let msg = Settings::load_with(&o, &env_of(&[]), dirs_in(dir.path()))
             .unwrap_err()
             .to_string();
         assert!(msg.contains("/nonexistent/x.toml"), "{msg}");
     }
 
     #[test]
-    fn xdg_config_home_is_searched_first() {
-        let paths = default_config_paths(&env_of(&[("XDG_CONFIG_HOME", "/x"), ("HOME", "/h")]));
-        assert_eq!(paths[0], PathBuf::from("/x/onelogin-tui/config.toml"));
-        assert_eq!(paths[1], PathBuf::from("config.toml"));
-        let paths = default_config_paths(&env_of(&[("HOME", "/h")]));
-        assert_eq!(
-            paths[0],
-            PathBuf::from("/h/.config/onelogin-tui/config.toml")
-        );
+    fn the_file_in_the_config_folder_is_read_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let dirs = dirs_in(dir.path());
+        let path = dirs.config_files()[0].clone();
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, "profile = \"found\"\n").unwrap();
+        let s = Settings::load_with(&Overrides::default(), &env_of(&[]), dirs).unwrap();
+        assert_eq!(s.profile, "found");
+        assert_eq!(s.config_file, Some(path));
     }
 }

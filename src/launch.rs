@@ -23,8 +23,9 @@ pub fn client_for(connection: &Connection, settings: &Settings) -> Result<Client
     ) else {
         return Err(format!(
             "no API credentials for profile {:?}: set ONELOGIN_CLIENT_ID and ONELOGIN_CLIENT_SECRET, \
-             or client_id and client_secret in [profiles.{}] of the config file{NO_CREDENTIALS_HINT}",
-            settings.profile, settings.profile
+             or client_id and client_secret in {} of the config file{NO_CREDENTIALS_HINT}",
+            settings.profile,
+            crate::config::profile_section(&settings.profile)
         ));
     };
     let mut config = ClientConfig::new(base_url, client_id, client_secret);

@@ -10,6 +10,7 @@ pub mod bulk;
 pub mod config;
 pub mod launch;
 pub mod logging;
+pub mod paths;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod sanitize;

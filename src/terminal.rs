@@ -368,8 +368,8 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 /// The one line a crash leaves on the user's terminal.
 fn crash_line(message: &str, location: &str, log_dir: &std::path::Path) -> String {
     let first = message.lines().next().unwrap_or_default();
-    let mut short: String = first.chars().take(80).collect();
-    if short.len() < message.len() {
+    let mut short = crate::sanitize::one_line(&first.chars().take(80).collect::<String>());
+    if first.chars().nth(80).is_some() || first.len() < message.len() {
         short.push('…');
     }
     format!(
@@ -764,6 +764,15 @@ mod tests {
         assert!(line.contains("index out of bounds…"));
         assert!(line.contains("users.rs:42:7"));
         assert!(line.contains("/home/a/.local/state/onelogin-tui/logs"));
+        let line = crash_line(
+            "bad \u{1b}[2J\u{202E}name",
+            "x.rs:1:1",
+            std::path::Path::new("/l"),
+        );
+        assert!(
+            line.starts_with("onelogin-tui crashed: bad ␛[2J<U+202E>name (x.rs:1:1)"),
+            "{line}"
+        );
         let payload: Box<dyn std::any::Any + Send> = Box::new(String::from("boom"));
         assert_eq!(panic_message(payload.as_ref()), "boom");
         let payload: Box<dyn std::any::Any + Send> = Box::new("static boom");

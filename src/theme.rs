@@ -15,6 +15,7 @@
 //! Nothing here queries the terminal: depth comes from `COLORTERM`/`TERM` only.
 
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
 use ratatui::style::{Color, Modifier, Style};
 
@@ -410,44 +411,25 @@ fn builtin(name: &str) -> Option<(String, &'static str)> {
         .map(|(n, text)| (format!("built-in theme themes/{n}.toml"), *text))
 }
 
-/// `#rrggbb`, an ANSI name, `reset`, or `indexed:NN`.
+/// `#rrggbb`, an ANSI name or `reset`, read by ratatui's `Color::from_str` (any case;
+/// `-`, `_` and spaces ignored; `grey`, `bright…` spellings), plus our own `indexed:NN`
+/// and `default` (= `reset`).
 fn parse_color(text: &str) -> Option<Color> {
     let text = text.trim();
-    if let Some(hex) = text.strip_prefix('#') {
-        if hex.len() != 6 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-            return None;
-        }
-        let channel = |i: usize| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok();
-        return Some(Color::Rgb(channel(0)?, channel(2)?, channel(4)?));
-    }
     let lower = text.to_ascii_lowercase();
     if let Some(index) = lower.strip_prefix("indexed:") {
         return index.trim().parse::<u8>().ok().map(Color::Indexed);
     }
-    let name: String = lower
-        .chars()
-        .filter(|c| !matches!(c, '-' | '_' | ' '))
-        .collect();
-    Some(match name.as_str() {
-        "reset" | "default" => Color::Reset,
-        "black" => Color::Black,
-        "red" => Color::Red,
-        "green" => Color::Green,
-        "yellow" => Color::Yellow,
-        "blue" => Color::Blue,
-        "magenta" => Color::Magenta,
-        "cyan" => Color::Cyan,
-        "gray" | "grey" => Color::Gray,
-        "darkgray" | "darkgrey" => Color::DarkGray,
-        "lightred" => Color::LightRed,
-        "lightgreen" => Color::LightGreen,
-        "lightyellow" => Color::LightYellow,
-        "lightblue" => Color::LightBlue,
-        "lightmagenta" => Color::LightMagenta,
-        "lightcyan" => Color::LightCyan,
-        "white" => Color::White,
-        _ => return None,
-    })
+    if lower == "default" {
+        return Some(Color::Reset);
+    }
+    // ratatui reads the pairs with from_str_radix, which would also take a sign ("#+f+f+f").
+    if let Some(hex) = text.strip_prefix('#')
+        && !hex.chars().all(|c| c.is_ascii_hexdigit())
+    {
+        return None;
+    }
+    Color::from_str(text).ok()
 }
 
 fn parse_modifier(text: &str) -> Option<Modifier> {
@@ -897,6 +879,13 @@ mod tests {
         assert_eq!(parse_color("#gg0000"), None);
         assert_eq!(parse_color("#ff00é0"), None);
         assert_eq!(parse_color("indexed:-1"), None);
+        assert_eq!(parse_color("indexed: 7"), Some(Color::Indexed(7)));
+        assert_eq!(parse_color("#+f+f+f"), None);
+        assert_eq!(parse_color("grey"), Some(Color::Gray));
+        assert_eq!(parse_color("Dark_Grey"), Some(Color::DarkGray));
+        assert_eq!(parse_color(" light cyan "), Some(Color::LightCyan));
+        assert_eq!(parse_color("default"), Some(Color::Reset));
+        assert_eq!(parse_color("purplish"), None);
         assert_eq!(parse_color(""), None);
     }
 }

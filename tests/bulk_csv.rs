@@ -105,6 +105,16 @@ async fn every_refusal_names_row_and_column_and_writes_nothing() {
     .await;
     assert_refused(&out, &sb, &cli, "line 3, column `id`: bad id `12ab`");
 
+    // Saved by a spreadsheet or Python's csv module: CRLF line ends and a BOM (bug 10b).
+    let out = apply(
+        &cli,
+        "crlf.csv",
+        format!("\u{feff}id,title\r\n{a},x\r\n12ab,y\r\n").as_bytes(),
+        &[],
+    )
+    .await;
+    assert_refused(&out, &sb, &cli, "line 3, column `id`: bad id `12ab`");
+
     let out = apply(
         &cli,
         "unknown.csv",

@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex as StdMutex};
 use std::time::{Duration, Instant};
 
@@ -131,6 +131,9 @@ pub(crate) struct Request {
     pub body: Option<String>,
     pub content_type: Option<&'static str>,
     pub accept: &'static str,
+    /// The HTTP status of the last answer to this request (0: none yet), set by the one
+    /// pipeline so that an answer of the wrong shape is reported with its own status.
+    answered: Arc<AtomicU16>,
 }
 
 impl Request {
@@ -141,6 +144,7 @@ impl Request {
             body: None,
             content_type: None,
             accept: JSON,
+            answered: Arc::default(),
         }
     }
 
@@ -154,10 +158,10 @@ impl Request {
         ApiError::new(kind, self.method.as_str(), redact_url(self.url.as_str()))
     }
 
-    /// Valid JSON of the wrong shape.
+    /// Valid JSON of the wrong shape, in the last answer to this request.
     pub fn decode_error(&self, message: impl Into<String>) -> ApiError {
         self.error(ErrorKind::Decode {
-            http_status: 200,
+            http_status: self.answered.load(Ordering::Relaxed),
             message: message.into(),
         })
     }
@@ -448,6 +452,9 @@ impl Client {
             }
         };
         let duration = t0.elapsed();
+        if let Some((status, _)) = &head {
+            req.answered.store(*status, Ordering::Relaxed);
+        }
 
         if let Some((_, headers)) = &head
             && let Some(rl) = parse_rate_limit(headers, Instant::now())

@@ -1,5 +1,5 @@
-//! The /1 status envelope, the v3 HTML error page and every other failure,
-//! folded into one [`ApiError`] that says which request failed, why, and
+//! The /1 status envelope and every other failure (the v3 error page is read
+//! beside the v3 client, in `legacy_v3/error_page.rs`), folded into one [`ApiError`] that says which request failed, why, and
 //! what the user can do next.
 
 use std::fmt;
@@ -167,122 +167,9 @@ impl ApiError {
         }
     }
 
-    /// What the user should do next.
+    /// What the user should do next (the table in `hints.rs`).
     pub fn hint(&self) -> &'static str {
-        match &self.kind {
-            ErrorKind::Config(_) => {
-                "fix the settings (profile, environment or request) and try again"
-            }
-            ErrorKind::Transport { timeout: true, .. } => {
-                "the server did not answer in time: check the network / VPN and retry"
-            }
-            ErrorKind::Transport { connect: true, .. } => {
-                "could not connect: check the base URL (region / subdomain), the network / VPN, and retry"
-            }
-            ErrorKind::Transport { .. } => "check the network / VPN and retry",
-            ErrorKind::RateLimited { .. } => "the hourly API budget is spent: wait for the reset",
-            ErrorKind::Decode { .. } => {
-                "the answer had an unexpected shape: report this with the request log entry"
-            }
-            ErrorKind::UnexpectedBody { http_status, .. } => match *http_status {
-                s if s >= 500 => {
-                    "OneLogin or a proxy answered with an error page: retry in a moment"
-                }
-                s if (300..400).contains(&s) => {
-                    "the server redirected: check the base URL (region / subdomain)"
-                }
-                _ => {
-                    "the answer was not OneLogin JSON: check the base URL and any proxy in between"
-                }
-            },
-            ErrorKind::V3 {
-                http_status,
-                title,
-                message,
-            } => {
-                let m = message.to_ascii_lowercase();
-                if *http_status == 401 || title.eq_ignore_ascii_case("Unauthorized Access") {
-                    "the v3 API key was refused: check ONELOGIN_API_KEY / api_key in the profile"
-                } else if *http_status == 404 || title.eq_ignore_ascii_case("Record Not Found") {
-                    "the user may have been deleted: refresh the list"
-                } else if m.contains("group does not exist") {
-                    "that group id does not exist: pick a group from the group list"
-                } else if *http_status >= 500 {
-                    "OneLogin had a server problem: retry in a moment"
-                } else {
-                    "the v3 API rejected the update: check the values"
-                }
-            }
-            ErrorKind::Envelope {
-                http_status,
-                message,
-                ..
-            } => envelope_hint(*http_status, message),
-        }
-    }
-}
-
-fn envelope_hint(http_status: u16, message: &EnvelopeMessage) -> &'static str {
-    match message {
-        EnvelopeMessage::Attribute {
-            attribute,
-            description,
-        } => {
-            let d = description.to_ascii_lowercase();
-            if attribute == "id" {
-                "the user id must be an integer"
-            } else if d.contains("not a valid attribute") {
-                "that field cannot be changed through the API: remove it from the change"
-            } else if attribute == "role_id_array" {
-                "role ids must be sent as a list of integers: report this as a bug"
-            } else {
-                "a field value was rejected: correct it and retry"
-            }
-        }
-        EnvelopeMessage::Text(text) => {
-            let t = text.to_ascii_lowercase();
-            if t.contains("insufficient permission") {
-                "the API credential's scope is too low: writes need Manage users (roles need Manage All)"
-            } else if t.contains("authentication failure") {
-                "the credentials or token were refused: check client_id / client_secret and the region"
-            } else if t.contains("authorization information") {
-                "the Authorization header is missing or malformed"
-            } else if t.contains("not authorized to access") {
-                "this credential may not act on this user (e.g. an administrator): use a more privileged credential"
-            } else if t.contains("no route exists") {
-                "wrong method or path: check the base URL (region / subdomain)"
-            } else if http_status == 404 || t.contains("was not found") {
-                "the user may have been deleted: refresh the list"
-            } else if t.contains("custom_attributes is not valid") {
-                "a custom attribute field does not exist on this tenant: refresh the field list"
-            } else if t.contains("custom_attributes is empty") {
-                "set at least one custom attribute value"
-            } else if t.contains("json is not valid") {
-                "the server could not read the request body: report this as a bug"
-            } else if t.contains("should be a subset") {
-                "a role does not exist on this tenant: refresh the role list"
-            } else if t.contains("role_id_array is empty") {
-                "choose at least one role"
-            } else if t.contains("already included") {
-                "the user already has that role: refresh the user"
-            } else if t.contains("not included") {
-                "the user does not have that role: refresh the user"
-            } else if t.contains("already been taken") {
-                "another user already has that value: choose a unique email / username"
-            } else if t.contains("grant_type") {
-                "the token request was malformed: report this as a bug"
-            } else if http_status == 429 {
-                "the hourly API budget is spent: wait for the reset"
-            } else if http_status >= 500 {
-                "OneLogin had a server problem: retry in a moment"
-            } else if http_status == 401 {
-                "the credentials were refused: check the API credential"
-            } else if http_status == 403 {
-                "this credential may not do that: use a more privileged credential"
-            } else {
-                "check the values sent and retry"
-            }
-        }
+        super::hints::hint(&self.kind)
     }
 }
 
@@ -361,42 +248,17 @@ impl fmt::Display for ApiError {
     }
 }
 
-/// Collapse whitespace runs (incl. newlines) and make control characters visible.
-pub(crate) fn one_line(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut last_space = false;
-    for c in s.chars() {
-        if c.is_whitespace() {
-            if !last_space {
-                out.push(' ');
-            }
-            last_space = true;
-        } else if c.is_control() {
-            out.push('\u{FFFD}');
-            last_space = false;
-        } else {
-            out.push(c);
-            last_space = false;
-        }
-    }
-    out.trim().to_string()
-}
+use crate::sanitize::one_line;
 
-/// The first ~200 characters of a body, one line, control characters replaced.
+/// The first ~200 characters of a body, on one line, cleaned by the one sanitizer.
 pub(crate) fn body_start(body: &str) -> String {
-    let mut out = String::new();
-    for (n, c) in body.chars().enumerate() {
-        if n >= BODY_START_CHARS {
-            out.push('…');
-            break;
-        }
-        match c {
-            '\n' | '\r' | '\t' => out.push(' '),
-            c if c.is_control() => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
+    let mut chars = body.chars();
+    let start: String = chars.by_ref().take(BODY_START_CHARS).collect();
+    let mut out = one_line(&start);
+    if chars.next().is_some() {
+        out.push('…');
     }
-    out.trim().to_string()
+    out
 }
 
 /// Seconds from `Retry-After` or `X-RateLimit-Reset`, if either parses.
@@ -539,94 +401,6 @@ pub(crate) fn decode_json(
         Some(kind) => Err(kind),
         None => Err(unexpected()),
     }
-}
-
-/// Pull `<error><title>…</title><message>…</message></error>` out of a v3
-/// answer, whatever (possibly malformed) HTML surrounds it.
-pub(crate) fn parse_v3_error(http_status: u16, body: &str) -> Option<ErrorKind> {
-    let lower = body.to_ascii_lowercase();
-    let start = find_open_tag(&lower, "error", 0)?;
-    let end = lower[start..]
-        .find("</error>")
-        .map_or(body.len(), |i| start + i);
-    let title = tag_text(body, &lower, "title", start, end);
-    let message = tag_text(body, &lower, "message", start, end);
-    if title.is_none() && message.is_none() {
-        return None;
-    }
-    Some(ErrorKind::V3 {
-        http_status,
-        title: title.unwrap_or_default(),
-        message: message.unwrap_or_default(),
-    })
-}
-
-/// Index just past `<name>` or `<name attr…>` at or after `from` (ASCII-lowercased haystack).
-fn find_open_tag(lower: &str, name: &str, from: usize) -> Option<usize> {
-    let needle = format!("<{name}");
-    let mut pos = from;
-    while let Some(i) = lower.get(pos..)?.find(&needle) {
-        let after = pos + i + needle.len();
-        match lower.as_bytes().get(after) {
-            Some(b'>') => return Some(after + 1),
-            Some(c) if c.is_ascii_whitespace() => {
-                return lower[after..].find('>').map(|j| after + j + 1);
-            }
-            _ => pos = after,
-        }
-    }
-    None
-}
-
-fn tag_text(body: &str, lower: &str, name: &str, from: usize, to: usize) -> Option<String> {
-    let open = find_open_tag(lower, name, from).filter(|&i| i <= to)?;
-    let close = format!("</{name}>");
-    let end = lower[open..].find(&close).map_or(to, |i| open + i).min(to);
-    let raw = body.get(open..end)?;
-    Some(one_line(&unescape_entities(raw)))
-}
-
-/// Lenient entity decoding: the five XML entities, numeric references and
-/// `&nbsp;`; anything else is left as written.
-pub(crate) fn unescape_entities(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find('&') {
-        out.push_str(&rest[..i]);
-        let tail = &rest[i..];
-        let decoded = tail.find(';').filter(|&j| j <= 12).and_then(|j| {
-            let name = &tail[1..j];
-            let c = match name {
-                "lt" => Some('<'),
-                "gt" => Some('>'),
-                "amp" => Some('&'),
-                "quot" => Some('"'),
-                "apos" => Some('\''),
-                "nbsp" => Some('\u{a0}'),
-                _ => {
-                    let num = name.strip_prefix('#')?;
-                    let code = match num.strip_prefix(['x', 'X']) {
-                        Some(hex) => u32::from_str_radix(hex, 16).ok(),
-                        None => num.parse().ok(),
-                    };
-                    code.and_then(char::from_u32)
-                }
-            };
-            c.map(|c| (c, j + 1))
-        });
-        match decoded {
-            Some((c, len)) => {
-                out.push(c);
-                rest = &tail[len..];
-            }
-            None => {
-                out.push('&');
-                rest = &tail[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 #[cfg(test)]
@@ -850,6 +624,48 @@ mod tests {
         assert!(e.to_string().contains("200 with an empty body"), "{e}");
     }
 
+    /// Whatever the server says, what the user is shown carries no control or bidi mark.
+    #[test]
+    fn hostile_server_words_reach_the_screen_as_plain_text() {
+        let hostile = "Bad \u{1b}]52;c;ZXZpbA==\u{7}\u{1b}[2J\u{202E}nimda\u{2066}\u{9b}0m\nend";
+        let clean = |shown: &str| {
+            !shown.chars().any(|c| {
+                c.is_control()
+                    || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+            })
+        };
+        let body = serde_json::json!({"status": {"error": true, "code": 400,
+            "type": hostile, "message": {"attribute": hostile, "description": hostile}}})
+        .to_string();
+        let mut html = HeaderMap::new();
+        html.insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
+        for kind in [
+            err(400, &body),
+            err(
+                400,
+                &serde_json::json!({"status": {"error": true, "message": hostile}}).to_string(),
+            ),
+            decode_json(502, &html, hostile).unwrap_err(),
+            ErrorKind::Transport {
+                message: hostile.into(),
+                timeout: false,
+                connect: false,
+            },
+            ErrorKind::Decode {
+                http_status: 200,
+                message: hostile.into(),
+            },
+            ErrorKind::Config(hostile.into()),
+        ] {
+            let shown = api(kind).to_string();
+            assert!(clean(&shown), "{shown:?}");
+            assert!(
+                shown.contains("␛]52;c;ZXZpbA==␇") && shown.contains("<U+202E>"),
+                "{shown}"
+            );
+        }
+    }
+
     #[test]
     fn body_start_is_capped_and_clean() {
         let long = format!("\u{1b}[31m{}", "x".repeat(500));
@@ -908,82 +724,6 @@ mod tests {
             err(500, r#"[1,2]"#),
             ErrorKind::UnexpectedBody { .. }
         ));
-    }
-
-    #[test]
-    fn seed_001_html_error_page() {
-        let page = r#"<!DOCTYPE html>
-<html lang='en' xml:lang='en' xmlns='http://www.w3.org/1999/xhtml'>
-    <head>
-        <meta content='text/html; charset=utf-8' http-equiv='Content-Type'>
-            <link href="/assets/application.css" media="screen" rel="stylesheet" type="text/css" />
-            <title>OneLogin</title>
-    </head>
-    <body class='error-layout'>
-        <input id='app_revision' type='hidden' value='5bfacb24a1cbfeb3359282dc5b8d2b2a'>
-        <div class='box'>
-            <img alt="Onelogin_logo" src="/images/client/onelogin_logo.png" />
-            <div>
-                <error>
-                    <title>Invalid Request</title>
-                    <message>Validation failed: Group does not exist</message>
-                </error>
-            </div>
-        </div>
-    </body>
-</html>"#;
-        let k = parse_v3_error(422, page).unwrap();
-        assert_eq!(
-            k,
-            ErrorKind::V3 {
-                http_status: 422,
-                title: "Invalid Request".into(),
-                message: "Validation failed: Group does not exist".into()
-            }
-        );
-        let e = ApiError::new(k, "PUT", "https://api.onelogin.com/api/v3/users/42.xml");
-        assert_eq!(
-            e.to_string(),
-            "PUT /api/v3/users/42.xml → 422 Invalid Request: Validation failed: Group does not exist — that group id does not exist: pick a group from the group list"
-        );
-    }
-
-    #[test]
-    fn v3_error_entities_and_case() {
-        let k = parse_v3_error(
-            404,
-            "<p><ERROR><Title>Record Not Found</Title><message>No user found by id &#39;42&#39; &amp; more</message></ERROR>",
-        )
-        .unwrap();
-        match k {
-            ErrorKind::V3 { title, message, .. } => {
-                assert_eq!(title, "Record Not Found");
-                assert_eq!(message, "No user found by id '42' & more");
-            }
-            other => panic!("{other:?}"),
-        }
-        assert!(parse_v3_error(500, "<html>oops</html>").is_none());
-        // Unclosed tags still give something.
-        let k = parse_v3_error(401, "<error><title>Unauthorized Access<message>bad key").unwrap();
-        assert!(matches!(
-            k,
-            ErrorKind::V3 {
-                http_status: 401,
-                ..
-            }
-        ));
-    }
-
-    #[test]
-    fn unescape_is_lenient() {
-        assert_eq!(
-            unescape_entities("a &lt;b&gt; &quot;c&quot; &apos;&#x41;&#66;"),
-            "a <b> \"c\" 'AB"
-        );
-        assert_eq!(
-            unescape_entities("fish & chips &unknown; &"),
-            "fish & chips &unknown; &"
-        );
     }
 
     #[test]

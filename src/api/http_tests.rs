@@ -496,3 +496,25 @@ async fn a_retry_after_is_waited_for_once_then_the_call_succeeds() {
     );
     assert_eq!(seen.resource_calls.load(Ordering::SeqCst), 2);
 }
+
+/// A 2xx whose JSON has the wrong shape is a Decode error that names the status that
+/// came back, not an assumed 200.
+#[tokio::test]
+async fn a_wrong_shape_names_the_status_that_came_back() {
+    async fn odd_user() -> Response {
+        json(
+            StatusCode::NON_AUTHORITATIVE_INFORMATION,
+            r#"{"status":{"error":false,"code":203,"type":"success"},"data":"not a user"}"#.into(),
+        )
+    }
+    let seen = Arc::new(Seen::default());
+    let app = Router::new()
+        .route("/auth/oauth2/v2/token", post(token))
+        .route("/api/1/users/{id}", get(odd_user))
+        .with_state(seen);
+    let c = client(serve(app).await);
+    let e = c.get_user(7).await.unwrap_err();
+    assert!(matches!(e.kind, ErrorKind::Decode { .. }), "{e:?}");
+    assert_eq!(e.http_status(), Some(203));
+    assert!(e.to_string().contains("→ 203 unexpected answer"), "{e}");
+}

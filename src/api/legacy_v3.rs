@@ -6,13 +6,15 @@ use std::collections::BTreeMap;
 
 use quick_xml::Reader;
 use quick_xml::Writer;
-use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
+use quick_xml::escape::resolve_xml_entity;
+use quick_xml::events::{BytesEnd, BytesRef, BytesStart, BytesText, Event};
 use reqwest::Method;
 
 use super::client::{Auth, Client, Request, Response, XML};
-use super::envelope::{
-    ApiError, ErrorKind, body_start, parse_v3_error, reset_from_headers, unescape_entities,
-};
+use super::envelope::{ApiError, ErrorKind, body_start, reset_from_headers};
+
+mod error_page;
+use error_page::parse_v3_error;
 
 /// The `<user>` elements v3 updates, as the seed names them.
 pub const V3_ELEMENTS: &[&str] = &[
@@ -231,16 +233,27 @@ fn read_text(reader: &mut Reader<&[u8]>) -> Result<String, String> {
         match reader.read_event().map_err(|e| e.to_string())? {
             Event::Text(t) => out.push_str(&t.decode().map_err(|e| e.to_string())?),
             Event::CData(t) => out.push_str(&String::from_utf8_lossy(&t)),
-            Event::GeneralRef(r) => {
-                let name = r.decode().map_err(|e| e.to_string())?;
-                out.push_str(&unescape_entities(&format!("&{name};")));
-            }
+            Event::GeneralRef(r) => out.push_str(&reference_text(&r)),
             Event::Start(_) => depth += 1,
             Event::End(_) if depth == 0 => return Ok(out),
             Event::End(_) => depth -= 1,
             Event::Eof => return Err("the XML ends inside an element".into()),
             _ => {}
         }
+    }
+}
+
+/// What one `&…;` stands for: character references and the five XML entities through
+/// quick-xml, and `&nbsp;` (error pages are HTML). Anything else is kept as written.
+fn reference_text(r: &BytesRef<'_>) -> String {
+    if let Ok(Some(c)) = r.resolve_char_ref() {
+        return c.to_string();
+    }
+    let name = r.decode().map(|n| n.into_owned()).unwrap_or_default();
+    match resolve_xml_entity(&name) {
+        Some(text) => text.to_string(),
+        None if name == "nbsp" => "\u{a0}".to_string(),
+        None => format!("&{name};"),
     }
 }
 

@@ -15,6 +15,7 @@ mod auth;
 mod client;
 mod envelope;
 mod exchange;
+mod hints;
 mod legacy_v3;
 mod page;
 mod retry;

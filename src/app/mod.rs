@@ -52,11 +52,7 @@ pub fn load_theme(settings: &Settings) -> Result<Theme, String> {
     let env = |name: &str| std::env::var(name).ok();
     let no_color = crate::theme::no_color_requested(&env);
     let depth = ColorDepth::detect(&env);
-    let themes_dir = crate::config::default_config_paths(&env)
-        .first()
-        .and_then(|p| p.parent().map(|d| d.join("themes")))
-        .filter(|d| d.is_dir())
-        .or_else(|| Some(PathBuf::from("themes")).filter(|d| d.is_dir()));
+    let themes_dir = settings.dirs.themes();
     Theme::load(&settings.ui.theme, themes_dir.as_deref(), depth, no_color)
         .map_err(|e| e.to_string())
 }

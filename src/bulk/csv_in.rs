@@ -139,6 +139,45 @@ fn show(value: &str) -> String {
     crate::sanitize::for_terminal(value).into_owned()
 }
 
+/// The line an editor shows for a record, from the record's byte offset.
+///
+/// The csv crate's own line count is one short after every CRLF (it counts the `\n` of a
+/// line end only when it reads the next record) and leaves out skipped blank lines; its
+/// byte offset is where the previous record stopped, so the rest of that line end and any
+/// blank lines are stepped over first. Offsets only grow, so counting goes on from the last one.
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        LineCounter {
+            bytes,
+            at: 0,
+            line: 1,
+        }
+    }
+
+    fn line_of(&mut self, byte: u64) -> u64 {
+        let mut start = usize::try_from(byte).map_or(self.bytes.len(), |b| b.min(self.bytes.len()));
+        while matches!(self.bytes.get(start), Some(b'\r' | b'\n')) {
+            start += 1;
+        }
+        for i in self.at..start.max(self.at) {
+            // LF, CRLF and a lone CR each end one line.
+            match self.bytes[i] {
+                b'\n' => self.line += 1,
+                b'\r' if self.bytes.get(i + 1) != Some(&b'\n') => self.line += 1,
+                _ => {}
+            }
+        }
+        self.at = start.max(self.at);
+        self.line
+    }
+}
+
 impl CsvInput {
     /// Parses and checks what can be checked without the tenant.
     pub fn parse(bytes: &[u8], keep_empty: bool) -> Result<CsvInput, Refusals> {
@@ -216,11 +255,12 @@ impl CsvInput {
 
         let mut rows = Vec::new();
         let mut keys: HashMap<String, u64> = HashMap::new();
+        let mut lines = LineCounter::new(bytes);
         for result in reader.records() {
             let record = match result {
                 Ok(r) => r,
                 Err(e) => {
-                    let line = e.position().map(|p| p.line());
+                    let line = e.position().map(|p| lines.line_of(p.byte()));
                     let message = match e.kind() {
                         csv::ErrorKind::UnequalLengths {
                             expected_len, len, ..
@@ -234,7 +274,7 @@ impl CsvInput {
                     continue;
                 }
             };
-            let line = record.position().map_or(0, |p| p.line());
+            let line = record.position().map_or(0, |p| lines.line_of(p.byte()));
             let cells: Vec<String> = record.iter().map(str::to_string).collect();
             let raw_key = cells.get(key_index).map(|s| s.trim()).unwrap_or("");
             let mut id = None;
@@ -599,6 +639,43 @@ mod tests {
         let bad_utf8 = b"id,title\n5,\xff\xfe\n";
         let r = CsvInput::parse(bad_utf8, false).unwrap_err();
         assert!(r.to_string().contains("UTF-8"), "{r}");
+    }
+
+    /// Issue 8, bug 10b: the line a refusal names is the line an editor shows, whatever
+    /// ends the lines (LF, CRLF as spreadsheets and Python's csv write, a lone CR), with a
+    /// BOM, after blank lines, and below a quoted cell that holds a line break.
+    #[test]
+    fn refusals_name_the_line_an_editor_shows_whatever_ends_the_lines() {
+        for eol in ["\n", "\r\n", "\r"] {
+            let lines = |rows: &[&str]| rows.join(eol) + eol;
+            let plain = lines(&["id,title", "5,a", "five,b", "6,c,extra", "7,d"]);
+            for text in [plain.clone(), format!("\u{feff}{plain}")] {
+                let r = refused(&text);
+                assert!(
+                    r[0].starts_with("line 3, column `id`: bad id"),
+                    "{eol:?} {r:?}"
+                );
+                assert!(r[1].starts_with("line 4: 3 cells"), "{eol:?} {r:?}");
+                let ok =
+                    CsvInput::parse(lines(&["id,title", "5,a", "6,b"]).as_bytes(), false).unwrap();
+                assert_eq!(
+                    ok.rows.iter().map(|r| r.line).collect::<Vec<_>>(),
+                    [2, 3],
+                    "{eol:?}"
+                );
+            }
+            // A quoted cell over two lines: the next row starts two lines further down.
+            let r = refused(&lines(&["id,title", "5,\"two", "lines\"", "five,b"]));
+            assert!(r[0].starts_with("line 4, column `id`"), "{eol:?} {r:?}");
+            // Blank lines are skipped but still counted.
+            let r = refused(&lines(&["id,title", "", "5,a", "", "", "five,b"]));
+            assert!(r[0].starts_with("line 6, column `id`"), "{eol:?} {r:?}");
+            let r = refused(&lines(&["id,title", "5,a", "", "5,b"]));
+            assert!(
+                r[0].starts_with("line 4, column `id`: duplicate key `5`: already on line 2"),
+                "{eol:?} {r:?}"
+            );
+        }
     }
 
     #[test]

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
 use super::plan::UserPlan;
-use crate::config::default_state_dir;
+use crate::paths::AppDirs;
 use crate::tenant::Tenant;
 
 /// What a run does.
@@ -274,7 +274,7 @@ pub fn new_run_id() -> String {
 
 /// `$XDG_STATE_HOME/onelogin-tui/runs` (else `~/.local/state/…`).
 pub fn runs_dir() -> PathBuf {
-    default_state_dir(&|name| std::env::var(name).ok()).join("runs")
+    AppDirs::from_process().runs()
 }
 
 fn line_of(rec: &Record) -> Result<Vec<u8>, String> {
