@@ -119,7 +119,7 @@ fn frame_times(state: &mut AppState, theme: &Theme) {
             batches.push(samples);
         }
     }
-    assert!(state.users.cursor > FRAMES, "the cursor moved");
+    assert!(state.users.list.cursor() > FRAMES, "the cursor moved");
     summarize("frame", &batches);
     update(state, key(KeyCode::Home));
 }
@@ -171,11 +171,11 @@ fn bytes(state: &mut AppState, theme: &Theme) {
         moves.extend((0..shown).map(|_| measure(state, ch('j'))));
         moves.extend((0..shown).map(|_| measure(state, ch('k'))));
     }
-    assert_eq!(state.users.offset, 0, "the view did not scroll");
+    assert_eq!(state.users.list.offset(), 0, "the view did not scroll");
     // Walking down past the last row shown: the window jumps half a page when the cursor
     // leaves it, so most moves only move the cursor and some rewrite the table.
     let scrolls: Vec<usize> = (0..500).map(|_| measure(state, ch('j'))).collect();
-    assert!(state.users.offset > 400, "the view scrolled");
+    assert!(state.users.list.offset() > 400, "the view scrolled");
     let pages: Vec<usize> = (0..200)
         .map(|_| measure(state, key(KeyCode::PageDown)))
         .collect();

@@ -142,7 +142,7 @@ async fn console_rows(sb: &Sandbox, search: &str) -> BTreeSet<i64> {
     console.keys(search).await;
     console.key(KeyCode::Enter, KeyModifiers::NONE).await;
     assert!(console.errors().is_empty(), "{:?}", console.errors());
-    let note = console.state.status.clone().map(|(_, text)| text);
+    let note = console.status_text();
     assert!(
         note.as_deref().is_some_and(|t| t.contains(
             "matched in the console over loaded pages (API /1 cannot search it): L loads every page"

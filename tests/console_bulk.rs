@@ -12,8 +12,10 @@ use std::collections::BTreeMap;
 use console_common::{Console, manage_all};
 use crossterm::event::{KeyCode, KeyModifiers};
 use onelogin_tui::api::Client;
-use onelogin_tui::app::state::{BulkView, RunPhase, Screen};
+use onelogin_tui::app::bulk_flow::{BulkFlow, RunPhase};
+use onelogin_tui::app::state::Screen;
 use onelogin_tui::bulk::PlanKind;
+use onelogin_tui::bulk::UserStatus;
 use onelogin_tui::sandbox::{SandboxConfig, Scope};
 
 /// The bulk flow's last step.
@@ -21,13 +23,14 @@ impl Console {
     /// Ctrl+S on the preview, then the number typed, then Enter; waits for the run to end.
     async fn confirm_and_run(&mut self, users: usize) {
         self.key(KeyCode::Char('s'), KeyModifiers::CONTROL).await;
-        assert!(self.state.bulk.confirm.is_some());
+        assert!(matches!(self.state.bulk.flow, BulkFlow::Confirming(_)));
         self.keys(&users.to_string()).await;
         self.key(KeyCode::Enter, KeyModifiers::NONE).await;
-        assert_eq!(self.state.bulk.view, BulkView::Run);
+        assert!(matches!(self.state.bulk.flow, BulkFlow::Watching));
         let run = self.state.bulk.run.as_ref().unwrap();
-        assert_eq!(run.phase, RunPhase::Finished, "settle waits for the end");
-        let end = run.end.clone().unwrap().unwrap();
+        let RunPhase::Finished(Ok(end)) = &run.phase else {
+            panic!("settle waits for the end: {:?}", run.phase);
+        };
         assert_eq!(
             (end.done, end.failed, end.not_done),
             (users, 0, 0),
@@ -62,11 +65,11 @@ async fn select_set_preview_confirm_run_then_undo_from_past_runs() {
     // Select 20 users on the users screen.
     for _ in 0..20 {
         console.key(KeyCode::Char(' '), KeyModifiers::NONE).await;
-        if !console.state.users.marks.len().is_multiple_of(20) {
+        if !console.state.users.list.marks().len().is_multiple_of(20) {
             console.key(KeyCode::Char('j'), KeyModifiers::NONE).await;
         }
     }
-    let mut ids: Vec<i64> = console.state.users.marks.iter().copied().collect();
+    let mut ids: Vec<i64> = console.state.users.list.marks().iter().copied().collect();
     ids.sort_unstable();
     assert_eq!(ids.len(), 20);
     let reader = manage_all(&sandbox);
@@ -94,14 +97,20 @@ async fn select_set_preview_confirm_run_then_undo_from_past_runs() {
     assert_eq!(console.state.bulk.changes.len(), 1);
     console.key(KeyCode::Char('p'), KeyModifiers::NONE).await;
     assert!(console.errors().is_empty(), "{:?}", console.errors());
-    let preview = console.state.bulk.preview.as_ref().expect("a preview");
-    let plan = &preview.ready.plan;
+    let preview = &console
+        .state
+        .bulk
+        .flow
+        .preview()
+        .expect("a preview")
+        .preview;
+    let plan = &preview.plan;
     let already = before.values().filter(|v| *v == "Bulk-Admin").count();
     assert_eq!(plan.users.len(), 20 - already);
     assert_eq!(plan.unchanged.len(), already);
     assert_eq!(plan.calls(), plan.users.len(), "one call per user changed");
     // Current values are read fresh: 20 users, one list call.
-    assert_eq!(preview.ready.reads, 1, "ceil(20/50) reads");
+    assert_eq!(preview.reads, 1, "ceil(20/50) reads");
     let changed = plan.users.len();
 
     console.confirm_and_run(changed).await;
@@ -111,26 +120,29 @@ async fn select_set_preview_confirm_run_then_undo_from_past_runs() {
 
     // Past runs: the newest is ours, finished; u plans its undo.
     console.key(KeyCode::Char('h'), KeyModifiers::NONE).await;
-    assert_eq!(console.state.bulk.view, BulkView::Runs);
-    let row = console.state.bulk.runs.first().unwrap().clone();
+    assert!(matches!(console.state.bulk.flow, BulkFlow::PastRuns));
+    let row = console.state.bulk.runs.rows.first().unwrap().clone();
     assert!(row.finished);
     assert_eq!((row.users, row.done, row.failed), (changed, changed, 0));
     console.key(KeyCode::Enter, KeyModifiers::NONE).await;
-    let journal = console.state.bulk.journal.as_ref().expect("the journal");
+    let BulkFlow::Journal(Some(journal)) = &console.state.bulk.flow else {
+        panic!("the journal: {:?}", console.state.bulk.flow);
+    };
     assert_eq!(journal.rows.len(), changed);
-    assert!(journal.rows.iter().all(|r| r.status == "done"));
+    assert!(journal.rows.iter().all(|r| r.status == UserStatus::Done));
     console.key(KeyCode::Char('u'), KeyModifiers::NONE).await;
     assert!(console.errors().is_empty(), "{:?}", console.errors());
-    let preview = console
+    let preview = &console
         .state
         .bulk
-        .preview
-        .as_ref()
-        .expect("an undo preview");
+        .flow
+        .preview()
+        .expect("an undo preview")
+        .preview;
     assert!(
-        matches!(&preview.ready.kind, PlanKind::Undo { of, conflicts } if *of == row.run && conflicts.is_empty())
+        matches!(&preview.kind, PlanKind::Undo { of, conflicts } if *of == row.run && conflicts.is_empty())
     );
-    assert_eq!(preview.ready.plan.users.len(), changed);
+    assert_eq!(preview.plan.users.len(), changed);
 
     console.confirm_and_run(changed).await;
     for id in &ids {

@@ -111,8 +111,8 @@ async fn an_expired_token_is_renewed_without_the_user_noticing() {
     console.save().await;
     assert!(console.errors().is_empty(), "{:?}", console.errors());
     assert_eq!(console.pending(), 0);
-    let (level, text) = console.state.status.clone().unwrap();
-    assert_eq!(level, Level::Success, "{text}");
+    let status = console.state.status.clone().unwrap();
+    assert_eq!(status.level, Level::Success, "{:?}", console.status_text());
 }
 
 #[tokio::test]
@@ -236,11 +236,14 @@ async fn refused_credentials_are_explained_and_the_console_keeps_running() {
             .any(|e| e.contains("client_id / client_secret")),
         "says what to check: {errors:?}"
     );
-    let shown = console.state.users.error.clone().unwrap();
+    let shown = console.state.users.error.clone().unwrap().to_string();
     assert!(shown.contains("Authentication Failure"), "{shown}");
     // Keys still work: help opens, R retries (and fails the same way, politely).
     console.key(KeyCode::Char('?'), KeyModifiers::NONE).await;
-    assert!(console.state.help.is_some());
+    assert!(matches!(
+        console.state.modals.top(),
+        Some(onelogin_tui::app::modal::Modal::Help { .. })
+    ));
     console.key(KeyCode::Esc, KeyModifiers::NONE).await;
     console.key(KeyCode::Char('R'), KeyModifiers::NONE).await;
     assert!(console.state.users.error.is_some());

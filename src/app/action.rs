@@ -92,7 +92,7 @@ pub enum BulkControl {
 }
 
 /// The parts of a user that are written by separate calls.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SavePart {
     CustomAttributes,
     Fields,

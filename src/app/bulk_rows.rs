@@ -1,10 +1,12 @@
 //! The bulk screen's rows, built from plain engine data: a run's users with their status,
 //! a change as a line. Pure functions.
 
-use crate::api::Role;
-use crate::bulk::{Change, RunKind, RunLog, UserPlan, UserStatus};
+use chrono::{DateTime, Utc};
 
-use super::state::{JournalRow, JournalView};
+use crate::api::Role;
+use crate::bulk::{Change, Conflict, RunKind, RunLog, UserPlan, UserStatus};
+
+use super::list::ListState;
 
 pub fn kind_name(kind: RunKind) -> &'static str {
     match kind {
@@ -13,55 +15,68 @@ pub fn kind_name(kind: RunKind) -> &'static str {
     }
 }
 
-/// A user's status as the journal view words it.
-pub fn status_text(status: &UserStatus) -> String {
-    match status {
-        UserStatus::Done => "done".into(),
-        UserStatus::Failed(e) => format!("failed: {e}"),
-        UserStatus::Unconfirmed => "sent, no answer recorded".into(),
-        UserStatus::Partly => "partly done".into(),
-        UserStatus::NotSent => "not sent".into(),
-    }
+/// One value a plan changes, as the preview and the journal list it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueChange {
+    /// `custom_attributes.AWS_Role`, `title`, `roles`.
+    pub key: String,
+    pub before: String,
+    pub after: String,
 }
 
-/// (key, before, after) of one user's plan.
-pub fn before_after(up: &UserPlan) -> Vec<(String, String, String)> {
+/// Each value of one user's plan, before → after.
+pub fn before_after(up: &UserPlan) -> Vec<ValueChange> {
     let after = up.after.describe();
     up.before
         .describe()
         .into_iter()
         .zip(after)
-        .map(|((k, b), (_, a))| (k, b, a))
+        .map(|((key, before), (_, after))| ValueChange { key, before, after })
         .collect()
+}
+
+/// One user of a journal, as the journal view shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JournalRow {
+    pub id: i64,
+    pub label: String,
+    pub status: UserStatus,
+    pub changes: Vec<ValueChange>,
+}
+
+/// One run's journal on screen.
+#[derive(Debug)]
+pub struct JournalView {
+    pub run: String,
+    pub kind: RunKind,
+    pub undo_of: Option<String>,
+    pub created: DateTime<Utc>,
+    pub finished: bool,
+    /// Users the run (an undo) left alone, after the rows.
+    pub conflicts: Vec<Conflict>,
+    pub rows: Vec<JournalRow>,
+    pub list: ListState,
 }
 
 pub fn journal_view(log: &RunLog) -> JournalView {
     JournalView {
         run: log.meta.run.clone(),
-        kind: match &log.meta.undo_of {
-            Some(of) => format!("undo of {of}"),
-            None => kind_name(log.meta.kind).into(),
-        },
-        created: log.meta.created.clone(),
+        kind: log.meta.kind,
+        undo_of: log.meta.undo_of.clone(),
+        created: log.meta.created,
         finished: log.finished,
-        conflicts: log
-            .meta
-            .conflicts
-            .iter()
-            .map(|c| (c.id, c.label.clone(), c.reason.clone()))
-            .collect(),
+        conflicts: log.meta.conflicts.clone(),
         rows: log
             .users
             .iter()
             .map(|up| JournalRow {
                 id: up.id,
                 label: up.label.clone(),
-                status: status_text(&log.user_status(up)),
+                status: log.user_status(up),
                 changes: before_after(up),
             })
             .collect(),
-        cursor: 0,
-        offset: 0,
+        list: ListState::default(),
     }
 }
 

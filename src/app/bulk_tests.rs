@@ -12,9 +12,11 @@ use crate::bulk::{
 use crate::config::UserUpdateApi;
 
 use super::action::{Action, BulkControl, Command, Outcome};
-use super::state::{AppState, BulkView, ChangeForm, Confirm, Level, RunPhase, Screen};
+use super::bulk_flow::{BulkFlow, RunPhase};
+use super::modal::{InputFor, Modal, Question};
+use super::state::{AppState, Level, Screen};
 use super::update::update;
-use super::update_tests::{ch, key, loaded, state_with, typed};
+use super::update_tests::{asked, ch, key, loaded, state_with, text, typed, typing};
 use crate::bulk::{Budget, PlanKind, Preview, RunInfo, RunReport, Work};
 
 fn ctrl(c: char) -> Action {
@@ -47,12 +49,25 @@ pub fn bulk_state(n: i64) -> AppState {
 /// Adds "set AWS_Role = value" through the form.
 pub fn set_aws_role(state: &mut AppState, value: &str) {
     update(state, ch('a'));
-    assert!(matches!(state.bulk.form, Some(ChangeForm::Pick { .. })));
+    assert!(matches!(state.modals.top(), Some(Modal::Pick(_))));
     update(state, key(KeyCode::Enter)); // AWS_Role is the first field
-    assert!(matches!(state.bulk.form, Some(ChangeForm::Value { .. })));
+    assert!(typing_value(state));
     typed(state, value);
     update(state, key(KeyCode::Enter));
-    assert!(state.bulk.form.is_none());
+    assert!(state.modals.is_empty());
+}
+
+/// Whether the value of a change is being typed.
+fn typing_value(state: &AppState) -> bool {
+    matches!(
+        state.modals.top(),
+        Some(Modal::Input(i)) if matches!(i.purpose, InputFor::ChangeValue { .. })
+    )
+}
+
+/// The preview on screen.
+fn preview(state: &AppState) -> &crate::bulk::Preview {
+    &state.bulk.flow.preview().expect("a preview").preview
 }
 
 /// What the worker would answer to a BulkPlan, reading users shaped as `loaded()` makes them.
@@ -125,16 +140,15 @@ fn selection_form_preview_typed_number_then_run() {
         panic!("{commands:?}");
     };
     assert_eq!(ids, &vec![1, 2, 3, 4, 5]);
-    assert_eq!(state.bulk.view, BulkView::Preview);
-    assert!(state.bulk.planning);
+    assert!(matches!(state.bulk.flow, BulkFlow::Planning(_)));
     let answer = plan_for(&state, &commands);
     update(&mut state, answer);
-    let preview = state.bulk.preview.as_ref().unwrap();
-    assert_eq!(preview.ready.plan.users.len(), 5);
-    assert_eq!(preview.ready.plan.calls(), 5);
+    assert_eq!(preview(&state).plan.users.len(), 5);
+    assert_eq!(preview(&state).plan.calls(), 5);
 
     assert!(update(&mut state, ctrl('s')).is_empty());
-    assert!(state.bulk.confirm.is_some());
+    assert!(matches!(state.bulk.flow, BulkFlow::Confirming(_)));
+    assert!(typing(&state, &InputFor::TypedConfirm));
     // While the number is typed, `p` and `q` are text.
     typed(&mut state, "5");
     let commands = update(&mut state, key(KeyCode::Enter));
@@ -146,7 +160,8 @@ fn selection_form_preview_typed_number_then_run() {
         matches!(&**work, Work::Plan(p) if p.kind == PlanKind::Apply && p.plan.users.len() == 5)
     );
     assert!(commands[0].is_write());
-    assert_eq!(state.bulk.view, BulkView::Run);
+    assert!(matches!(state.bulk.flow, BulkFlow::Watching));
+    assert!(state.modals.is_empty());
     assert!(state.bulk.running());
     assert!(state.in_flight > 0, "a run counts as work in flight");
 }
@@ -157,15 +172,25 @@ fn a_wrong_number_starts_nothing_and_esc_cancels() {
     update(&mut state, ctrl('s'));
     typed(&mut state, "4");
     assert!(update(&mut state, key(KeyCode::Enter)).is_empty());
-    let confirm = state.bulk.confirm.as_ref().unwrap();
-    assert!(confirm.error.as_deref().unwrap().contains("is not 5"));
+    let refused = |state: &AppState| {
+        let input = state
+            .modals
+            .input(&InputFor::TypedConfirm)
+            .expect("still asking");
+        let note = input.error.as_ref().expect("a refusal");
+        super::view::words::note_text(note, &state.keymap)
+    };
+    assert!(refused(&state).contains("is not 5"), "{}", refused(&state));
     // Enter with nothing typed is no either: Cancel is the default.
     assert!(update(&mut state, key(KeyCode::Enter)).is_empty());
-    assert!(state.bulk.confirm.is_some());
+    assert!(refused(&state).contains("Type 5"), "{}", refused(&state));
     assert!(update(&mut state, key(KeyCode::Esc)).is_empty());
-    assert!(state.bulk.confirm.is_none());
+    assert!(state.modals.is_empty());
     assert!(!state.bulk.running());
-    assert_eq!(state.bulk.view, BulkView::Preview);
+    assert!(
+        matches!(state.bulk.flow, BulkFlow::Preview(_)),
+        "back to the same preview"
+    );
 }
 
 #[test]
@@ -176,9 +201,10 @@ fn no_selection_says_how_to_select() {
     update(&mut state, ch('2'));
     set_aws_role(&mut state, "x");
     assert!(update(&mut state, ch('p')).is_empty());
-    let (_, text) = state.status.clone().unwrap();
-    assert!(text.contains("Space") && text.contains("a "), "{text}");
-    assert_eq!(state.bulk.view, BulkView::Form);
+    let status = state.status.clone().unwrap();
+    let said = text(&state, &status);
+    assert!(said.contains("Space") && said.contains("a every"), "{said}");
+    assert!(matches!(state.bulk.flow, BulkFlow::Editing));
 }
 
 #[test]
@@ -214,10 +240,10 @@ fn form_builds_roles_fields_and_removes_changes() {
     update(&mut state, key(KeyCode::Enter));
     typed(&mut state, "abc");
     update(&mut state, key(KeyCode::Enter));
-    assert!(matches!(state.bulk.form, Some(ChangeForm::Value { .. })));
+    assert!(typing_value(&state), "the value stays for another try");
     assert!(state.toasts.iter().any(|t| t.level == Level::Error));
     update(&mut state, key(KeyCode::Esc));
-    assert!(state.bulk.form.is_none());
+    assert!(state.modals.is_empty());
     assert_eq!(state.bulk.changes.len(), 3);
     update(&mut state, ch('d'));
     assert_eq!(state.bulk.changes.len(), 2);
@@ -318,9 +344,9 @@ fn progress_moves_the_gauge_and_keys_steer_the_run() {
     );
     // Cancel asks; Enter means no.
     assert!(update(&mut state, ch('c')).is_empty());
-    assert_eq!(state.confirm, Some(Confirm::CancelRun));
+    assert_eq!(asked(&state), Some(Question::CancelRun));
     update(&mut state, key(KeyCode::Enter));
-    assert_eq!(state.confirm, None);
+    assert_eq!(asked(&state), None);
     update(&mut state, ch('c'));
     assert_eq!(
         update(&mut state, ch('y')),
@@ -358,12 +384,12 @@ fn progress_moves_the_gauge_and_keys_steer_the_run() {
 fn quitting_during_a_run_asks_first() {
     let mut state = running(3);
     assert!(update(&mut state, ctrl('c')).is_empty());
-    assert_eq!(state.confirm, Some(Confirm::Quit));
+    assert_eq!(asked(&state), Some(Question::Quit));
     assert_eq!(update(&mut state, ctrl('c')), vec![Command::Quit]);
     let mut state = running(3);
     update(&mut state, ch('q')); // back to the users screen: the run goes on
     update(&mut state, ch('q'));
-    assert_eq!(state.confirm, Some(Confirm::Quit));
+    assert_eq!(asked(&state), Some(Question::Quit));
 }
 
 pub fn run_row(run: &str, finished: bool, kind: RunKind) -> RunInfo {
@@ -371,7 +397,7 @@ pub fn run_row(run: &str, finished: bool, kind: RunKind) -> RunInfo {
         run: run.into(),
         path: PathBuf::from(format!("/runs/{run}.jsonl")),
         kind,
-        created: "2025-01-02T10:11:12.345Z".into(),
+        created: "2025-01-02T10:11:12.345Z".parse().unwrap(),
         tenant: super::update_tests::test_tenant(),
         undo_of: None,
         users: 20,
@@ -395,11 +421,11 @@ fn an_unfinished_run_is_offered_at_start_and_r_asks_to_resume() {
         state
             .toasts
             .iter()
-            .any(|t| t.text.contains("2 then r") && t.text.contains("13 of 20"))
+            .any(|t| text(&state, t).contains("2 then r") && text(&state, t).contains("13 of 20"))
     );
     update(&mut state, ch('2'));
-    assert_eq!(state.bulk.view, BulkView::Runs);
-    assert_eq!(state.bulk.runs_cursor, 1);
+    assert!(matches!(state.bulk.flow, BulkFlow::PastRuns));
+    assert_eq!(state.bulk.runs.list.cursor(), 1);
     update(&mut state, ch('r'));
     typed(&mut state, "13");
     let commands = update(&mut state, key(KeyCode::Enter));
@@ -421,15 +447,15 @@ fn undo_from_past_runs_plans_then_asks() {
         )]))),
     );
     update(&mut state, ch('h'));
-    assert_eq!(state.bulk.view, BulkView::Runs);
+    assert!(matches!(state.bulk.flow, BulkFlow::PastRuns));
     let commands = update(&mut state, key(KeyCode::Enter));
     assert!(matches!(commands[0], Command::BulkOpenRun { .. }));
-    assert_eq!(state.bulk.view, BulkView::Journal);
+    assert!(matches!(state.bulk.flow, BulkFlow::Journal(None)));
     let commands = update(&mut state, ch('u'));
     let Command::BulkPlanUndo { generation, .. } = commands[0] else {
         panic!("{commands:?}");
     };
-    assert_eq!(state.bulk.view, BulkView::Preview);
+    assert!(matches!(state.bulk.flow, BulkFlow::Planning(_)));
     let user = super::update_tests::user(1, "a", "a@example.com", Some("Admin"));
     let desired = Desired::from_changes(&[Change::ClearAttribute {
         name: "AWS_Role".into(),

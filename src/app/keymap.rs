@@ -21,10 +21,18 @@ pub enum Context {
     BulkRun,
     /// The bulk screen's past runs and a run's journal.
     BulkRuns,
+    /// The `?` help.
+    HelpBox,
+    /// A yes/no question.
+    Ask,
+    /// While typing: only these keys are not text.
+    Input,
+    /// A list to pick from.
+    Pick,
 }
 
 impl Context {
-    pub const ALL: [Context; 7] = [
+    pub const ALL: [Context; 11] = [
         Context::Global,
         Context::Users,
         Context::Editor,
@@ -32,6 +40,10 @@ impl Context {
         Context::Bulk,
         Context::BulkRun,
         Context::BulkRuns,
+        Context::Input,
+        Context::Pick,
+        Context::Ask,
+        Context::HelpBox,
     ];
 
     /// The name used in `[keys.<name>]`.
@@ -44,7 +56,17 @@ impl Context {
             Context::Bulk => "bulk",
             Context::BulkRun => "bulk_run",
             Context::BulkRuns => "bulk_runs",
+            Context::HelpBox => "help",
+            Context::Ask => "ask",
+            Context::Input => "input",
+            Context::Pick => "pick",
         }
+    }
+
+    /// Whether keys this table lacks fall back to the global table. Text inputs and
+    /// questions take only their own keys: a global `q` must stay a letter while typing.
+    pub fn falls_back(self) -> bool {
+        !matches!(self, Context::Input | Context::Ask)
     }
 
     pub fn title(self) -> &'static str {
@@ -56,6 +78,10 @@ impl Context {
             Context::Bulk => "Bulk edits: changes and preview",
             Context::BulkRun => "Bulk edits: a run",
             Context::BulkRuns => "Bulk edits: past runs",
+            Context::HelpBox => "This help",
+            Context::Ask => "A question",
+            Context::Input => "While typing (every other key is text)",
+            Context::Pick => "A list to pick from",
         }
     }
 }
@@ -129,6 +155,14 @@ key_actions! {
     LessConcurrency => "less_concurrency", "fewer users at once", false;
     UndoRun => "undo_run", "undo the run (preview, then asks)", true;
     ResumeRun => "resume_run", "resume the unfinished run (asks)", true;
+    Yes => "yes", "yes", false;
+    No => "no", "no (what Enter answers)", false;
+    Commit => "commit", "keep what was typed", false;
+    Cancel => "cancel", "cancel", false;
+    ClearLine => "clear_line", "clear the line", false;
+    ToggleChoice => "toggle_choice", "choose / unchoose the row", false;
+    Choose => "choose", "take the choice", false;
+    Close => "close", "close", false;
 }
 
 /// One key with its modifiers, as written in the config: `ctrl+s`, `G`, `enter`, `space`.
@@ -162,6 +196,11 @@ pub enum KeyCodeSpec {
 }
 
 impl KeySpec {
+    /// A key that types a character: bound in a text input it could not be typed.
+    pub fn is_text(&self) -> bool {
+        matches!(self.code, KeyCodeSpec::Char(_)) && !self.ctrl && !self.alt
+    }
+
     pub fn parse(text: &str) -> Result<KeySpec, String> {
         let mut ctrl = false;
         let mut alt = false;
@@ -345,6 +384,15 @@ const DEFAULTS: &[(Context, KeyAction, &[&str])] = {
         (BulkRuns, UndoRun, &["u"]),
         (BulkRuns, ResumeRun, &["r"]),
         (BulkRuns, Refresh, &["R", "ctrl+r"]),
+        (Input, Commit, &["enter"]),
+        (Input, Cancel, &["esc"]),
+        (Input, ClearLine, &["ctrl+u"]),
+        (Pick, ToggleChoice, &["space"]),
+        (Pick, Choose, &["enter"]),
+        (Pick, Cancel, &["esc"]),
+        (Ask, Yes, &["y", "Y"]),
+        (Ask, No, &["n", "N", "esc", "enter"]),
+        (HelpBox, Close, &["?", "f1", "q", "esc", "enter"]),
     ]
 };
 
@@ -370,8 +418,10 @@ impl Keymap {
         }
         for (context_name, actions) in overrides {
             let Some(context) = Context::ALL.into_iter().find(|c| c.name() == context_name) else {
+                let names: Vec<&str> = Context::ALL.iter().map(|c| c.name()).collect();
                 problems.push(format!(
-                    "[keys.{context_name}]: no such screen (global, users, editor, request_log, bulk, bulk_run, bulk_runs)"
+                    "[keys.{context_name}]: no such screen ({})",
+                    names.join(", ")
                 ));
                 continue;
             };
@@ -385,6 +435,11 @@ impl Keymap {
                 let mut specs = Vec::new();
                 for key in keys {
                     match KeySpec::parse(key) {
+                        Ok(spec) if context == Context::Input && spec.is_text() => problems.push(
+                            format!(
+                                "[keys.input] {action_name}: {spec} would no longer be typed; use a key with Ctrl or Alt, or Enter/Esc"
+                            ),
+                        ),
                         Ok(spec) => specs.push(spec),
                         Err(e) => {
                             problems.push(format!("[keys.{context_name}] {action_name}: {e}"))
@@ -413,20 +468,38 @@ impl Keymap {
         (Keymap { table, by_action }, problems)
     }
 
-    /// The action for a key on a screen: the screen's own binding first, then the global one.
+    /// The action for a key in a context: its own binding first, then (where the context
+    /// falls back) the global one.
     pub fn lookup(&self, context: Context, key: &KeyEvent) -> Option<KeyAction> {
         let spec = KeySpec::from_event(key)?;
         self.table
             .get(&(context, spec))
-            .or_else(|| self.table.get(&(Context::Global, spec)))
+            .or_else(|| {
+                context
+                    .falls_back()
+                    .then(|| self.table.get(&(Context::Global, spec)))
+                    .flatten()
+            })
             .copied()
     }
 
-    /// The keys of an action, for hints: "Ctrl+S".
-    pub fn keys_of(&self, context: Context, action: KeyAction) -> String {
+    /// Whether `key` is bound to `action` in `context` (or globally).
+    pub fn is(&self, context: Context, action: KeyAction, key: &KeyEvent) -> bool {
+        KeySpec::from_event(key).is_some_and(|spec| {
+            self.table.get(&(context, spec)) == Some(&action)
+                || self.table.get(&(Context::Global, spec)) == Some(&action)
+        })
+    }
+
+    fn specs(&self, context: Context, action: KeyAction) -> Option<&Vec<KeySpec>> {
         self.by_action
             .get(&(context, action))
             .or_else(|| self.by_action.get(&(Context::Global, action)))
+    }
+
+    /// Every key of an action, for hints: "Enter/e".
+    pub fn keys_of(&self, context: Context, action: KeyAction) -> String {
+        self.specs(context, action)
             .map(|specs| {
                 specs
                     .iter()
@@ -434,6 +507,14 @@ impl Keymap {
                     .collect::<Vec<_>>()
                     .join("/")
             })
+            .unwrap_or_default()
+    }
+
+    /// The first key of an action, as hints name it ("Ctrl+S"); empty when unbound.
+    pub fn key(&self, context: Context, action: KeyAction) -> String {
+        self.specs(context, action)
+            .and_then(|specs| specs.first())
+            .map(ToString::to_string)
             .unwrap_or_default()
     }
 

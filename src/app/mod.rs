@@ -5,9 +5,14 @@
 //! something changed, at most 30 a second, and none at all while idle.
 
 pub mod action;
+pub mod bulk_flow;
 pub mod bulk_rows;
 pub mod editor_rows;
 pub mod keymap;
+pub mod layout;
+pub mod list;
+pub mod message;
+pub mod modal;
 pub mod request_log;
 pub mod state;
 pub mod update;
@@ -75,7 +80,7 @@ pub async fn run(settings: &Settings, client: Client) -> Result<(), String> {
         height: size.height,
     });
     for problem in problems {
-        update::toast(&mut state, Level::Warning, problem);
+        update::toast(&mut state, Level::Warning, message::Note::Text(problem));
     }
     let bulk = crate::bulk::BulkService::new(
         client.clone(),
@@ -105,10 +110,11 @@ async fn event_loop(
     // A bulk run stops cleanly: the calls in flight finish, the journal is flushed, and
     // the run can be resumed (2, then r).
     if worker.bulk_running() {
-        state.status = Some((
+        update::toast(
+            state,
             Level::Warning,
-            "Stopping the bulk run: finishing the calls in flight…".into(),
-        ));
+            message::Note::text("Stopping the bulk run: finishing the calls in flight…"),
+        );
         let _ = tui.draw(|frame| view::draw(frame, state, theme));
         worker.stop_bulk(BULK_STOP).await;
     }

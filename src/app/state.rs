@@ -1,18 +1,19 @@
 //! AppState: plain data that `update` changes and the views read.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Instant;
 
-use ratatui_textarea::TextArea;
-
-use crate::api::{Exchange, Group, LocalTerms, RateLimit, Role, User, UserQuery};
+use crate::api::{ApiError, Exchange, Group, LocalTerms, RateLimit, Role, User, UserQuery};
 use crate::config::UserUpdateApi;
+use crate::tenant::Tenant;
 
 use super::action::{Generation, SavePart};
+use super::bulk_flow::BulkState;
 use super::keymap::{Context, Keymap};
-use crate::bulk::{BulkError, Change, Preview, ProgressStats, RunInfo, RunReport};
-use crate::tenant::Tenant;
+use super::list::ListState;
+use super::message::Note;
+use super::modal::{Modal, Modals};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
@@ -20,17 +21,6 @@ pub enum Screen {
     Editor,
     Bulk,
     RequestLog,
-}
-
-impl Screen {
-    pub fn context(self) -> Context {
-        match self {
-            Screen::Users => Context::Users,
-            Screen::Editor => Context::Editor,
-            Screen::Bulk => Context::Bulk,
-            Screen::RequestLog => Context::RequestLog,
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,23 +31,13 @@ pub enum Level {
     Error,
 }
 
-/// A message over the screen. Errors stay until dismissed; others fade.
+/// A message over the screen, or on the status line. Errors stay until dismissed; the
+/// others fade.
 #[derive(Debug, Clone)]
 pub struct Toast {
     pub level: Level,
-    pub text: String,
+    pub note: Note,
     pub created: Instant,
-}
-
-/// A question that blocks other keys until answered.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Confirm {
-    /// Quit although requests are in flight.
-    Quit,
-    /// Leave the editor with unsaved changes.
-    DiscardEdits,
-    /// Cancel the running bulk run (it can be resumed).
-    CancelRun,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,38 +51,20 @@ pub enum SortColumn {
     Custom(usize),
 }
 
-/// A one-line text input: filter, search, or a value being edited.
-pub type LineInput = TextArea<'static>;
-
-pub fn line_input(text: &str) -> LineInput {
-    let mut input = TextArea::new(vec![text.to_string()]);
-    input.move_cursor(ratatui_textarea::CursorMove::End);
-    input
-}
-
-pub fn input_text(input: &LineInput) -> String {
-    input.lines().first().cloned().unwrap_or_default()
-}
-
 #[derive(Debug, Default)]
 pub struct UsersState {
     /// Every user loaded, in load order, as the list keeps them.
     pub all: Vec<super::users_table::UserRow>,
     /// User id → position in `all`.
-    pub index: std::collections::HashMap<i64, usize>,
+    pub index: HashMap<i64, usize>,
     /// Lower-cased text of the visible columns of every user, for the `/` filter.
     pub haystacks: super::users_table::Haystacks,
     /// Indices into `all` that pass the filter, in sort order: the rows of the table.
     pub rows: Vec<usize>,
-    /// Selected user ids.
-    pub marks: HashSet<i64>,
-    pub cursor: usize,
-    /// First row drawn.
-    pub offset: usize,
+    /// The cursor over `rows`, the window, and the selected user ids.
+    pub list: ListState<i64>,
     pub filter: String,
-    pub filter_input: Option<LineInput>,
     pub search: String,
-    pub search_input: Option<LineInput>,
     /// Terms of the search that the API cannot answer, matched over the loaded users.
     pub local_terms: LocalTerms,
     pub query: UserQuery,
@@ -120,7 +82,25 @@ pub struct UsersState {
     /// Every loaded user's position in `all`, in sort order (empty until a sort needs it).
     pub sorted: Vec<usize>,
     /// Why the last load failed, shown in the table's place.
-    pub error: Option<String>,
+    pub error: Option<ApiError>,
+}
+
+impl UsersState {
+    /// The id of the user under the cursor.
+    pub fn current_id(&self) -> Option<i64> {
+        self.rows
+            .get(self.list.cursor())
+            .and_then(|&i| self.all.get(i))
+            .map(|u| u.id)
+    }
+
+    /// The ids of the users the table shows, in order.
+    pub fn row_ids(&self) -> impl Iterator<Item = i64> + '_ {
+        self.rows
+            .iter()
+            .filter_map(|&i| self.all.get(i))
+            .map(|u| u.id)
+    }
 }
 
 /// A row of the editor.
@@ -155,52 +135,44 @@ pub enum Pending {
     Roles(BTreeSet<i64>),
 }
 
-/// A picker over a list (roles: many; group: one).
-#[derive(Debug, Clone)]
-pub struct Picker {
-    pub key: RowKey,
-    /// (id, name)
-    pub options: Vec<(i64, String)>,
-    pub chosen: BTreeSet<i64>,
-    pub cursor: usize,
-    pub multi: bool,
-}
-
 #[derive(Debug)]
 pub struct EditorState {
     pub id: i64,
     pub user: Option<User>,
     pub roles: Option<Vec<i64>>,
     pub loading: bool,
-    pub error: Option<String>,
-    pub cursor: usize,
-    pub offset: usize,
+    pub error: Option<ApiError>,
+    pub list: ListState,
     pub pending: BTreeMap<RowKey, Pending>,
-    pub editing: Option<(RowKey, LineInput)>,
-    pub picker: Option<Picker>,
     /// Calls of the last save still in flight.
-    pub saving: HashSet<SavePart>,
-    /// What the last save's calls answered.
-    pub save_results: Vec<(SavePart, Result<(), String>)>,
+    pub saving: BTreeSet<SavePart>,
+    /// Which calls of the last save answered, and whether they succeeded.
+    pub save_results: Vec<(SavePart, bool)>,
 }
 
 impl EditorState {
-    pub fn new(id: i64, user: Option<User>) -> EditorState {
+    pub fn new(id: i64) -> EditorState {
         EditorState {
             id,
-            user,
+            user: None,
             roles: None,
             loading: true,
             error: None,
-            cursor: 0,
-            offset: 0,
+            list: ListState::default(),
             pending: BTreeMap::new(),
-            editing: None,
-            picker: None,
-            saving: HashSet::new(),
+            saving: BTreeSet::new(),
             save_results: Vec::new(),
         }
     }
+}
+
+/// One exchange of the request log open whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Detail {
+    /// Its sequence number.
+    pub seq: u64,
+    /// Lines scrolled.
+    pub scroll: u16,
 }
 
 #[derive(Debug)]
@@ -211,14 +183,11 @@ pub struct RequestLogState {
     pub base: u64,
     /// Sequence numbers that pass the filter.
     pub rows: Vec<u64>,
-    pub cursor: usize,
-    pub offset: usize,
+    pub list: ListState,
     pub follow: bool,
     pub filter: String,
-    pub filter_input: Option<LineInput>,
     pub errors_only: bool,
-    /// Sequence number of the exchange open in the detail view, and its scroll.
-    pub detail: Option<(u64, u16)>,
+    pub detail: Option<Detail>,
     /// Exchanges lost because the console fell behind the feed.
     pub missed: u64,
 }
@@ -230,11 +199,9 @@ impl RequestLogState {
             capacity: capacity.max(1),
             base: 0,
             rows: Vec::new(),
-            cursor: 0,
-            offset: 0,
+            list: ListState::default(),
             follow: true,
             filter: String::new(),
-            filter_input: None,
             errors_only: false,
             detail: None,
             missed: 0,
@@ -243,26 +210,11 @@ impl RequestLogState {
 
     pub fn get(&self, seq: u64) -> Option<&Arc<Exchange>> {
         seq.checked_sub(self.base)
-            .and_then(|i| self.entries.get(i as usize))
+            .and_then(|i| self.entries.get(usize::try_from(i).ok()?))
     }
 }
 
-/// Which part of the bulk screen is shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BulkView {
-    /// The list of changes being built.
-    Form,
-    /// Each user's before → after, and the totals.
-    Preview,
-    /// The run: gauge, counters, failures.
-    Run,
-    /// The journal folder.
-    Runs,
-    /// One run's journal.
-    Journal,
-}
-
-/// The kinds of change the form adds.
+/// The kinds of change the bulk form adds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChangeKind {
     SetAttribute,
@@ -281,156 +233,6 @@ impl ChangeKind {
             ChangeKind::AddRole => "give a role",
             ChangeKind::RemoveRole => "take a role away",
         }
-    }
-}
-
-/// A change being added: first pick what, then (for values) type it.
-// One at a time, moved rarely: boxing the text area would buy nothing.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug)]
-pub enum ChangeForm {
-    /// Options are (value, label): shortnames, field names, or role ids.
-    Pick {
-        kind: ChangeKind,
-        options: Vec<(String, String)>,
-        cursor: usize,
-    },
-    Value {
-        kind: ChangeKind,
-        name: String,
-        input: LineInput,
-    },
-}
-
-/// What the typed confirmation is for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ConfirmWhat {
-    /// The previewed plan (apply or undo).
-    Preview,
-    /// An unfinished run, picked up again.
-    Resume {
-        path: std::path::PathBuf,
-        run: String,
-    },
-}
-
-/// "Type the number of users to confirm": Cancel is what Esc and a wrong number do.
-#[derive(Debug)]
-pub struct BulkConfirm {
-    pub what: ConfirmWhat,
-    pub users: usize,
-    pub input: LineInput,
-    pub error: Option<String>,
-}
-
-/// A preview on screen.
-#[derive(Debug)]
-pub struct BulkPreview {
-    pub ready: Preview,
-    /// Users targeted (selection or the run undone).
-    pub targets: usize,
-    pub cursor: usize,
-    pub offset: usize,
-}
-
-/// Where a run stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RunPhase {
-    Starting,
-    Running,
-    Paused,
-    Cancelling,
-    Finished,
-}
-
-/// A run being watched (the worker holds its handle; this is plain data).
-#[derive(Debug)]
-pub struct BulkRunView {
-    /// Known once the run reports it started.
-    pub run: Option<String>,
-    pub title: String,
-    pub users: usize,
-    pub calls: usize,
-    pub stats: ProgressStats,
-    pub phase: RunPhase,
-    /// (id, label, message), in the order they failed.
-    pub failures: Vec<(i64, String, String)>,
-    pub waiting: Option<String>,
-    pub end: Option<Result<RunReport, BulkError>>,
-    pub offset: usize,
-}
-
-/// One user of a journal, as the journal view shows it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct JournalRow {
-    pub id: i64,
-    pub label: String,
-    pub status: String,
-    /// (key, before, after)
-    pub changes: Vec<(String, String, String)>,
-}
-
-#[derive(Debug)]
-pub struct JournalView {
-    pub run: String,
-    pub kind: String,
-    pub created: String,
-    pub finished: bool,
-    pub conflicts: Vec<(i64, String, String)>,
-    pub rows: Vec<JournalRow>,
-    pub cursor: usize,
-    pub offset: usize,
-}
-
-#[derive(Debug)]
-pub struct BulkState {
-    pub view: BulkView,
-    pub changes: Vec<Change>,
-    pub cursor: usize,
-    pub form: Option<ChangeForm>,
-    /// A plan is being made; `generation` drops late answers.
-    pub planning: bool,
-    pub generation: Generation,
-    pub preview: Option<BulkPreview>,
-    pub confirm: Option<BulkConfirm>,
-    pub run: Option<BulkRunView>,
-    pub runs: Vec<RunInfo>,
-    pub runs_loading: bool,
-    pub runs_cursor: usize,
-    pub runs_offset: usize,
-    pub journal: Option<JournalView>,
-    /// The first listing (at start) looks for an unfinished run to offer.
-    pub offered_resume: bool,
-}
-
-impl Default for BulkState {
-    fn default() -> Self {
-        BulkState {
-            view: BulkView::Form,
-            changes: Vec::new(),
-            cursor: 0,
-            form: None,
-            planning: false,
-            generation: 0,
-            preview: None,
-            confirm: None,
-            run: None,
-            runs: Vec::new(),
-            runs_loading: false,
-            runs_cursor: 0,
-            runs_offset: 0,
-            journal: None,
-            offered_resume: false,
-        }
-    }
-}
-
-impl BulkState {
-    /// A run is going (started and not finished): quitting asks, a second run waits.
-    pub fn running(&self) -> bool {
-        self.run
-            .as_ref()
-            .is_some_and(|r| r.phase != RunPhase::Finished)
     }
 }
 
@@ -455,10 +257,11 @@ pub struct AppState {
     pub rate: Option<RateLimit>,
     /// Commands sent to the worker and not answered yet.
     pub in_flight: usize,
-    pub status: Option<(Level, String)>,
+    /// The newest message, on the status line until it fades (errors: until dismissed).
+    pub status: Option<Toast>,
     pub toasts: Vec<Toast>,
-    pub confirm: Option<Confirm>,
-    pub help: Option<u16>,
+    /// Whatever owns the keyboard besides the screen.
+    pub modals: Modals,
     pub width: u16,
     pub height: u16,
     pub spinner: usize,
@@ -499,8 +302,7 @@ impl AppState {
             in_flight: 0,
             status: None,
             toasts: Vec::new(),
-            confirm: None,
-            help: None,
+            modals: Modals::default(),
             width: config.width,
             height: config.height,
             spinner: 0,
@@ -509,22 +311,34 @@ impl AppState {
         }
     }
 
-    /// The key table in force: the screen's, or the bulk screen's part.
+    /// The key table of the screen (and the bulk screen's step) in force.
     pub fn context(&self) -> Context {
-        match (self.screen, self.bulk.view) {
-            (Screen::Bulk, BulkView::Run) => Context::BulkRun,
-            (Screen::Bulk, BulkView::Runs | BulkView::Journal) => Context::BulkRuns,
-            (screen, _) => screen.context(),
+        match self.screen {
+            Screen::Users => Context::Users,
+            Screen::Editor => Context::Editor,
+            Screen::RequestLog => Context::RequestLog,
+            Screen::Bulk => self.bulk.flow.context(),
         }
     }
 
-    /// Whether the spinner should tick: something is running or a toast must fade.
-    pub fn wants_ticks(&self) -> bool {
-        self.in_flight > 0 || self.toasts.iter().any(|t| t.level != Level::Error)
+    /// The key table of whatever owns the keyboard: the top modal, else the screen.
+    pub fn key_context(&self) -> Context {
+        match self.modals.top() {
+            Some(Modal::Help { .. }) => Context::HelpBox,
+            Some(Modal::Ask(_)) => Context::Ask,
+            Some(Modal::Input(_)) => Context::Input,
+            Some(Modal::Pick(_)) => Context::Pick,
+            None => self.context(),
+        }
     }
 
-    /// Rows of a list: the height less the tabs, the info line, the header and the status bar.
-    pub fn list_height(&self) -> usize {
-        usize::from(self.height.saturating_sub(4)).max(1)
+    /// Whether the spinner should tick: something runs, or a message must fade.
+    pub fn wants_ticks(&self) -> bool {
+        self.in_flight > 0
+            || self.toasts.iter().any(|t| t.level != Level::Error)
+            || self
+                .status
+                .as_ref()
+                .is_some_and(|s| s.level != Level::Error)
     }
 }

@@ -12,7 +12,8 @@ use crate::config::UserUpdateApi;
 
 use super::action::{Action, Command, Outcome, SavePart};
 use super::keymap::Keymap;
-use super::state::{AppState, Confirm, Level, Pending, RowKey, Screen, StateConfig};
+use super::modal::{InputFor, Question};
+use super::state::{AppState, Level, Pending, RowKey, Screen, StateConfig, Toast};
 use super::update::{start, update};
 
 pub fn state_with(read_only: bool, user_update: UserUpdateApi) -> AppState {
@@ -27,6 +28,29 @@ pub fn state_with(read_only: bool, user_update: UserUpdateApi) -> AppState {
         width: 120,
         height: 40,
     })
+}
+
+/// A toast or status message as the view words it.
+pub fn text(state: &AppState, toast: &Toast) -> String {
+    super::view::words::note_text(&toast.note, &state.keymap)
+}
+
+/// Whether an error message on screen says `needle`.
+pub fn error_says(state: &AppState, needle: &str) -> bool {
+    state
+        .toasts
+        .iter()
+        .any(|t| t.level == Level::Error && text(state, t).contains(needle))
+}
+
+/// The question being asked, if one is.
+pub fn asked(state: &AppState) -> Option<Question> {
+    state.modals.question()
+}
+
+/// Whether a text input for `purpose` is open.
+pub fn typing(state: &AppState, purpose: &InputFor) -> bool {
+    state.modals.input(purpose).is_some()
 }
 
 /// The tenant the test console is on.
@@ -175,7 +199,7 @@ fn slash_filters_as_you_type_and_owns_the_keyboard() {
     update(&mut state, key(KeyCode::Backspace));
     update(&mut state, key(KeyCode::Enter));
     assert_eq!(state.users.rows.len(), 11);
-    assert!(state.users.filter_input.is_none());
+    assert!(!typing(&state, &InputFor::UsersFilter));
     // Esc on the list clears the filter.
     update(&mut state, key(KeyCode::Esc));
     assert_eq!(state.users.rows.len(), 30);
@@ -186,18 +210,18 @@ fn selection_toggle_all_clear_invert() {
     let mut state = loaded(10, None);
     update(&mut state, ch(' '));
     update(&mut state, ch(' '));
-    assert_eq!(state.users.marks.len(), 2);
-    assert_eq!(state.users.cursor, 2);
+    assert_eq!(state.users.list.marks().len(), 2);
+    assert_eq!(state.users.list.cursor(), 2);
     update(&mut state, ch('v'));
-    assert_eq!(state.users.marks.len(), 8);
+    assert_eq!(state.users.list.marks().len(), 8);
     update(&mut state, ch('A'));
-    assert!(state.users.marks.is_empty());
+    assert!(state.users.list.marks().is_empty());
     update(&mut state, ch('/'));
     typed(&mut state, "user1");
     update(&mut state, key(KeyCode::Enter));
     update(&mut state, ch('a'));
     // user1 and user10: "select all" takes the filtered users only.
-    assert_eq!(state.users.marks.len(), 2);
+    assert_eq!(state.users.list.marks().len(), 2);
 }
 
 #[test]
@@ -207,13 +231,8 @@ fn a_bad_search_keeps_what_was_typed_and_says_why() {
     typed(&mut state, "colour:blue");
     let commands = update(&mut state, key(KeyCode::Enter));
     assert!(commands.is_empty());
-    assert!(state.users.search_input.is_some());
-    assert!(
-        state
-            .toasts
-            .iter()
-            .any(|t| t.level == Level::Error && t.text.contains("colour"))
-    );
+    assert!(typing(&state, &InputFor::UsersSearch));
+    assert!(error_says(&state, "colour"));
 }
 
 #[test]
@@ -302,8 +321,9 @@ fn edit_a_custom_attribute_and_save_it_in_one_call() {
         .cloned()
         .flatten();
     assert_eq!(saved.as_deref(), Some("Administrator"));
-    let (level, text) = state.status.clone().unwrap();
-    assert_eq!(level, Level::Success);
+    let status = state.status.clone().unwrap();
+    assert_eq!(status.level, Level::Success);
+    let text = text(&state, &status);
     assert!(text.contains("Saved custom attributes"), "{text}");
     // The list shows the new value too.
     let listed = &state.users.all[state.users.index[&1]];
@@ -342,11 +362,11 @@ fn a_failed_save_keeps_the_change_and_names_the_field() {
         .iter()
         .find(|t| t.level == Level::Error)
         .unwrap();
-    assert!(toast.text.contains("skype"), "{}", toast.text);
+    let said = text(&state, toast);
+    assert!(said.contains("skype"), "{said}");
     assert!(
-        toast.text.contains("input custom_attributes is not valid"),
-        "{}",
-        toast.text
+        said.contains("input custom_attributes is not valid"),
+        "{said}"
     );
 }
 
@@ -376,7 +396,7 @@ fn fields_go_in_one_put_with_numbers_as_numbers() {
     update(&mut state, key(KeyCode::Backspace));
     typed(&mut state, "two");
     update(&mut state, key(KeyCode::Enter));
-    assert!(state.toasts.iter().any(|t| t.text.contains("whole number")));
+    assert!(error_says(&state, "whole number"));
     for _ in 0..3 {
         update(&mut state, key(KeyCode::Backspace));
     }
@@ -427,12 +447,12 @@ fn leaving_with_unsaved_changes_asks_and_enter_means_no() {
     move_to(&mut state, &RowKey::Attribute("AWS_Role".into()));
     update(&mut state, ch('x'));
     update(&mut state, ch('q'));
-    assert_eq!(state.confirm, Some(Confirm::DiscardEdits));
+    assert_eq!(asked(&state), Some(Question::DiscardEdits));
     update(&mut state, key(KeyCode::Enter));
     assert_eq!(state.screen, Screen::Editor);
     assert_eq!(state.editor.as_ref().unwrap().pending.len(), 1);
     update(&mut state, key(KeyCode::Esc));
-    assert_eq!(state.confirm, Some(Confirm::DiscardEdits));
+    assert_eq!(asked(&state), Some(Question::DiscardEdits));
     update(&mut state, ch('y'));
     assert_eq!(state.screen, Screen::Users);
     assert!(state.editor.is_none());
@@ -451,7 +471,7 @@ fn read_only_binds_no_edit_and_sends_no_write() {
     );
     editing_user_1(&mut state);
     update(&mut state, ch('e'));
-    assert!(state.editor.as_ref().unwrap().editing.is_none());
+    assert!(state.modals.is_empty(), "nothing to type into");
     update(&mut state, ch('x'));
     assert!(update(&mut state, ctrl('s')).is_empty());
 }
@@ -461,7 +481,7 @@ fn quitting_with_work_in_flight_asks_first() {
     let mut state = state_with(false, UserUpdateApi::V1);
     start(&mut state);
     update(&mut state, ch('q'));
-    assert_eq!(state.confirm, Some(Confirm::Quit));
+    assert_eq!(asked(&state), Some(Question::Quit));
     assert!(!state.quit);
     assert_eq!(update(&mut state, ch('y')), vec![Command::Quit]);
     let mut state = loaded(1, None);
@@ -484,6 +504,39 @@ fn ctrl_c_quits_even_while_typing() {
 }
 
 #[test]
+fn the_status_line_fades_like_a_message_and_errors_stay_until_read() {
+    let mut state = loaded(3, None);
+    state.in_flight = 0;
+    update(&mut state, ch('L'));
+    assert_eq!(
+        state.status.as_ref().map(|s| text(&state, s)).as_deref(),
+        Some("Every page is loaded")
+    );
+    assert!(
+        state.wants_ticks(),
+        "a fading message keeps the clock going"
+    );
+    update(
+        &mut state,
+        Action::Tick(Instant::now() + Duration::from_secs(60)),
+    );
+    assert!(state.status.is_none(), "the status line is cleared");
+    assert!(!state.wants_ticks(), "and the clock stops");
+    // An error stays on the status line until it is dismissed.
+    update(
+        &mut state,
+        Action::Outcome(Outcome::Roles(Err(api_error(500, "boom")))),
+    );
+    update(
+        &mut state,
+        Action::Tick(Instant::now() + Duration::from_secs(120)),
+    );
+    assert_eq!(state.status.as_ref().map(|s| s.level), Some(Level::Error));
+    update(&mut state, key(KeyCode::Esc));
+    assert!(state.status.is_none());
+}
+
+#[test]
 fn errors_stay_until_dismissed_and_esc_reads_them_first() {
     let mut state = loaded(1, None);
     update(
@@ -494,7 +547,7 @@ fn errors_stay_until_dismissed_and_esc_reads_them_first() {
         &mut state,
         Action::Tick(Instant::now() + Duration::from_secs(60)),
     );
-    assert!(state.toasts.iter().any(|t| t.text.contains("boom")));
+    assert!(error_says(&state, "boom"));
     update(&mut state, ch('/'));
     update(&mut state, key(KeyCode::Esc));
     update(&mut state, ch('3'));
@@ -540,7 +593,7 @@ fn the_request_log_follows_filters_and_keeps_a_bounded_buffer() {
     // Capacity 3: the oldest went.
     assert_eq!(state.log.entries.len(), 3);
     assert_eq!(state.log.rows, vec![1, 2, 3]);
-    assert_eq!(state.log.cursor, 2, "following the newest");
+    assert_eq!(state.log.list.cursor(), 2, "following the newest");
     update(&mut state, ch('e'));
     assert_eq!(state.log.rows, vec![1, 2], "400 and no answer");
     update(&mut state, ch('e'));
@@ -558,7 +611,10 @@ fn the_request_log_follows_filters_and_keeps_a_bounded_buffer() {
         "{text}"
     );
     update(&mut state, key(KeyCode::Enter));
-    assert_eq!(state.log.detail, Some((3, 0)));
+    assert_eq!(
+        state.log.detail,
+        Some(crate::app::state::Detail { seq: 3, scroll: 0 })
+    );
     let commands = update(&mut state, ch('w'));
     let [Command::WriteExport { contents, .. }] = &commands[..] else {
         panic!("{commands:?}")
@@ -578,14 +634,8 @@ fn a_failed_page_load_is_shown_and_the_console_keeps_running() {
             result: Err(error),
         }),
     );
-    assert!(
-        state
-            .users
-            .error
-            .as_deref()
-            .unwrap()
-            .contains("Authentication Failure")
-    );
+    let error = state.users.error.as_ref().unwrap().to_string();
+    assert!(error.contains("Authentication Failure"), "{error}");
     assert!(!state.users.loading);
     // R tries again.
     let commands = update(&mut state, ch('R'));
@@ -642,32 +692,19 @@ fn a_reload_forgets_the_old_rows_index() {
     let Some(Command::LoadUsers { generation, .. }) = commands.first() else {
         panic!("{commands:?}");
     };
+    // The tenant answers other users now: ids 101..103 where 1..3 were.
     update(
         &mut state,
         Action::Outcome(Outcome::UsersPage {
             generation: *generation,
-            result: Ok(page(1, 3, None)),
+            result: Ok(page(101, 3, None)),
         }),
     );
-    assert_eq!(state.users.all.len(), 3);
-    assert_eq!(state.users.index.len(), 3);
-}
-
-#[test]
-fn leaving_the_window_jumps_half_a_page_and_never_past_the_end() {
-    use super::update::scroll_offset;
-    // Inside the window: nothing moves.
-    assert_eq!(scroll_offset(0, 10, 36, 1000), 0);
-    // One row past the bottom: the cursor lands mid-window.
-    assert_eq!(scroll_offset(0, 36, 36, 1000), 19);
-    // One row above the top: the same, upwards.
-    assert_eq!(scroll_offset(19, 18, 36, 1000), 0);
-    assert_eq!(scroll_offset(100, 99, 36, 1000), 81);
-    // The last row sits at the bottom: no empty half page after the end.
-    assert_eq!(scroll_offset(0, 999, 36, 1000), 964);
-    assert_eq!(scroll_offset(950, 999, 36, 1000), 964);
-    // A list shorter than the window never scrolls.
-    assert_eq!(scroll_offset(5, 3, 36, 10), 0);
+    let users = &state.users;
+    assert_eq!(users.all.len(), 3);
+    let mut indexed: Vec<(i64, usize)> = users.index.iter().map(|(k, v)| (*k, *v)).collect();
+    indexed.sort_unstable();
+    assert_eq!(indexed, vec![(101, 0), (102, 1), (103, 2)], "no stale id");
 }
 
 #[test]
@@ -676,7 +713,7 @@ fn walking_down_the_list_scrolls_once_per_half_page() {
     let mut offsets = std::collections::BTreeSet::new();
     for _ in 0..150 {
         update(&mut state, ch('j'));
-        offsets.insert(state.users.offset);
+        offsets.insert(state.users.list.offset());
     }
     // 36 rows a page at 120x40: the window moved 7 times in steps of 19, not 114 times by one.
     let steps: Vec<usize> = offsets.iter().copied().collect();

@@ -167,6 +167,63 @@ fn hostile_names_are_drawn_as_visible_text() {
     );
 }
 
+/// The text inside the box whose top-right corner is the top-right-most `┐` of the body:
+/// each row between its borders, joined by spaces.
+fn toast_text(terminal: &Terminal<TestBackend>) -> String {
+    let buffer = terminal.backend().buffer();
+    let area = buffer.area;
+    let cell = |x: u16, y: u16| buffer[(x, y)].symbol().to_string();
+    // The toast's right border sits one column in from the edge, from the second row.
+    let right = area.width - 2;
+    let top = 1;
+    assert_eq!(cell(right, top), "┐", "a toast at the top right");
+    let left = (0..right)
+        .rev()
+        .find(|&x| cell(x, top) == "┌")
+        .expect("its left corner");
+    let mut rows = Vec::new();
+    for y in top + 1..area.height {
+        if cell(left, y) == "└" {
+            break;
+        }
+        let row: String = (left + 1..right).map(|x| cell(x, y)).collect();
+        rows.push(row.trim().to_string());
+    }
+    rows.join(" ")
+}
+
+#[test]
+fn a_long_error_fits_its_box_at_80x24_and_120x40() {
+    // A 429 while `L` loads every page: the message names the call, the code, when the
+    // budget returns and what to do; every word of it must be on screen.
+    let error = crate::api::ApiError::new(
+        crate::api::ErrorKind::RateLimited {
+            http_status: 429,
+            reset: Some(std::time::Duration::from_secs(1_234)),
+            body_start: "<html><body><h1>429 Too Many Requests</h1></body></html>".into(),
+        },
+        "GET",
+        "https://api.us.onelogin.com/api/1/users?limit=50&after_cursor=ZmlsbGVyLWN1cnNvci0xMjM0NTY3ODkw",
+    );
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut state = loaded(50, Some("c1"));
+        update(&mut state, ch('L'));
+        update(
+            &mut state,
+            Action::Outcome(Outcome::UsersPage {
+                generation: 1,
+                result: Err(error.clone()),
+            }),
+        );
+        let toast = state.toasts.last().unwrap().clone();
+        let said = super::view::words::note_text(&toast.note, &state.keymap);
+        assert!(said.chars().count() > 150, "a long message: {said}");
+        let shown = toast_text(&render(&mut state, w, h));
+        let words = |s: &str| s.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+        assert_eq!(words(&shown), words(&said), "at {w}x{h}");
+    }
+}
+
 #[test]
 fn load_all_shows_a_gauge_of_the_id_range() {
     let mut state = loaded(50, Some("c1"));

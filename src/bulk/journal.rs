@@ -17,6 +17,7 @@ use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, mpsc};
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
@@ -66,8 +67,7 @@ pub struct Conflict {
 pub struct RunMeta {
     pub run: String,
     pub kind: RunKind,
-    /// RFC 3339, UTC.
-    pub created: String,
+    pub created: DateTime<Utc>,
     /// The profile and the API address the run was made on (no credentials).
     pub tenant: Tenant,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -87,7 +87,7 @@ impl RunMeta {
         RunMeta {
             run: new_run_id(),
             kind,
-            created: now_text(),
+            created: Utc::now(),
             tenant: tenant.clone(),
             undo_of: None,
             unchanged: Vec::new(),
@@ -104,7 +104,7 @@ impl RunMeta {
 struct MetaOnDisk {
     run: String,
     kind: RunKind,
-    created: String,
+    created: DateTime<Utc>,
     tenant: TenantOnDisk,
     #[serde(default)]
     profile: Option<String>,
@@ -565,7 +565,7 @@ pub struct RunInfo {
     pub run: String,
     pub path: PathBuf,
     pub kind: RunKind,
-    pub created: String,
+    pub created: DateTime<Utc>,
     pub tenant: Tenant,
     pub undo_of: Option<String>,
     pub users: usize,
@@ -588,7 +588,7 @@ impl RunInfo {
             run: log.meta.run.clone(),
             path: log.path.clone(),
             kind: log.meta.kind,
-            created: log.meta.created.clone(),
+            created: log.meta.created,
             tenant: log.meta.tenant.clone(),
             undo_of: log.meta.undo_of.clone(),
             users: log.users.len(),
@@ -663,7 +663,7 @@ mod tests {
         RunMeta {
             run: run.into(),
             kind: RunKind::Apply,
-            created: now_text(),
+            created: Utc::now(),
             tenant: Tenant::new(
                 "default",
                 &reqwest::Url::parse("http://127.0.0.1:1").unwrap(),
@@ -749,11 +749,11 @@ mod tests {
     async fn newest_unfinished_and_prefixes() {
         let dir = tempfile::tempdir().unwrap();
         let mut m1 = meta("20250101-000000000-aaaa");
-        m1.created = "2025-01-01T00:00:00.000Z".into();
+        m1.created = "2025-01-01T00:00:00.000Z".parse().unwrap();
         let mut m2 = meta("20250102-000000000-bbbb");
-        m2.created = "2025-01-02T00:00:00.000Z".into();
+        m2.created = "2025-01-02T00:00:00.000Z".parse().unwrap();
         let mut m3 = meta("20250103-000000000-cccc");
-        m3.created = "2025-01-03T00:00:00.000Z".into();
+        m3.created = "2025-01-03T00:00:00.000Z".parse().unwrap();
         let _ = Journal::create(dir.path(), m1, &users()).unwrap();
         let _ = Journal::create(dir.path(), m2, &users()).unwrap();
         let j3 = Journal::create(dir.path(), m3, &users()).unwrap();

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use onelogin_tui::api::{Client, ClientConfig, Search, User};
 use onelogin_tui::bulk::execute::{RunOptions, RunSummary, Runner, UserWork};
-use onelogin_tui::bulk::journal::{Journal, RunKind, RunMeta, new_run_id};
+use onelogin_tui::bulk::journal::{Journal, RunKind, RunMeta};
 use onelogin_tui::bulk::plan::{Plan, search_targets};
 use onelogin_tui::sandbox::{Sandbox, SandboxConfig};
 use secrecy::SecretString;
@@ -40,16 +40,9 @@ pub async fn all_users(client: &Client, fields: &[&str]) -> Vec<User> {
 }
 
 pub fn meta(kind: RunKind, sb: &Sandbox) -> RunMeta {
-    RunMeta {
-        run: new_run_id(),
-        kind,
-        created: onelogin_tui::bulk::journal::now_text(),
-        tenant: onelogin_tui::tenant::Tenant::new("test", &reqwest::Url::parse(&sb.url()).unwrap()),
-        undo_of: None,
-        unchanged: Vec::new(),
-        conflicts: Vec::new(),
-        source: None,
-    }
+    let tenant =
+        onelogin_tui::tenant::Tenant::new("test", &reqwest::Url::parse(&sb.url()).unwrap());
+    RunMeta::new(kind, &tenant)
 }
 
 /// Journals and runs a whole plan.

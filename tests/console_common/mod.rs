@@ -16,6 +16,7 @@ use onelogin_tui::app::action::{Action, Command};
 use onelogin_tui::app::keymap::Keymap;
 use onelogin_tui::app::state::{AppState, Level, StateConfig};
 use onelogin_tui::app::update::{start, update};
+use onelogin_tui::app::view::words::note_text;
 use onelogin_tui::bulk::{BulkService, RunOptions};
 use onelogin_tui::config::UserUpdateApi;
 use onelogin_tui::sandbox::{Credential, Sandbox, SandboxConfig, Scope};
@@ -146,7 +147,15 @@ impl Console {
             .toasts
             .iter()
             .filter(|t| t.level == Level::Error)
-            .map(|t| t.text.clone())
+            .map(|t| note_text(&t.note, &self.state.keymap))
             .collect()
+    }
+
+    /// The status line's message, as the console words it.
+    pub fn status_text(&self) -> Option<String> {
+        self.state
+            .status
+            .as_ref()
+            .map(|s| note_text(&s.note, &self.state.keymap))
     }
 }

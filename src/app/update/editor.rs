@@ -1,103 +1,113 @@
 //! The user editor: editing values, pickers, and saving in the fewest calls.
 
+use super::modal::Rejected;
 use super::*;
 
 pub(super) fn editor_key(state: &mut AppState, action: KeyAction) -> Vec<Command> {
     let rows = editor_rows(state);
-    let height = state.list_height();
+    let height = layout::rows(state, ListId::Editor);
     let Some(editor) = state.editor.as_mut() else {
         return Vec::new();
     };
-    let last = rows.len().saturating_sub(1);
+    if editor.list.key(action, rows.len(), height) {
+        return Vec::new();
+    }
+    let current = rows.get(editor.list.cursor()).cloned();
     match action {
-        KeyAction::Up => editor.cursor = editor.cursor.saturating_sub(1),
-        KeyAction::Down => editor.cursor = (editor.cursor + 1).min(last),
-        KeyAction::PageUp => editor.cursor = editor.cursor.saturating_sub(height),
-        KeyAction::PageDown => editor.cursor = (editor.cursor + height).min(last),
-        KeyAction::Top => editor.cursor = 0,
-        KeyAction::Bottom => editor.cursor = last,
         KeyAction::Refresh => {
             if !editor.pending.is_empty() {
-                toast(
-                    state,
-                    Level::Warning,
-                    "Save or undo (u) the pending changes before reloading".into(),
-                );
+                toast(state, Level::Warning, Note::Hint(Hint::SaveOrUndoFirst));
                 return Vec::new();
             }
             editor.loading = true;
             return vec![Command::LoadUser { id: editor.id }];
         }
         KeyAction::Edit => {
-            if let Some(key) = rows.get(editor.cursor).cloned() {
+            if let Some(key) = current {
                 start_edit(state, key);
             }
-            return Vec::new();
         }
-        KeyAction::ClearValue => {
-            match rows.get(editor.cursor) {
-                Some(key @ RowKey::Attribute(_)) => {
-                    let key = key.clone();
-                    set_pending(state, key, Pending::Text(String::new()));
-                }
-                Some(_) => status(
-                    state,
-                    Level::Warning,
-                    "x clears custom attributes; edit a field with Enter",
-                ),
-                None => {}
+        KeyAction::ClearValue => match current {
+            Some(key @ RowKey::Attribute(_)) => {
+                set_pending(state, key, Pending::Text(String::new()))
             }
-            return Vec::new();
-        }
+            Some(_) => status(
+                state,
+                Level::Warning,
+                Note::Hint(Hint::ClearsAttributesOnly),
+            ),
+            None => {}
+        },
         KeyAction::Revert => {
-            if let Some(key) = rows.get(editor.cursor) {
-                editor.pending.remove(key);
+            if let Some(key) = current {
+                editor.pending.remove(&key);
             }
         }
         KeyAction::Save => return save(state),
         _ => {}
     }
-    if let Some(editor) = state.editor.as_mut() {
-        editor.offset = scroll_offset(editor.offset, editor.cursor, height, rows.len());
-    }
     Vec::new()
 }
 
+/// The user (and its roles) arrived for the editor.
+pub(super) fn on_user(state: &mut AppState, id: i64, result: Result<(User, Vec<i64>), ApiError>) {
+    let Some(editor) = state.editor.as_mut().filter(|e| e.id == id) else {
+        return;
+    };
+    editor.loading = false;
+    match result {
+        Ok((user, roles)) => {
+            users_table::replace(&mut state.users, &user, &state.columns);
+            editor.user = Some(user);
+            editor.roles = Some(roles);
+            editor.error = None;
+        }
+        Err(e) => {
+            editor.error = Some(e.clone());
+            failed(state, Doing::LoadUser(id), Failure::Api(e));
+        }
+    }
+}
+
+/// Enter on a row: a text input over its value, or a picker for group and roles.
 pub(super) fn start_edit(state: &mut AppState, key: RowKey) {
     let Some(editor) = state.editor.as_ref() else {
         return;
     };
     let Some(user) = editor.user.as_ref() else {
-        status(state, Level::Warning, "The user is still loading");
+        status(
+            state,
+            Level::Warning,
+            Note::text("The user is still loading"),
+        );
         return;
     };
     if !is_editable(&key, state.user_update) {
         status(
             state,
             Level::Warning,
-            format!("{} is read-only", key.label()),
+            Note::Text(format!("{} is read-only", key.label())),
         );
         return;
     }
-    let picker = match &key {
+    match &key {
         RowKey::Group => {
             let chosen = match editor.pending.get(&key) {
                 Some(Pending::Group(g)) => *g,
                 _ => user.group_id,
             };
-            let mut options = vec![(0, "(no group)".to_string())];
-            options.extend(state.groups.iter().map(|g| (g.id, g.name.clone())));
-            let cursor = options
+            let mut options = vec![(Choice::Group(None), "(no group)".to_string())];
+            options.extend(
+                state
+                    .groups
+                    .iter()
+                    .map(|g| (Choice::Group(Some(g.id)), g.name.clone())),
+            );
+            let at = options
                 .iter()
-                .position(|(id, _)| Some(*id) == chosen)
+                .position(|(c, _)| *c == Choice::Group(chosen))
                 .unwrap_or(0);
-            Some(Picker {
-                key: key.clone(),
-                options,
-                chosen: chosen.into_iter().collect(),
-                cursor,
-                multi: false,
-            })
+            open_pick(state, PickFor::Group, options, [at], at, false);
         }
         RowKey::Roles => {
             let chosen: BTreeSet<i64> = match editor.pending.get(&key) {
@@ -109,57 +119,84 @@ pub(super) fn start_edit(state: &mut AppState, key: RowKey) {
                     .into_iter()
                     .collect(),
             };
-            let options = state.roles.iter().map(|r| (r.id, r.name.clone())).collect();
-            Some(Picker {
-                key: key.clone(),
-                options,
-                chosen,
-                cursor: 0,
-                multi: true,
-            })
+            let options: Vec<(Choice, String)> = state
+                .roles
+                .iter()
+                .map(|r| (Choice::Role(r.id), r.name.clone()))
+                .collect();
+            let marked: Vec<usize> = state
+                .roles
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| chosen.contains(&r.id))
+                .map(|(i, _)| i)
+                .collect();
+            open_pick(state, PickFor::Roles, options, marked, 0, true);
         }
-        _ => None,
-    };
-    let text = match editor.pending.get(&key) {
-        Some(Pending::Text(t)) => t.clone(),
-        _ => current_value(
-            user,
-            editor.roles.as_deref(),
-            &key,
-            &state.groups,
-            &state.roles,
-        ),
-    };
-    if let Some(editor) = state.editor.as_mut() {
-        match picker {
-            Some(picker) => editor.picker = Some(picker),
-            None => editor.editing = Some((key, line_input(&text))),
+        _ => {
+            let text = match editor.pending.get(&key) {
+                Some(Pending::Text(t)) => t.clone(),
+                _ => current_value(
+                    user,
+                    editor.roles.as_deref(),
+                    &key,
+                    &state.groups,
+                    &state.roles,
+                ),
+            };
+            modal::input(state, InputFor::EditValue(key), &text);
         }
     }
 }
 
-pub(super) fn commit_edit(state: &mut AppState) {
-    let Some(editor) = state.editor.as_mut() else {
-        return;
-    };
-    let Some((key, input)) = editor.editing.as_ref() else {
-        return;
-    };
-    let (key, text) = (key.clone(), input_text(input).trim().to_string());
+fn open_pick(
+    state: &mut AppState,
+    purpose: PickFor,
+    options: Vec<(Choice, String)>,
+    marked: impl IntoIterator<Item = usize>,
+    at: usize,
+    multi: bool,
+) {
+    let mut list = super::super::list::ListState::default();
+    list.mark_all(marked);
+    let len = options.len();
+    let rows = layout::rows(state, ListId::Picker(len));
+    list.select(at, len, rows);
+    modal::pick(
+        state,
+        Pick {
+            purpose,
+            options,
+            list,
+            multi,
+        },
+    );
+}
+
+/// Enter in a value input: the change is pending (a whole-number field is checked first).
+pub(super) fn commit_value(
+    state: &mut AppState,
+    key: RowKey,
+    text: &str,
+) -> Result<Vec<Command>, Rejected> {
+    let text = text.trim().to_string();
     if let RowKey::Field(name) = key
         && is_integer_field(name)
         && !text.is_empty()
         && text.parse::<i64>().is_err()
     {
-        toast(
-            state,
-            Level::Error,
-            format!("{name} must be a whole number (or empty to clear it); {text:?} is not"),
-        );
-        return;
+        return Err(Rejected {
+            note: Box::new(Note::Failed {
+                doing: Doing::Value(name.to_string()),
+                error: Failure::Invalid(format!(
+                    "must be a whole number (or empty to clear it); {text:?} is not"
+                )),
+            }),
+            inline: false,
+        });
     }
-    editor.editing = None;
     set_pending(state, key, Pending::Text(text));
+    Ok(Vec::new())
 }
 
 /// Records a change, or forgets it when it equals the saved value.
@@ -171,12 +208,12 @@ pub(super) fn set_pending(state: &mut AppState, key: RowKey, value: Pending) {
     let Some(user) = editor.user.as_ref() else {
         return;
     };
-    let unchanged = match (&value, &key) {
-        (Pending::Text(text), _) => {
+    let unchanged = match &value {
+        Pending::Text(text) => {
             *text == current_value(user, editor.roles.as_deref(), &key, groups, roles)
         }
-        (Pending::Group(group), _) => *group == user.group_id,
-        (Pending::Roles(set), _) => {
+        Pending::Group(group) => *group == user.group_id,
+        Pending::Roles(set) => {
             *set == editor
                 .roles
                 .clone()
@@ -192,50 +229,6 @@ pub(super) fn set_pending(state: &mut AppState, key: RowKey, value: Pending) {
     }
 }
 
-pub(super) fn on_picker_key(state: &mut AppState, action: Option<KeyAction>, key: KeyEvent) {
-    let Some(editor) = state.editor.as_mut() else {
-        return;
-    };
-    let Some(picker) = editor.picker.as_mut() else {
-        return;
-    };
-    let last = picker.options.len().saturating_sub(1);
-    let toggle = |picker: &mut Picker| {
-        if let Some((id, _)) = picker.options.get(picker.cursor) {
-            if picker.multi {
-                if !picker.chosen.remove(id) {
-                    picker.chosen.insert(*id);
-                }
-            } else {
-                picker.chosen = std::iter::once(*id).collect();
-            }
-        }
-    };
-    match (key.code, action) {
-        (KeyCode::Esc, _) => editor.picker = None,
-        (KeyCode::Char(' '), _) => toggle(picker),
-        (KeyCode::Enter, _) => {
-            if !picker.multi {
-                toggle(picker);
-            }
-            let picker = editor.picker.take();
-            if let Some(picker) = picker {
-                let value = if picker.multi {
-                    Pending::Roles(picker.chosen)
-                } else {
-                    Pending::Group(picker.chosen.into_iter().next().filter(|id| *id != 0))
-                };
-                set_pending(state, picker.key, value);
-            }
-        }
-        (_, Some(KeyAction::Up)) => picker.cursor = picker.cursor.saturating_sub(1),
-        (_, Some(KeyAction::Down)) => picker.cursor = (picker.cursor + 1).min(last),
-        (_, Some(KeyAction::Top)) => picker.cursor = 0,
-        (_, Some(KeyAction::Bottom)) => picker.cursor = last,
-        _ => {}
-    }
-}
-
 /// `Ctrl+S`: every pending change in the fewest calls.
 pub(super) fn save(state: &mut AppState) -> Vec<Command> {
     let v3 = state.user_update == UserUpdateApi::V3;
@@ -243,11 +236,11 @@ pub(super) fn save(state: &mut AppState) -> Vec<Command> {
         return Vec::new();
     };
     if editor.pending.is_empty() {
-        status(state, Level::Info, "Nothing to save");
+        status(state, Level::Info, Note::text("Nothing to save"));
         return Vec::new();
     }
     if !editor.saving.is_empty() {
-        status(state, Level::Info, "A save is still running");
+        status(state, Level::Info, Note::text("A save is still running"));
         return Vec::new();
     }
     let id = editor.id;
@@ -333,10 +326,10 @@ pub(super) fn save(state: &mut AppState) -> Vec<Command> {
     status(
         state,
         Level::Info,
-        format!(
+        Note::Text(format!(
             "Saving… ({count} call{})",
             if count == 1 { "" } else { "s" }
-        ),
+        )),
     );
     commands.into_iter().map(|(_, c)| c).collect()
 }
@@ -362,13 +355,12 @@ pub(super) fn on_saved(
             Ok(_) => status(
                 state,
                 Level::Success,
-                format!("Saved {} of user {id}", part.label()),
+                Note::Text(format!("Saved {} of user {id}", part.label())),
             ),
-            Err(e) => toast(
-                state,
-                Level::Error,
-                format!("Saving {} of user {id} failed: {e}", part.label()),
-            ),
+            Err(e) => {
+                let fields = name_failed_field(&e).unwrap_or_default();
+                failed(state, Doing::Save { id, part, fields }, Failure::Api(e));
+            }
         }
         return;
     };
@@ -403,58 +395,48 @@ pub(super) fn on_saved(
                     editor.pending.remove(key);
                 }
             }
-            editor.save_results.push((part, Ok(())));
+            editor.save_results.push((part, true));
             if let Some(user) = editor.user.as_ref() {
                 users_table::replace(&mut state.users, user, &state.columns);
             }
         }
         Err(e) => {
-            let named = name_failed_field(&e).unwrap_or(names);
-            editor.save_results.push((part, Err(e.to_string())));
-            toast(
-                state,
-                Level::Error,
-                format!("Saving {} ({named}) failed: {e}", part.label()),
-            );
+            editor.save_results.push((part, false));
+            let fields = name_failed_field(&e).unwrap_or(names);
+            failed(state, Doing::Save { id, part, fields }, Failure::Api(e));
         }
     }
     let Some(editor) = state.editor.as_ref() else {
         return;
     };
     if editor.saving.is_empty() {
-        let failed = editor
-            .save_results
-            .iter()
-            .filter(|(_, r)| r.is_err())
-            .count();
+        let failed_calls = editor.save_results.iter().filter(|(_, ok)| !ok).count();
         let saved: Vec<&str> = editor
             .save_results
             .iter()
-            .filter(|(_, r)| r.is_ok())
+            .filter(|(_, ok)| *ok)
             .map(|(p, _)| p.label())
             .collect();
-        if failed == 0 {
-            status(
-                state,
+        let (level, text) = if failed_calls == 0 {
+            (
                 Level::Success,
                 format!("Saved {} — 200 success: Success", saved.join(", ")),
-            );
+            )
         } else if saved.is_empty() {
-            status(
-                state,
+            (
                 Level::Error,
-                "Nothing was saved: see the message; your changes are still pending",
-            );
+                "Nothing was saved: see the message; your changes are still pending".to_string(),
+            )
         } else {
-            status(
-                state,
+            (
                 Level::Warning,
                 format!(
-                    "Saved {}; {failed} call(s) failed: those changes are still pending",
+                    "Saved {}; {failed_calls} call(s) failed: those changes are still pending",
                     saved.join(", ")
                 ),
-            );
-        }
+            )
+        };
+        status(state, level, Note::Text(text));
     }
 }
 
@@ -493,11 +475,7 @@ pub(super) fn apply_saved(
             let mut current: BTreeSet<i64> =
                 roles.clone().unwrap_or_default().into_iter().collect();
             match part {
-                SavePart::AddRoles => current.extend(
-                    set.difference(&current.clone())
-                        .copied()
-                        .collect::<Vec<_>>(),
-                ),
+                SavePart::AddRoles => current.extend(set.iter().copied()),
                 SavePart::RemoveRoles => current.retain(|r| set.contains(r)),
                 _ => {}
             }

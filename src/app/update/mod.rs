@@ -1,33 +1,36 @@
 //! `update(&mut AppState, Action) -> Vec<Command>`: every screen flow, with no I/O and no await.
+//!
+//! A key goes to the top of the modal stack when there is one (`modal.rs`), else to the
+//! screen. Results come back as outcomes; failures are kept typed as notes for the view.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui_textarea::Input;
+use crossterm::event::KeyEvent;
 
-use crate::api::{ApiError, EnvelopeMessage, ErrorKind, Search, User, UserUpdate, V3UserUpdate};
+use crate::api::{ApiError, EnvelopeMessage, ErrorKind, User, UserUpdate, V3UserUpdate};
 use crate::config::UserUpdateApi;
 
 use super::action::{Action, Command, Outcome, SavePart};
 use super::editor_rows::{self, current_value, editor_rows, is_editable, is_integer_field};
-use super::keymap::KeyAction;
-use super::state::{
-    AppState, Confirm, EditorState, Level, LineInput, Pending, Picker, RowKey, Screen, SortColumn,
-    Toast, input_text, line_input,
-};
+use super::keymap::{Context, KeyAction};
+use super::layout::{self, ListId};
+use super::message::{Doing, Failure, Hint, Note};
+use super::modal::{Choice, Input, InputFor, Modal, Pick, PickFor, Question};
+use super::state::{AppState, EditorState, Level, Pending, RowKey, Screen, SortColumn, Toast};
 use super::users_table;
 
-pub mod bulk;
+mod bulk;
 mod editor;
+mod modal;
 mod request_log;
 mod users;
 
-use editor::{commit_edit, editor_key, on_picker_key, on_saved, save};
-use request_log::{log_key, push_exchange, refilter_log};
-use users::{clamp_users_view, on_users_page, refilter_users, reload_users, users_key};
+use editor::{editor_key, on_saved};
+use request_log::{log_key, push_exchange};
+use users::{clamp_users_view, on_users_page, reload_users, users_key};
 
-/// How long a non-error toast stays.
+/// How long a message other than an error stays.
 const TOAST_TTL: Duration = Duration::from_secs(4);
 /// Start loading the next page when the cursor is this close to the last loaded row.
 const PREFETCH_ROWS: usize = 10;
@@ -37,7 +40,7 @@ pub fn start(state: &mut AppState) -> Vec<Command> {
     let mut commands = vec![Command::LoadFields, Command::LoadRoles, Command::LoadGroups];
     commands.extend(reload_users(state));
     // An unfinished bulk run is offered at start.
-    state.bulk.runs_loading = true;
+    state.bulk.runs.loading = true;
     commands.push(Command::BulkListRuns);
     count_in_flight(state, &commands);
     commands
@@ -47,11 +50,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Command> {
     let mut commands = match action {
         Action::Key(key) => on_key(state, key),
         Action::Paste(text) => {
-            if let Some(input) = focused_input(state) {
-                // A value is one line: pasted line breaks become spaces.
-                input.insert_str(text.replace(['\r', '\n'], " "));
-                after_input_change(state);
-            }
+            modal::paste(state, &text);
             Vec::new()
         }
         Action::Resize { width, height } => {
@@ -78,16 +77,16 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Command> {
                 Ok(what) => toast(
                     state,
                     Level::Success,
-                    format!("Copied {what} to the clipboard"),
+                    Note::Text(format!("Copied {what} to the clipboard")),
                 ),
-                Err(e) => toast(state, Level::Error, format!("Copy failed: {e}")),
+                Err(e) => failed(state, Doing::Copy, Failure::Local(e)),
             }
             Vec::new()
         }
         Action::Written(result) => {
             match result {
-                Ok(path) => toast(state, Level::Success, format!("Wrote {path}")),
-                Err(e) => toast(state, Level::Error, e),
+                Ok(path) => toast(state, Level::Success, Note::Text(format!("Wrote {path}"))),
+                Err(e) => failed(state, Doing::Write, Failure::Local(e)),
             }
             Vec::new()
         }
@@ -97,20 +96,22 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Command> {
         toast(
             state,
             Level::Warning,
-            "Read-only: nothing was written".into(),
+            Note::text("Read-only: nothing was written"),
         );
     }
     count_in_flight(state, &commands);
     commands
 }
 
-/// Lets time pass: turns the spinner, fades toasts.
+/// Lets time pass: turns the spinner, fades messages (errors stay until read).
 fn tick(state: &mut AppState, now: std::time::Instant) {
     state.now = now;
     state.spinner = state.spinner.wrapping_add(1);
-    state
-        .toasts
-        .retain(|t| t.level == Level::Error || now.duration_since(t.created) < TOAST_TTL);
+    let fresh = |t: &Toast| t.level == Level::Error || now.duration_since(t.created) < TOAST_TTL;
+    state.toasts.retain(fresh);
+    if state.status.as_ref().is_some_and(|s| !fresh(s)) {
+        state.status = None;
+    }
 }
 
 fn count_in_flight(state: &mut AppState, commands: &[Command]) {
@@ -128,21 +129,33 @@ fn is_api(command: &Command) -> bool {
     )
 }
 
-pub fn toast(state: &mut AppState, level: Level, text: String) {
-    state.status = Some((level, text.clone()));
-    state.toasts.push(Toast {
+/// A message over the screen, and on the status line.
+pub fn toast(state: &mut AppState, level: Level, note: Note) {
+    let toast = Toast {
         level,
-        text,
+        note,
         created: state.now,
-    });
+    };
+    state.status = Some(toast.clone());
+    state.toasts.push(toast);
     // Keep the newest few: the status line and the request log hold the rest.
     if state.toasts.len() > 5 {
         state.toasts.remove(0);
     }
 }
 
-fn status(state: &mut AppState, level: Level, text: impl Into<String>) {
-    state.status = Some((level, text.into()));
+/// A message on the status line only.
+fn status(state: &mut AppState, level: Level, note: Note) {
+    state.status = Some(Toast {
+        level,
+        note,
+        created: state.now,
+    });
+}
+
+/// An error message: what was being done, and the error as it came.
+fn failed(state: &mut AppState, doing: Doing, error: Failure) {
+    toast(state, Level::Error, Note::Failed { doing, error });
 }
 
 // ---------------------------------------------------------------- keys
@@ -151,39 +164,24 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
     if key.kind == crossterm::event::KeyEventKind::Release {
         return Vec::new();
     }
-    let action = state.keymap.lookup(state.context(), &key);
-    if action == Some(KeyAction::ForceQuit) {
+    if state.keymap.is(Context::Global, KeyAction::ForceQuit, &key) {
         // A bulk run is asked about once; a second Ctrl+C at the question quits.
-        if state.bulk.running() && state.confirm != Some(Confirm::Quit) {
-            state.confirm = Some(Confirm::Quit);
+        if state.bulk.running() && state.modals.question() != Some(Question::Quit) {
+            modal::ask(state, Question::Quit);
             return Vec::new();
         }
         state.quit = true;
         return vec![Command::Quit];
     }
-    if let Some(confirm) = state.confirm.clone() {
-        return on_confirm_key(state, confirm, key);
+    if !state.modals.is_empty() {
+        return modal::on_key(state, key);
     }
-    if state.help.is_some() {
-        on_help_key(state, action, key);
-        return Vec::new();
-    }
-    if focused_input(state).is_some() {
-        return on_input_key(state, key);
-    }
-    if state.editor.as_ref().is_some_and(|e| e.picker.is_some()) {
-        on_picker_key(state, action, key);
-        return Vec::new();
-    }
-    if state.screen == Screen::Bulk && state.bulk.form.is_some() {
-        return bulk::on_pick_key(state, action, key);
-    }
-    let Some(action) = action else {
+    let Some(action) = state.keymap.lookup(state.context(), &key) else {
         return Vec::new();
     };
     match action {
         KeyAction::Help => {
-            state.help = Some(0);
+            state.modals.push(Modal::Help { scroll: 0 });
             Vec::new()
         }
         KeyAction::ScreenUsers => leave_to(state, Screen::Users),
@@ -199,7 +197,7 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
         }
         KeyAction::Dismiss if dismiss_error(state) => Vec::new(),
         KeyAction::Quit | KeyAction::Dismiss
-            if state.screen == Screen::Bulk && bulk::bulk_back(state) =>
+            if state.screen == Screen::Bulk && bulk::back(state) =>
         {
             Vec::new()
         }
@@ -208,7 +206,7 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
             Screen::Users => users_key(state, action),
             Screen::Editor => editor_key(state, action),
             Screen::RequestLog => log_key(state, action),
-            Screen::Bulk => bulk::bulk_key(state, action),
+            Screen::Bulk => bulk::key(state, action),
         },
     }
 }
@@ -217,6 +215,13 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
 fn dismiss_error(state: &mut AppState) -> bool {
     if let Some(pos) = state.toasts.iter().rposition(|t| t.level == Level::Error) {
         state.toasts.remove(pos);
+        if state
+            .status
+            .as_ref()
+            .is_some_and(|s| s.level == Level::Error)
+        {
+            state.status = None;
+        }
         return true;
     }
     false
@@ -228,12 +233,12 @@ fn go_back(state: &mut AppState, quit_key: bool) -> Vec<Command> {
             if !quit_key {
                 if !state.users.filter.is_empty() {
                     state.users.filter.clear();
-                    refilter_users(state);
+                    users::refilter_users(state);
                 }
                 return Vec::new();
             }
-            if state.in_flight > 0 {
-                state.confirm = Some(Confirm::Quit);
+            if state.in_flight > 0 || state.bulk.running() {
+                modal::ask(state, Question::Quit);
                 return Vec::new();
             }
             state.quit = true;
@@ -264,213 +269,18 @@ fn leave_to(state: &mut AppState, target: Screen) -> Vec<Command> {
     let pending = state.editor.as_ref().is_some_and(|e| !e.pending.is_empty());
     if target == Screen::Users && state.editor.is_some() {
         if state.screen == Screen::Editor && pending {
-            state.confirm = Some(Confirm::DiscardEdits);
+            modal::ask(state, Question::DiscardEdits);
             return Vec::new();
         }
         if pending {
             state.screen = Screen::Editor;
-            status(
-                state,
-                Level::Info,
-                "Unsaved changes: save them (Ctrl+S) or leave the editor (q)",
-            );
+            status(state, Level::Info, Note::Hint(Hint::UnsavedChanges));
             return Vec::new();
         }
         state.editor = None;
     }
     state.screen = target;
     Vec::new()
-}
-
-fn on_confirm_key(state: &mut AppState, confirm: Confirm, key: KeyEvent) -> Vec<Command> {
-    let yes = matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y'));
-    let no = matches!(
-        key.code,
-        KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Enter
-    );
-    if no {
-        // Enter answers no: the safe choice has the focus.
-        state.confirm = None;
-        return Vec::new();
-    }
-    if !yes {
-        return Vec::new();
-    }
-    state.confirm = None;
-    match confirm {
-        Confirm::Quit => {
-            state.quit = true;
-            vec![Command::Quit]
-        }
-        Confirm::DiscardEdits => {
-            state.editor = None;
-            state.screen = Screen::Users;
-            status(state, Level::Info, "Unsaved changes discarded");
-            Vec::new()
-        }
-        Confirm::CancelRun => bulk::cancel_run(state),
-    }
-}
-
-fn on_help_key(state: &mut AppState, action: Option<KeyAction>, key: KeyEvent) {
-    let scroll = state.help.unwrap_or(0);
-    state.help = match action {
-        Some(KeyAction::Down) => Some(scroll.saturating_add(1)),
-        Some(KeyAction::Up) => Some(scroll.saturating_sub(1)),
-        Some(KeyAction::PageDown) => Some(scroll.saturating_add(10)),
-        Some(KeyAction::PageUp) => Some(scroll.saturating_sub(10)),
-        Some(KeyAction::Help | KeyAction::Quit | KeyAction::Dismiss) => None,
-        _ if key.code == KeyCode::Enter => None,
-        _ => Some(scroll),
-    };
-}
-
-// ---------------------------------------------------------------- text inputs
-
-/// The text input that owns the keyboard, if one does.
-fn focused_input(state: &mut AppState) -> Option<&mut LineInput> {
-    match state.screen {
-        Screen::Users => state
-            .users
-            .filter_input
-            .as_mut()
-            .or(state.users.search_input.as_mut()),
-        Screen::Editor => state
-            .editor
-            .as_mut()
-            .and_then(|e| e.editing.as_mut().map(|(_, i)| i)),
-        Screen::RequestLog => state.log.filter_input.as_mut(),
-        Screen::Bulk => bulk::focused_bulk_input(state),
-    }
-}
-
-/// While someone types, only Esc, Enter and Ctrl+S are ours; every other key is text.
-fn on_input_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
-    let ctrl_s = key.code == KeyCode::Char('s') && key.modifiers.contains(KeyModifiers::CONTROL);
-    match key.code {
-        KeyCode::Esc => {
-            cancel_input(state);
-            Vec::new()
-        }
-        KeyCode::Enter => commit_input(state),
-        _ if ctrl_s && state.screen == Screen::Editor => {
-            let mut commands = commit_input(state);
-            if state.editor.as_ref().is_some_and(|e| e.editing.is_none()) {
-                commands.extend(save(state));
-            }
-            commands
-        }
-        // The text area would insert a line break: a value is one line.
-        KeyCode::Char('m') if key.modifiers.contains(KeyModifiers::CONTROL) => Vec::new(),
-        // Readline's Ctrl+U (kill to line start), which shell users expect; the text
-        // area's own binding of it is undo.
-        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
-            if let Some(input) = focused_input(state) {
-                input.delete_line_by_head();
-            }
-            after_input_change(state);
-            Vec::new()
-        }
-        _ => {
-            if let Some(input) = focused_input(state) {
-                input.input(Input::from(key));
-            }
-            after_input_change(state);
-            Vec::new()
-        }
-    }
-}
-
-/// The `/` filters follow every keystroke.
-fn after_input_change(state: &mut AppState) {
-    match state.screen {
-        Screen::Users => {
-            if let Some(input) = &state.users.filter_input {
-                state.users.filter = input_text(input);
-                refilter_users(state);
-            }
-        }
-        Screen::RequestLog => {
-            if let Some(input) = &state.log.filter_input {
-                state.log.filter = input_text(input);
-                refilter_log(state);
-            }
-        }
-        _ => {}
-    }
-}
-
-fn cancel_input(state: &mut AppState) {
-    match state.screen {
-        Screen::Users => {
-            if state.users.filter_input.take().is_some() {
-                state.users.filter.clear();
-                refilter_users(state);
-            }
-            state.users.search_input = None;
-        }
-        Screen::Editor => {
-            if let Some(editor) = state.editor.as_mut() {
-                editor.editing = None;
-            }
-        }
-        Screen::RequestLog => {
-            if state.log.filter_input.take().is_some() {
-                state.log.filter.clear();
-                refilter_log(state);
-            }
-        }
-        Screen::Bulk => bulk::cancel_bulk_input(state),
-    }
-}
-
-fn commit_input(state: &mut AppState) -> Vec<Command> {
-    match state.screen {
-        Screen::Users => {
-            if state.users.filter_input.take().is_some() {
-                return Vec::new();
-            }
-            let Some(input) = state.users.search_input.as_ref() else {
-                return Vec::new();
-            };
-            let text = input_text(input);
-            match Search::parse(&text) {
-                Ok(search) => {
-                    let (query, local) = search.into_parts();
-                    state.users.search_input = None;
-                    state.users.search = text;
-                    state.users.query = query;
-                    if !local.is_empty() {
-                        let names = local.field_names();
-                        status(
-                            state,
-                            Level::Info,
-                            format!(
-                                "{} matched in the console over loaded pages (API /1 cannot search it): L loads every page",
-                                names.join(", ")
-                            ),
-                        );
-                    }
-                    state.users.local_terms = local;
-                    reload_users(state)
-                }
-                Err(e) => {
-                    // The input stays open with what was typed: nothing is lost.
-                    toast(state, Level::Error, format!("Search: {e}"));
-                    Vec::new()
-                }
-            }
-        }
-        Screen::Editor => {
-            commit_edit(state);
-            Vec::new()
-        }
-        Screen::RequestLog => {
-            state.log.filter_input = None;
-            Vec::new()
-        }
-        Screen::Bulk => bulk::commit_bulk_input(state),
-    }
 }
 
 // ---------------------------------------------------------------- outcomes
@@ -482,35 +292,26 @@ fn on_outcome(state: &mut AppState, outcome: Outcome) -> Vec<Command> {
     match outcome {
         Outcome::Fields(Ok(fields)) => {
             state.fields = fields;
-            let unknown: Vec<&String> = state
+            let unknown: Vec<&str> = state
                 .columns
                 .iter()
                 .filter(|c| !state.fields.contains(c))
+                .map(String::as_str)
                 .collect();
             if !unknown.is_empty() {
-                let list = unknown
-                    .iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ");
+                let list = unknown.join(", ");
                 toast(
                     state,
                     Level::Warning,
-                    format!("ui.columns names fields this tenant lacks: {list}"),
+                    Note::Text(format!("ui.columns names fields this tenant lacks: {list}")),
                 );
             }
         }
-        Outcome::Fields(Err(e)) => toast(
-            state,
-            Level::Error,
-            format!("Loading custom attribute fields failed: {e}"),
-        ),
+        Outcome::Fields(Err(e)) => failed(state, Doing::LoadFields, Failure::Api(e)),
         Outcome::Roles(Ok(roles)) => state.roles = roles,
-        Outcome::Roles(Err(e)) => toast(state, Level::Error, format!("Loading roles failed: {e}")),
+        Outcome::Roles(Err(e)) => failed(state, Doing::LoadRoles, Failure::Api(e)),
         Outcome::Groups(Ok(groups)) => state.groups = groups,
-        Outcome::Groups(Err(e)) => {
-            toast(state, Level::Error, format!("Loading groups failed: {e}"))
-        }
+        Outcome::Groups(Err(e)) => failed(state, Doing::LoadGroups, Failure::Api(e)),
         Outcome::UsersPage { generation, result } => {
             return on_users_page(state, generation, result);
         }
@@ -520,28 +321,7 @@ fn on_outcome(state: &mut AppState, outcome: Outcome) -> Vec<Command> {
                 state.users.last_id = result.ok().flatten();
             }
         }
-        Outcome::User { id, result } => {
-            let Some(editor) = state.editor.as_mut().filter(|e| e.id == id) else {
-                return Vec::new();
-            };
-            editor.loading = false;
-            match result {
-                Ok((user, roles)) => {
-                    users_table::replace(&mut state.users, &user, &state.columns);
-                    editor.user = Some(user);
-                    editor.roles = Some(roles);
-                    editor.error = None;
-                }
-                Err(e) => {
-                    editor.error = Some(e.to_string());
-                    toast(
-                        state,
-                        Level::Error,
-                        format!("Loading user {id} failed: {e}"),
-                    );
-                }
-            }
-        }
+        Outcome::User { id, result } => editor::on_user(state, id, result),
         Outcome::Saved { id, part, result } => on_saved(state, id, part, result),
         Outcome::RateLimit(rate) => {
             if rate.is_some() {
@@ -555,28 +335,4 @@ fn on_outcome(state: &mut AppState, outcome: Outcome) -> Vec<Command> {
         Outcome::BulkFinished(result) => return bulk::on_finished(state, result),
     }
     Vec::new()
-}
-
-/// Keeps `cursor` inside a window of `height` rows over a list of `len`, the window starting
-/// at `offset`. When the cursor leaves the window, the window jumps half its height (the
-/// cursor lands mid-window) rather than one row: walking down a long list then rewrites the
-/// table once per half page instead of on every key, which is what a slow SSH link feels
-/// (a one-row scroll of a 120x40 table rewrites every row, ~3.6 KB).
-pub fn scroll_offset(offset: usize, cursor: usize, height: usize, len: usize) -> usize {
-    let last_window = len.saturating_sub(height);
-    let offset = offset.min(last_window);
-    if cursor < offset {
-        cursor.saturating_sub(height / 2)
-    } else if cursor >= offset + height {
-        (cursor + height / 2 + 1)
-            .saturating_sub(height)
-            .min(last_window)
-    } else {
-        offset
-    }
-}
-
-/// A window that follows the cursor one row at a time, for views that keep no offset.
-pub fn follow_cursor(cursor: usize, height: usize) -> usize {
-    (cursor + 1).saturating_sub(height)
 }

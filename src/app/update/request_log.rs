@@ -1,8 +1,10 @@
 //! The request log: the feed, filters, copy as curl, export.
 
 use super::*;
+use crate::app::state::Detail;
 
 pub(super) fn push_exchange(state: &mut AppState, exchange: std::sync::Arc<crate::api::Exchange>) {
+    let height = layout::rows(state, ListId::RequestLog);
     let log = &mut state.log;
     let seq = log.base + log.entries.len() as u64;
     let keep = crate::app::request_log::matches(&exchange, &log.filter, log.errors_only);
@@ -10,28 +12,28 @@ pub(super) fn push_exchange(state: &mut AppState, exchange: std::sync::Arc<crate
     if keep {
         log.rows.push(seq);
     }
+    let mut cursor = log.list.cursor();
     while log.entries.len() > log.capacity {
         log.entries.pop_front();
         log.base += 1;
         if log.rows.first().is_some_and(|&s| s < log.base) {
             log.rows.remove(0);
-            log.cursor = log.cursor.saturating_sub(1);
+            cursor = cursor.saturating_sub(1);
         }
-        if log.detail.is_some_and(|(s, _)| s < log.base) {
+        if log.detail.is_some_and(|d| d.seq < log.base) {
             log.detail = None;
         }
     }
     if log.follow {
-        log.cursor = log.rows.len().saturating_sub(1);
+        cursor = log.rows.len().saturating_sub(1);
     }
-    let height = state.list_height();
-    let log = &mut state.log;
-    log.offset = scroll_offset(log.offset, log.cursor, height, log.rows.len());
+    log.list.select(cursor, log.rows.len(), height);
 }
 
 pub(super) fn refilter_log(state: &mut AppState) {
+    let height = layout::rows(state, ListId::RequestLog);
     let log = &mut state.log;
-    let selected = log.rows.get(log.cursor).copied();
+    let selected = log.rows.get(log.list.cursor()).copied();
     log.rows = log
         .entries
         .iter()
@@ -39,76 +41,68 @@ pub(super) fn refilter_log(state: &mut AppState) {
         .filter(|(_, e)| crate::app::request_log::matches(e, &log.filter, log.errors_only))
         .map(|(i, _)| log.base + i as u64)
         .collect();
-    log.cursor = selected
+    let cursor = selected
         .and_then(|s| log.rows.iter().position(|&r| r >= s))
         .unwrap_or(log.rows.len().saturating_sub(1));
-    let height = state.list_height();
-    let log = &mut state.log;
-    log.offset = scroll_offset(
-        log.offset.min(log.cursor),
-        log.cursor,
-        height,
-        log.rows.len(),
-    );
+    log.list.select(cursor, log.rows.len(), height);
 }
 
 pub(super) fn log_key(state: &mut AppState, action: KeyAction) -> Vec<Command> {
-    let height = state.list_height();
-    if let Some((seq, scroll)) = state.log.detail {
+    if let Some(detail) = state.log.detail {
+        let page = u16::try_from(layout::rows(state, ListId::ExchangeDetail)).unwrap_or(u16::MAX);
         let scroll = match action {
-            KeyAction::Up => scroll.saturating_sub(1),
-            KeyAction::Down => scroll.saturating_add(1),
-            KeyAction::PageUp => scroll.saturating_sub(height as u16),
-            KeyAction::PageDown => scroll.saturating_add(height as u16),
+            KeyAction::Up => detail.scroll.saturating_sub(1),
+            KeyAction::Down => detail.scroll.saturating_add(1),
+            KeyAction::PageUp => detail.scroll.saturating_sub(page),
+            KeyAction::PageDown => detail.scroll.saturating_add(page),
             KeyAction::Top => 0,
-            KeyAction::CopyCurl => return copy_curl(state, seq),
+            KeyAction::CopyCurl => return copy_curl(state, detail.seq),
             KeyAction::WriteLog => return write_log(state),
-            _ => scroll,
+            _ => detail.scroll,
         };
-        state.log.detail = Some((seq, scroll));
+        state.log.detail = Some(Detail { scroll, ..detail });
         return Vec::new();
     }
+    let height = layout::rows(state, ListId::RequestLog);
     let log = &mut state.log;
-    let last = log.rows.len().saturating_sub(1);
+    let len = log.rows.len();
+    if log.list.key(action, len, height) {
+        // Moving up leaves the newest row: stop following; End follows again.
+        match action {
+            KeyAction::Up | KeyAction::PageUp | KeyAction::Top => log.follow = false,
+            _ => {}
+        }
+        return Vec::new();
+    }
     match action {
-        KeyAction::Up => {
-            log.cursor = log.cursor.saturating_sub(1);
-            log.follow = false;
-        }
-        KeyAction::Down => log.cursor = (log.cursor + 1).min(last),
-        KeyAction::PageUp => {
-            log.cursor = log.cursor.saturating_sub(height);
-            log.follow = false;
-        }
-        KeyAction::PageDown => log.cursor = (log.cursor + height).min(last),
-        KeyAction::Top => {
-            log.cursor = 0;
-            log.follow = false;
-        }
-        KeyAction::Bottom => log.cursor = last,
         KeyAction::Follow => {
             log.follow = !log.follow;
             if log.follow {
-                log.cursor = last;
+                log.list.key(KeyAction::Bottom, len, height);
             }
         }
-        KeyAction::Open => log.detail = log.rows.get(log.cursor).map(|&s| (s, 0)),
-        KeyAction::Filter => log.filter_input = Some(line_input(&log.filter)),
+        KeyAction::Open => {
+            log.detail = log
+                .rows
+                .get(log.list.cursor())
+                .map(|&seq| Detail { seq, scroll: 0 });
+        }
+        KeyAction::Filter => {
+            let text = log.filter.clone();
+            modal::input(state, InputFor::LogFilter, &text);
+        }
         KeyAction::ErrorsOnly => {
             log.errors_only = !log.errors_only;
             refilter_log(state);
-            return Vec::new();
         }
         KeyAction::CopyCurl => {
-            if let Some(seq) = log.rows.get(log.cursor).copied() {
+            if let Some(seq) = log.rows.get(log.list.cursor()).copied() {
                 return copy_curl(state, seq);
             }
         }
         KeyAction::WriteLog => return write_log(state),
         _ => {}
     }
-    let log = &mut state.log;
-    log.offset = scroll_offset(log.offset, log.cursor, height, log.rows.len());
     Vec::new()
 }
 

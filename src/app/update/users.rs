@@ -1,6 +1,8 @@
-//! The user list: paging, the filter, the sort, the selection.
+//! The user list: paging, the filter, the search, the sort, the selection.
 
+use super::modal::Rejected;
 use super::*;
+use crate::api::Search;
 
 pub(super) fn reload_users(state: &mut AppState) -> Vec<Command> {
     let users = &mut state.users;
@@ -10,8 +12,7 @@ pub(super) fn reload_users(state: &mut AppState) -> Vec<Command> {
     users.sorted.clear();
     users.haystacks = Default::default();
     users.rows.clear();
-    users.cursor = 0;
-    users.offset = 0;
+    users.list.select(0, 0, 1);
     users.next_cursor = None;
     users.complete = false;
     users.pages = 0;
@@ -43,22 +44,25 @@ pub(super) fn next_page(state: &mut AppState) -> Vec<Command> {
 }
 
 pub(super) fn users_key(state: &mut AppState, action: KeyAction) -> Vec<Command> {
-    let height = state.list_height();
+    let height = layout::rows(state, ListId::Users);
+    let len = state.users.rows.len();
+    if state.users.list.key(action, len, height) {
+        return prefetch(state);
+    }
     let users = &mut state.users;
-    let last = users.rows.len().saturating_sub(1);
     match action {
-        KeyAction::Up => users.cursor = users.cursor.saturating_sub(1),
-        KeyAction::Down => users.cursor = (users.cursor + 1).min(last),
-        KeyAction::PageUp => users.cursor = users.cursor.saturating_sub(height),
-        KeyAction::PageDown => users.cursor = (users.cursor + height).min(last),
-        KeyAction::Top => users.cursor = 0,
-        KeyAction::Bottom => users.cursor = last,
         KeyAction::Open => return open_user(state),
-        KeyAction::Filter => users.filter_input = Some(line_input(&users.filter)),
-        KeyAction::Search => users.search_input = Some(line_input(&users.search)),
+        KeyAction::Filter => {
+            let text = users.filter.clone();
+            modal::input(state, InputFor::UsersFilter, &text);
+        }
+        KeyAction::Search => {
+            let text = users.search.clone();
+            modal::input(state, InputFor::UsersSearch, &text);
+        }
         KeyAction::LoadAll => {
             if users.complete {
-                status(state, Level::Info, "Every page is loaded");
+                status(state, Level::Info, Note::text("Every page is loaded"));
                 return Vec::new();
             }
             users.load_all = true;
@@ -88,30 +92,44 @@ pub(super) fn users_key(state: &mut AppState, action: KeyAction) -> Vec<Command>
             refilter_users(state);
         }
         KeyAction::ToggleMark => {
-            if let Some(id) = users.rows.get(users.cursor).map(|&i| users.all[i].id) {
-                if !users.marks.remove(&id) {
-                    users.marks.insert(id);
-                }
-                users.cursor = (users.cursor + 1).min(last);
+            if let Some(id) = users.current_id() {
+                users.list.toggle(id);
+                users.list.key(KeyAction::Down, len, height);
             }
         }
         KeyAction::MarkAll => {
-            let ids: Vec<i64> = users.rows.iter().map(|&i| users.all[i].id).collect();
-            users.marks.extend(ids);
+            let ids: Vec<i64> = users.row_ids().collect();
+            users.list.mark_all(ids);
         }
-        KeyAction::ClearMarks => users.marks.clear(),
+        KeyAction::ClearMarks => users.list.clear_marks(),
         KeyAction::InvertMarks => {
-            for &i in &users.rows {
-                let id = users.all[i].id;
-                if !users.marks.remove(&id) {
-                    users.marks.insert(id);
-                }
-            }
+            let ids: Vec<i64> = users.row_ids().collect();
+            users.list.invert(ids);
         }
-        _ => {}
+        _ => return Vec::new(),
     }
-    clamp_users_view(state);
     prefetch(state)
+}
+
+/// Enter in the search input: the server part reloads the list, the part API /1 cannot
+/// search is matched over what is loaded (and the status line says so).
+pub(super) fn search(state: &mut AppState, text: &str) -> Result<Vec<Command>, Rejected> {
+    let search = Search::parse(text).map_err(|e| Rejected {
+        note: Box::new(Note::Failed {
+            doing: Doing::Search,
+            error: Failure::Invalid(e),
+        }),
+        inline: false,
+    })?;
+    let (query, local) = search.into_parts();
+    state.users.search = text.to_string();
+    state.users.query = query;
+    if !local.is_empty() {
+        let names = local.field_names().iter().map(|n| n.to_string()).collect();
+        status(state, Level::Info, Note::Hint(Hint::LocalTerms(names)));
+    }
+    state.users.local_terms = local;
+    Ok(reload_users(state))
 }
 
 /// Loads the next page as the cursor nears the end of what is loaded. Not while a filter
@@ -124,40 +142,36 @@ pub(super) fn prefetch(state: &mut AppState) -> Vec<Command> {
         return next_page(state);
     }
     let narrowed = !users.filter.is_empty() || !users.local_terms.is_empty();
-    if !narrowed && users.cursor + PREFETCH_ROWS >= users.rows.len() {
+    if !narrowed && users.list.cursor() + PREFETCH_ROWS >= users.rows.len() {
         return next_page(state);
     }
     Vec::new()
 }
 
 pub(super) fn clamp_users_view(state: &mut AppState) {
-    let height = state.list_height();
-    let users = &mut state.users;
-    users.cursor = users.cursor.min(users.rows.len().saturating_sub(1));
-    users.offset = scroll_offset(users.offset, users.cursor, height, users.rows.len());
+    let height = layout::rows(state, ListId::Users);
+    let len = state.users.rows.len();
+    state.users.list.clamp(len, height);
 }
 
 pub(super) fn refilter_users(state: &mut AppState) {
-    let selected = state.users.rows.get(state.users.cursor).copied();
+    let selected = state.users.rows.get(state.users.list.cursor()).copied();
     users_table::refilter(&mut state.users);
+    let height = layout::rows(state, ListId::Users);
+    let users = &mut state.users;
     // Keep the cursor on the same user when it is still shown.
-    if let Some(pos) = selected.and_then(|sel| state.users.rows.iter().position(|&i| i == sel)) {
-        state.users.cursor = pos;
-    }
-    clamp_users_view(state);
+    let at = selected
+        .and_then(|sel| users.rows.iter().position(|&i| i == sel))
+        .unwrap_or(users.list.cursor());
+    users.list.select(at, users.rows.len(), height);
 }
 
 pub(super) fn open_user(state: &mut AppState) -> Vec<Command> {
-    let Some(id) = state
-        .users
-        .rows
-        .get(state.users.cursor)
-        .map(|&i| state.users.all[i].id)
-    else {
+    let Some(id) = state.users.current_id() else {
         return Vec::new();
     };
     // The list keeps only what it shows: the editor reads the whole user, fresh.
-    state.editor = Some(EditorState::new(id, None));
+    state.editor = Some(EditorState::new(id));
     state.screen = Screen::Editor;
     vec![Command::LoadUser { id }]
 }
@@ -188,8 +202,8 @@ pub(super) fn on_users_page(
         }
         Err(e) => {
             state.users.load_all = false;
-            state.users.error = Some(e.to_string());
-            toast(state, Level::Error, format!("Loading users failed: {e}"));
+            state.users.error = Some(e.clone());
+            failed(state, Doing::LoadUsers, Failure::Api(e));
             Vec::new()
         }
     }

@@ -1,18 +1,20 @@
 //! The user editor: every field and custom attribute, pending changes marked, inline editing.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Clear, List, ListItem, Paragraph, Row, Table};
+use ratatui::widgets::{Cell, Clear, Paragraph, Row, Table};
 
 use crate::api::{state_name, status_name};
 use crate::app::editor_rows::{current_value, editor_rows, is_editable};
 use crate::app::keymap::{Context, KeyAction};
-use crate::app::state::{AppState, EditorState, Pending, Picker, RowKey};
+use crate::app::layout;
+use crate::app::modal::{InputFor, Modal};
+use crate::app::state::{AppState, EditorState, Pending, RowKey};
 use crate::theme::Theme;
 
-use super::widgets::{centered, safe, safe_owned, spinner};
+use super::widgets::{key, safe, safe_owned, spinner};
 
 const LABEL_WIDTH: u16 = 24;
 
@@ -20,11 +22,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let Some(editor) = state.editor.as_ref() else {
         return;
     };
-    let [info, table] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+    let [info, table] = layout::info_and_list(area);
     draw_info(frame, info, state, editor, theme);
     let Some(user) = editor.user.as_ref() else {
         let text = match &editor.error {
-            Some(e) => Span::styled(format!(" {}", safe(e)), theme.error),
+            Some(e) => Span::styled(format!(" {}", safe(&e.to_string())), theme.error),
             None => Span::styled(
                 format!(" {} loading user {}…", spinner(state.spinner), editor.id),
                 theme.muted,
@@ -34,9 +36,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         return;
     };
     let rows = editor_rows(state);
-    let height = usize::from(table.height.saturating_sub(1));
-    let start = editor.offset.min(rows.len());
-    let end = (start + height).min(rows.len());
+    let window = editor
+        .list
+        .window(rows.len(), layout::rows_under_header(table));
+    let (start, end) = (window.start, window.end);
     let header = Row::new(vec![
         Cell::from(" "),
         Cell::from("field"),
@@ -81,7 +84,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             None => Line::from(Span::raw(safe_owned(&decorate(key, &current, user)))),
         };
         let mut style = if editable { theme.base } else { theme.muted };
-        if start + i == editor.cursor {
+        if start + i == editor.list.cursor() {
             style = style.patch(theme.selected);
         }
         Row::new(vec![
@@ -102,11 +105,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     );
 
     // The value being typed sits over its row's value cell.
-    if let Some((_, input)) = &editor.editing
-        && editor.cursor >= start
-        && editor.cursor < end
+    let cursor = editor.list.cursor();
+    if let Some(input) = editing(state)
+        && cursor >= start
+        && cursor < end
     {
-        let y = table.y + 1 + (editor.cursor - start) as u16;
+        let y = table.y + 1 + u16::try_from(cursor - start).unwrap_or(0);
         let x = table.x + 1 + 1 + LABEL_WIDTH + 1;
         let rect = Rect {
             x,
@@ -117,9 +121,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         frame.render_widget(Clear, rect);
         frame.render_widget(input, rect);
     }
-    if let Some(picker) = &editor.picker {
-        draw_picker(frame, area, picker, theme);
-    }
+}
+
+/// The value being typed, if a row is being edited.
+fn editing(state: &AppState) -> Option<&ratatui_textarea::TextArea<'static>> {
+    state.modals.iter().find_map(|m| match m {
+        Modal::Input(input) if matches!(input.purpose, InputFor::EditValue(_)) => Some(&input.text),
+        _ => None,
+    })
 }
 
 /// Status and state are numbers on the wire; show their names beside them.
@@ -177,9 +186,15 @@ fn draw_info(frame: &mut Frame, area: Rect, state: &AppState, editor: &EditorSta
             theme.info,
         ));
     }
-    if editor.editing.is_some() {
+    if editing(state).is_some() {
+        let k = |action| key(&state.keymap, Context::Input, action);
         spans.push(Span::styled(
-            "  Enter keeps · Esc cancels · Ctrl+S keeps and saves",
+            format!(
+                "  {} keeps · {} cancels · {} keeps and saves",
+                k(KeyAction::Commit),
+                k(KeyAction::Cancel),
+                key(&state.keymap, Context::Editor, KeyAction::Save)
+            ),
             theme.muted,
         ));
     } else if !state.read_only {
@@ -195,45 +210,4 @@ fn draw_info(frame: &mut Frame, area: Rect, state: &AppState, editor: &EditorSta
         ));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
-}
-
-fn draw_picker(frame: &mut Frame, area: Rect, picker: &Picker, theme: &Theme) {
-    let height = (picker.options.len() as u16 + 2)
-        .min(area.height.saturating_sub(2))
-        .max(3);
-    let rect = centered(area, 48, height);
-    frame.render_widget(Clear, rect);
-    let visible = usize::from(height.saturating_sub(2));
-    let offset = picker.cursor.saturating_sub(visible.saturating_sub(1));
-    let items: Vec<ListItem> = picker
-        .options
-        .iter()
-        .enumerate()
-        .skip(offset)
-        .take(visible)
-        .map(|(i, (id, name))| {
-            let mark = if picker.chosen.contains(id) {
-                "[x]"
-            } else {
-                "[ ]"
-            };
-            let style = if i == picker.cursor {
-                theme.selected
-            } else {
-                theme.base
-            };
-            ListItem::new(format!("{mark} {}", safe(name))).style(style)
-        })
-        .collect();
-    let title = if picker.multi {
-        " roles · Space toggles · Enter keeps · Esc cancels "
-    } else {
-        " group · Enter chooses · Esc cancels "
-    };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(title)
-        .border_style(theme.accent)
-        .style(theme.base);
-    frame.render_widget(List::new(items).block(block), rect);
 }

@@ -1,34 +1,41 @@
-//! Drawing: a pure function of the state and the theme. One file a screen.
+//! Drawing: a pure function of the state and the theme. One file a screen; the modal stack's
+//! overlays in `modal.rs`; every message worded in `words.rs`.
 
 mod bulk;
 mod editor;
-mod help;
+mod modal;
 mod request_log;
 mod users;
 pub mod widgets;
+pub mod words;
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use crate::app::state::{AppState, Confirm, Level, Screen};
+use crate::app::keymap::{Context, KeyAction};
+use crate::app::layout::{self, MIN_HEIGHT, MIN_WIDTH};
+use crate::app::state::{AppState, Level, Screen, Toast};
 use crate::theme::Theme;
 
-use widgets::{centered, spinner, thousands};
+use widgets::{key, spinner, thousands};
 
-/// Below this the screens cannot be laid out; the user is told instead.
-pub const MIN_WIDTH: u16 = 60;
-pub const MIN_HEIGHT: u16 = 12;
+/// The toasts stack at most this many.
+const TOASTS_SHOWN: usize = 3;
+/// The widest a toast gets.
+const TOAST_WIDTH: u16 = 72;
 
 pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
     let area = frame.area();
     frame.render_widget(Block::default().style(theme.base), area);
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let text = format!(
-            "The terminal is {}x{}: onelogin-tui needs at least {MIN_WIDTH}x{MIN_HEIGHT}. Enlarge it, or press q to quit.",
-            area.width, area.height
+            "The terminal is {}x{}: onelogin-tui needs at least {MIN_WIDTH}x{MIN_HEIGHT}. Enlarge it, or press {} to quit.",
+            area.width,
+            area.height,
+            key(&state.keymap, Context::Global, KeyAction::ForceQuit)
         );
         frame.render_widget(
             Paragraph::new(text)
@@ -38,12 +45,7 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
         );
         return;
     }
-    let [tabs, body, status] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Fill(1),
-        Constraint::Length(1),
-    ])
-    .areas(area);
+    let [tabs, body, status] = layout::screen(area);
     draw_tabs(frame, tabs, state, theme);
     match state.screen {
         Screen::Users => users::draw(frame, body, state, theme),
@@ -53,12 +55,7 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
     }
     draw_status(frame, status, state, theme);
     draw_toasts(frame, body, state, theme);
-    if let Some(confirm) = &state.confirm {
-        draw_confirm(frame, area, state, confirm, theme);
-    }
-    if let Some(scroll) = state.help {
-        help::draw(frame, area, state, scroll, theme);
-    }
+    modal::draw(frame, area, body, state, theme);
 }
 
 fn draw_tabs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
@@ -71,30 +68,41 @@ fn draw_tabs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         " onelogin-tui ",
         theme.accent.add_modifier(Modifier::BOLD),
     )];
-    for (i, name) in ["1 Users", "2 Bulk", "3 Request log"]
-        .into_iter()
-        .enumerate()
-    {
+    let tabs = [
+        (KeyAction::ScreenUsers, "Users"),
+        (KeyAction::ScreenBulk, "Bulk"),
+        (KeyAction::ScreenLog, "Request log"),
+    ];
+    for (i, (action, name)) in tabs.into_iter().enumerate() {
         let style = if i == active {
             theme.selected
         } else {
             theme.muted
         };
+        let k = state.keymap.key(Context::Global, action);
+        let label = if k.is_empty() {
+            format!(" {name} ")
+        } else {
+            format!(" {k} {name} ")
+        };
         spans.push(Span::raw(" "));
-        spans.push(Span::styled(format!(" {name} "), style));
+        spans.push(Span::styled(label, style));
     }
-    spans.push(Span::styled("   ? help", theme.muted));
+    spans.push(Span::styled(
+        format!(
+            "   {} help",
+            key(&state.keymap, Context::Global, KeyAction::Help)
+        ),
+        theme.muted,
+    ));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
 fn draw_status(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let sep = Span::styled(" │ ", theme.status_bar);
+    let tenant = &state.tenant;
     let mut spans = vec![Span::styled(
-        widgets::safe_owned(&format!(
-            " {}@{}",
-            state.tenant.profile,
-            state.tenant.address()
-        )),
+        widgets::safe_owned(&format!(" {}@{}", tenant.profile, tenant.address())),
         theme.status_bar,
     )];
     if state.read_only {
@@ -128,18 +136,16 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     } else {
         spans.push(Span::styled("idle", theme.status_bar));
     }
-    if !state.users.marks.is_empty() {
+    let selected = state.users.list.marks().len();
+    if selected > 0 {
         spans.push(sep.clone());
-        spans.push(Span::styled(
-            format!("{} selected", state.users.marks.len()),
-            theme.marked,
-        ));
+        spans.push(Span::styled(format!("{selected} selected"), theme.marked));
     }
-    if let Some((level, text)) = &state.status {
+    if let Some(status) = &state.status {
         spans.push(sep);
         spans.push(Span::styled(
-            widgets::safe_owned(text),
-            level_style(*level, theme),
+            widgets::safe_owned(&words::note_text(&status.note, &state.keymap)),
+            level_style(status.level, theme),
         ));
     }
     frame.render_widget(
@@ -157,85 +163,73 @@ pub fn level_style(level: Level, theme: &Theme) -> ratatui::style::Style {
     }
 }
 
-/// Messages stack at the top right; errors stay until Esc.
+/// Messages stack at the top right, newest first; errors stay until dismissed. A box is as
+/// tall as its text: the newest may take the whole body, and a text longer still ends in
+/// "…" (the whole error is in the request log and the log file).
 fn draw_toasts(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-    let width = area.width.saturating_sub(4).min(72);
+    let width = area.width.saturating_sub(4).min(TOAST_WIDTH);
+    let inner = usize::from(width.saturating_sub(2)).max(1);
     let mut y = area.y;
-    for toast in state.toasts.iter().rev().take(3) {
-        let error = toast.level == Level::Error;
-        let text = widgets::safe_owned(&toast.text);
-        let inner = usize::from(width.saturating_sub(2)).max(1);
-        let lines = (text.chars().count().div_ceil(inner)).clamp(1, 6) as u16;
-        let height = lines + 2;
-        if y + height > area.y + area.height {
+    for toast in state.toasts.iter().rev().take(TOASTS_SHOWN) {
+        let room = usize::from((area.y + area.height).saturating_sub(y)).saturating_sub(2);
+        if room == 0 {
             break;
         }
+        let text = widgets::safe_owned(&words::note_text(&toast.note, &state.keymap));
+        let mut lines = widgets::wrap(&text, inner);
+        if lines.len() > room {
+            lines.truncate(room);
+            if let Some(last) = lines.last_mut() {
+                widgets::end_with_ellipsis(last, inner);
+            }
+        }
+        let height = u16::try_from(lines.len())
+            .unwrap_or(u16::MAX)
+            .saturating_add(2);
         let rect = Rect {
             x: area.x + area.width - width - 1,
             y,
             width,
             height,
         };
-        let (title, style) = match toast.level {
-            Level::Error => (" error · Esc to dismiss ", theme.toast_error),
-            Level::Warning => (" warning ", theme.toast_info),
-            Level::Success => (" done ", theme.toast_info),
-            Level::Info => (" info ", theme.toast_info),
-        };
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .title(title)
-            .style(style);
-        frame.render_widget(Clear, rect);
-        let paragraph = Paragraph::new(text).block(block).wrap(Wrap { trim: false });
-        frame.render_widget(
-            if error {
-                paragraph
-            } else {
-                paragraph.style(style)
-            },
-            rect,
-        );
+        draw_toast(frame, rect, toast, lines, state, theme);
         y += height;
     }
 }
 
-fn draw_confirm(frame: &mut Frame, area: Rect, state: &AppState, confirm: &Confirm, theme: &Theme) {
-    let question = match confirm {
-        Confirm::Quit if state.bulk.running() => {
-            "A bulk run is going. Quit? It stops cleanly (the calls in flight finish) and can be resumed: 2, then r.".to_string()
-        }
-        Confirm::Quit => format!(
-            "{} request(s) are still in flight. Quit anyway?",
-            state.in_flight
+fn draw_toast(
+    frame: &mut Frame,
+    rect: Rect,
+    toast: &Toast,
+    lines: Vec<String>,
+    state: &AppState,
+    theme: &Theme,
+) {
+    let (title, style) = match toast.level {
+        Level::Error => (
+            format!(
+                " error · {} to dismiss ",
+                key(&state.keymap, Context::Global, KeyAction::Dismiss)
+            ),
+            theme.toast_error,
         ),
-        Confirm::CancelRun => {
-            "Cancel the run? The calls in flight finish, nothing else is sent; r on past runs resumes it.".to_string()
-        }
-        Confirm::DiscardEdits => {
-            let n = state.editor.as_ref().map_or(0, |e| e.pending.len());
-            format!("{n} unsaved change(s). Leave and discard them?")
-        }
+        Level::Warning => (" warning ".to_string(), theme.toast_info),
+        Level::Success => (" done ".to_string(), theme.toast_info),
+        Level::Info => (" info ".to_string(), theme.toast_info),
     };
-    let rect = centered(area, 60, 7);
-    frame.render_widget(Clear, rect);
-    let lines = vec![
-        Line::from(question),
-        Line::default(),
-        Line::from(vec![
-            Span::styled(" y ", theme.key),
-            Span::raw(" yes    "),
-            Span::styled(" N / Esc ", theme.selected),
-            Span::raw(" no, stay"),
-        ]),
-    ];
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(" confirm ")
-        .style(theme.base)
-        .border_style(theme.warn);
+        .title(title)
+        .style(style);
+    frame.render_widget(Clear, rect);
+    let lines: Vec<Line> = lines.into_iter().map(Line::from).collect();
+    let paragraph = Paragraph::new(lines).block(block);
     frame.render_widget(
-        Paragraph::new(lines).block(block).wrap(Wrap { trim: true }),
+        if toast.level == Level::Error {
+            paragraph
+        } else {
+            paragraph.style(style)
+        },
         rect,
     );
 }

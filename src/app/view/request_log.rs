@@ -7,17 +7,25 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 
 use crate::api::Exchange;
+use crate::app::keymap::{Context, KeyAction};
+use crate::app::layout;
+use crate::app::modal::InputFor;
 use crate::app::state::AppState;
 use crate::theme::Theme;
 
-use super::widgets::{safe, safe_owned};
+use super::widgets::{key, safe, safe_owned};
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-    let [info, body] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+    let [info, body] = layout::info_and_list(area);
     let log = &state.log;
-    if let Some((seq, scroll)) = log.detail {
+    if let Some(detail) = log.detail {
+        let (seq, scroll) = (detail.seq, detail.scroll);
         let title = Span::styled(
-            " exchange detail · c copies as curl · Esc back",
+            format!(
+                " exchange detail · {} copies as curl · {} back",
+                key(&state.keymap, Context::RequestLog, KeyAction::CopyCurl),
+                key(&state.keymap, Context::Global, KeyAction::Dismiss)
+            ),
             theme.muted,
         );
         frame.render_widget(Paragraph::new(title), info);
@@ -46,32 +54,30 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         return;
     }
     let header = Row::new(["time", "method", "path", "status", "ms"]).style(theme.header);
-    let height = usize::from(body.height.saturating_sub(1));
-    let start = log.offset.min(log.rows.len());
-    let end = (start + height).min(log.rows.len());
-    let rows = log.rows[start..end]
-        .iter()
-        .enumerate()
-        .filter_map(|(i, &seq)| {
-            let exchange = log.get(seq)?;
-            let status = exchange
-                .status
-                .map_or_else(|| "ERR".to_string(), |s| s.to_string());
-            let mut style = theme.http_status(exchange.status);
-            if start + i == log.cursor {
-                style = style.patch(theme.selected);
-            }
-            Some(
-                Row::new(vec![
-                    Cell::from(exchange.started_at.format("%H:%M:%S%.3f").to_string()),
-                    Cell::from(exchange.method.clone()),
-                    Cell::from(safe_owned(&exchange.path())),
-                    Cell::from(status),
-                    Cell::from(format!("{:.0}", exchange.duration.as_secs_f64() * 1000.0)),
-                ])
-                .style(style),
-            )
-        });
+    let window = log
+        .list
+        .window(log.rows.len(), layout::rows_under_header(body));
+    let start = window.start;
+    let rows = log.rows[window].iter().enumerate().filter_map(|(i, &seq)| {
+        let exchange = log.get(seq)?;
+        let status = exchange
+            .status
+            .map_or_else(|| "ERR".to_string(), |s| s.to_string());
+        let mut style = theme.http_status(exchange.status);
+        if start + i == log.list.cursor() {
+            style = style.patch(theme.selected);
+        }
+        Some(
+            Row::new(vec![
+                Cell::from(exchange.started_at.format("%H:%M:%S%.3f").to_string()),
+                Cell::from(exchange.method.clone()),
+                Cell::from(safe_owned(&exchange.path())),
+                Cell::from(status),
+                Cell::from(format!("{:.0}", exchange.duration.as_secs_f64() * 1000.0)),
+            ])
+            .style(style),
+        )
+    });
     let widths = [
         Constraint::Length(12),
         Constraint::Length(6),
@@ -87,11 +93,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
 
 fn draw_info(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let log = &state.log;
-    if let Some(input) = &log.filter_input {
+    if let Some(input) = state.modals.input(&InputFor::LogFilter) {
         let [label, field] =
             Layout::horizontal([Constraint::Length(2), Constraint::Fill(1)]).areas(area);
         frame.render_widget(Paragraph::new(Span::styled(" /", theme.key)), label);
-        frame.render_widget(input, field);
+        frame.render_widget(&input.text, field);
         return;
     }
     let mut spans = vec![Span::raw(format!(
@@ -101,9 +107,12 @@ fn draw_info(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     ))];
     spans.push(Span::styled(
         if log.follow {
-            "  following"
+            "  following".to_string()
         } else {
-            "  paused (f follows)"
+            format!(
+                "  paused ({} follows)",
+                key(&state.keymap, Context::RequestLog, KeyAction::Follow)
+            )
         },
         theme.muted,
     ));

@@ -5,19 +5,25 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, LineGauge, Paragraph, Row, Table};
 
+use crate::app::keymap::{Context, KeyAction};
+use crate::app::layout;
+use crate::app::modal::InputFor;
 use crate::app::state::{AppState, SortColumn};
 use crate::app::users_table::{cell, column_title, sort_columns};
 use crate::theme::Theme;
 
-use super::widgets::{safe, safe_owned, spinner};
+use super::widgets::{key, safe, safe_owned, spinner};
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-    let [info, table] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+    let [info, table] = layout::info_and_list(area);
     draw_info(frame, info, state, theme);
     let users = &state.users;
     if users.rows.is_empty() {
         let text = if let Some(error) = &users.error {
-            Line::from(Span::styled(format!(" {}", safe(error)), theme.error))
+            Line::from(Span::styled(
+                format!(" {}", safe(&error.to_string())),
+                theme.error,
+            ))
         } else if users.loading {
             Line::from(Span::styled(
                 format!(" {} loading users…", spinner(state.spinner)),
@@ -25,7 +31,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             ))
         } else if !users.filter.is_empty() {
             Line::from(Span::styled(
-                " no loaded user matches the filter (Esc clears it)",
+                format!(
+                    " no loaded user matches the filter ({} clears it)",
+                    key(&state.keymap, Context::Global, KeyAction::Dismiss)
+                ),
                 theme.muted,
             ))
         } else {
@@ -47,27 +56,25 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     )
     .style(theme.header);
     // Build only the rows that fit: the table's cost stays flat however many users are loaded.
-    let height = usize::from(table.height.saturating_sub(1));
-    let start = users.offset.min(users.rows.len());
-    let end = (start + height).min(users.rows.len());
-    let rows = users.rows[start..end]
-        .iter()
-        .enumerate()
-        .map(|(i, &index)| {
-            let user = &users.all[index];
-            let marked = users.marks.contains(&user.id);
-            let mut cells = vec![Cell::from(if marked { "*" } else { " " })];
-            cells.extend(
-                columns
-                    .iter()
-                    .map(|c| Cell::from(safe_owned(&cell(user, *c)))),
-            );
-            let mut style = if marked { theme.marked } else { theme.base };
-            if start + i == users.cursor {
-                style = style.patch(theme.selected);
-            }
-            Row::new(cells).style(style)
-        });
+    let window = users
+        .list
+        .window(users.rows.len(), layout::rows_under_header(table));
+    let start = window.start;
+    let rows = users.rows[window].iter().enumerate().map(|(i, &index)| {
+        let user = &users.all[index];
+        let marked = users.list.is_marked(&user.id);
+        let mut cells = vec![Cell::from(if marked { "*" } else { " " })];
+        cells.extend(
+            columns
+                .iter()
+                .map(|c| Cell::from(safe_owned(&cell(user, *c)))),
+        );
+        let mut style = if marked { theme.marked } else { theme.base };
+        if start + i == users.list.cursor() {
+            style = style.patch(theme.selected);
+        }
+        Row::new(cells).style(style)
+    });
     let widths = widths(&columns, table.width);
     frame.render_widget(
         Table::new(rows, widths).header(header).column_spacing(1),
@@ -93,14 +100,14 @@ fn widths(columns: &[SortColumn], width: u16) -> Vec<Constraint> {
 /// The line above the table: the input being typed, or what is shown and how much is loaded.
 fn draw_info(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let users = &state.users;
-    let prompt = if users.filter_input.is_some() {
-        Some(("/", users.filter_input.as_ref()))
-    } else if users.search_input.is_some() {
-        Some(("search ", users.search_input.as_ref()))
-    } else {
-        None
+    let filter = state.modals.input(&InputFor::UsersFilter);
+    let search = state.modals.input(&InputFor::UsersSearch);
+    let prompt = match (filter, search) {
+        (Some(input), _) => Some(("/", input)),
+        (None, Some(input)) => Some(("search ", input)),
+        (None, None) => None,
     };
-    if let Some((label, Some(input))) = prompt {
+    if let Some((label, input)) = prompt {
         let [l, field] = Layout::horizontal([
             Constraint::Length(label.len() as u16 + 1),
             Constraint::Fill(1),
@@ -110,7 +117,7 @@ fn draw_info(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             Paragraph::new(Span::styled(format!(" {label}"), theme.key)),
             l,
         );
-        frame.render_widget(input, field);
+        frame.render_widget(&input.text, field);
         return;
     }
     if users.load_all {
@@ -133,7 +140,13 @@ fn draw_info(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     } else if users.complete {
         spans.push(Span::styled("  (all loaded)", theme.muted));
     } else if users.next_cursor.is_some() {
-        spans.push(Span::styled("  (more: L loads all)", theme.muted));
+        spans.push(Span::styled(
+            format!(
+                "  (more: {} loads all)",
+                key(&state.keymap, Context::Users, KeyAction::LoadAll)
+            ),
+            theme.muted,
+        ));
     }
     if !users.search.is_empty() {
         spans.push(Span::styled(

@@ -1,0 +1,649 @@
+//! The bulk screen's flow as one state machine: editing changes → planning → preview →
+//! confirming → the run; past runs and a run's journal beside it. Each step carries its own
+//! data, so a preview without a plan or a confirmation without a target cannot be written
+//! down, and every transition checks the step it leaves.
+//!
+//! The run itself lives beside the flow: it goes on while the flow shows past runs or new
+//! changes, and there is one at a time.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::bulk::{
+    BulkError, Change, PlanKind, Preview, ProgressStats, RunInfo, RunReport, UserOutcome, Work,
+};
+
+use super::action::Generation;
+use super::bulk_rows::JournalView;
+use super::keymap::Context;
+use super::list::ListState;
+
+/// Where the bulk screen is.
+#[derive(Debug, Default)]
+pub enum BulkFlow {
+    /// The list of changes being built.
+    #[default]
+    Editing,
+    /// The worker reads the users and plans.
+    Planning(PlanFor),
+    /// Each user's before → after, and the totals.
+    Preview(Box<PreviewView>),
+    /// Waiting for the number of users to be typed (the text is the input on the modal
+    /// stack).
+    Confirming(Box<Confirming>),
+    /// The run on screen.
+    Watching,
+    /// The journal folder.
+    PastRuns,
+    /// One run's journal; `None` while it is read.
+    Journal(Option<Box<JournalView>>),
+}
+
+/// What a plan is being made for: where a failed plan goes back to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlanFor {
+    Changes,
+    Undo { run: String },
+}
+
+/// A preview on screen.
+#[derive(Debug)]
+pub struct PreviewView {
+    pub preview: Preview,
+    /// Users targeted (the selection, or the run undone).
+    pub targets: usize,
+    pub list: ListState,
+}
+
+impl PreviewView {
+    /// Users changed, then (for an undo) users left alone.
+    pub fn rows(&self) -> usize {
+        self.preview.plan.users.len() + self.conflicts().len()
+    }
+
+    pub fn conflicts(&self) -> &[crate::bulk::Conflict] {
+        match &self.preview.kind {
+            PlanKind::Undo { conflicts, .. } => conflicts,
+            PlanKind::Apply => &[],
+        }
+    }
+}
+
+/// What the typed number confirms.
+#[derive(Debug)]
+pub enum Confirming {
+    /// The previewed plan (an apply or an undo).
+    Plan(Box<PreviewView>),
+    /// An unfinished run, picked up again; Esc goes back to `from`.
+    Resume {
+        path: PathBuf,
+        run: String,
+        users: usize,
+        from: ResumeFrom,
+    },
+}
+
+/// Where a resume was asked from.
+#[derive(Debug)]
+pub enum ResumeFrom {
+    PastRuns,
+    Journal(Box<JournalView>),
+}
+
+impl Confirming {
+    /// The number to type.
+    pub fn users(&self) -> usize {
+        match self {
+            Confirming::Plan(p) => p.preview.plan.users.len(),
+            Confirming::Resume { users, .. } => *users,
+        }
+    }
+}
+
+/// Where a run stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunPhase {
+    Starting,
+    Running,
+    Paused,
+    Cancelling,
+    /// Its end, or why it did not start.
+    Finished(Result<RunReport, BulkError>),
+}
+
+/// A user the run could not change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunFailure {
+    pub id: i64,
+    pub label: String,
+    pub message: String,
+}
+
+/// The run waits for the rate budget.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Waiting {
+    pub wait: Duration,
+    pub reason: String,
+}
+
+/// A run started from this console, as its progress reports it (the worker holds its handle).
+#[derive(Debug)]
+pub struct RunView {
+    /// Known once the run reports it started.
+    pub run: Option<String>,
+    pub title: String,
+    pub users: usize,
+    pub calls: usize,
+    pub stats: ProgressStats,
+    pub phase: RunPhase,
+    pub failures: Vec<RunFailure>,
+    pub waiting: Option<Waiting>,
+    /// The failures list's window.
+    pub list: ListState,
+}
+
+impl RunView {
+    pub fn new(title: String, users: usize, calls: usize) -> RunView {
+        RunView {
+            run: None,
+            title,
+            users,
+            calls,
+            stats: ProgressStats {
+                users,
+                remaining: users,
+                ..ProgressStats::default()
+            },
+            phase: RunPhase::Starting,
+            failures: Vec::new(),
+            waiting: None,
+            list: ListState::default(),
+        }
+    }
+
+    pub fn going(&self) -> bool {
+        !matches!(self.phase, RunPhase::Finished(_))
+    }
+
+    /// Pause, cancel and concurrency apply.
+    pub fn steerable(&self) -> bool {
+        matches!(
+            self.phase,
+            RunPhase::Starting | RunPhase::Running | RunPhase::Paused
+        )
+    }
+
+    pub fn failed(&mut self, id: i64, label: String, outcome: &UserOutcome) {
+        if let UserOutcome::Failed { message, .. } = outcome {
+            self.failures.push(RunFailure {
+                id,
+                label,
+                message: message.clone(),
+            });
+        }
+    }
+}
+
+/// The journal folder as last listed.
+#[derive(Debug, Default)]
+pub struct PastRuns {
+    pub rows: Vec<RunInfo>,
+    pub list: ListState,
+    pub loading: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct BulkState {
+    /// The changes being built; they outlive a preview and a run.
+    pub changes: Vec<Change>,
+    pub changes_list: ListState,
+    pub flow: BulkFlow,
+    /// The run started from this console: going, or the last one.
+    pub run: Option<RunView>,
+    pub runs: PastRuns,
+    /// Drops a plan's late answer once the user moved on.
+    pub generation: Generation,
+    /// The first listing (at start) looks for an unfinished run to offer.
+    pub offered_resume: bool,
+}
+
+/// Why a transition did not happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// One run at a time.
+    RunGoing,
+    /// There is nothing to confirm.
+    NothingToChange,
+    /// The flow is not at the step this needs.
+    NotHere,
+}
+
+impl BulkFlow {
+    /// The key table of this step.
+    pub fn context(&self) -> Context {
+        match self {
+            BulkFlow::Watching => Context::BulkRun,
+            BulkFlow::PastRuns | BulkFlow::Journal(_) => Context::BulkRuns,
+            BulkFlow::Confirming(c) if matches!(**c, Confirming::Resume { .. }) => {
+                Context::BulkRuns
+            }
+            _ => Context::Bulk,
+        }
+    }
+
+    /// The step's place in the head line: changes, preview, run, past runs.
+    pub fn step(&self) -> usize {
+        match self {
+            BulkFlow::Editing => 0,
+            BulkFlow::Planning(_) | BulkFlow::Preview(_) => 1,
+            BulkFlow::Confirming(c) => match **c {
+                Confirming::Plan(_) => 1,
+                Confirming::Resume { .. } => 3,
+            },
+            BulkFlow::Watching => 2,
+            BulkFlow::PastRuns | BulkFlow::Journal(_) => 3,
+        }
+    }
+
+    /// The preview on screen (also under its confirmation).
+    pub fn preview(&self) -> Option<&PreviewView> {
+        match self {
+            BulkFlow::Preview(p) => Some(p),
+            BulkFlow::Confirming(c) => match &**c {
+                Confirming::Plan(p) => Some(p),
+                Confirming::Resume { .. } => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// Whether the preview (or the plan being made) is an undo's.
+    pub fn previewing_undo(&self) -> bool {
+        match self {
+            BulkFlow::Planning(PlanFor::Undo { .. }) => true,
+            _ => self
+                .preview()
+                .is_some_and(|p| matches!(p.preview.kind, PlanKind::Undo { .. })),
+        }
+    }
+}
+
+impl BulkState {
+    /// A run is going (started and not finished): quitting asks, a second run waits.
+    pub fn running(&self) -> bool {
+        self.run.as_ref().is_some_and(RunView::going)
+    }
+
+    /// → Planning, from the changes or a preview of them (`Changes`), or from past runs or a
+    /// journal (`Undo`). Returns the plan's generation.
+    pub fn plan(&mut self, of: PlanFor) -> Result<Generation, Refused> {
+        let allowed = match (&of, &self.flow) {
+            (PlanFor::Changes, BulkFlow::Editing | BulkFlow::Preview(_)) => {
+                !self.flow.previewing_undo()
+            }
+            (PlanFor::Undo { .. }, BulkFlow::PastRuns | BulkFlow::Journal(_)) => true,
+            _ => false,
+        };
+        if !allowed {
+            return Err(Refused::NotHere);
+        }
+        if self.running() {
+            return Err(Refused::RunGoing);
+        }
+        self.generation += 1;
+        self.flow = BulkFlow::Planning(of);
+        Ok(self.generation)
+    }
+
+    /// Planning → Preview with the plan, or back where it was asked from with the error.
+    /// A late answer (another generation, or the user moved on) is dropped: `None`.
+    pub fn planned(
+        &mut self,
+        generation: Generation,
+        result: Result<Preview, BulkError>,
+        selected: usize,
+    ) -> Option<Result<(), BulkError>> {
+        let BulkFlow::Planning(of) = &self.flow else {
+            return None;
+        };
+        if generation != self.generation {
+            return None;
+        }
+        let back = match of {
+            PlanFor::Changes => BulkFlow::Editing,
+            PlanFor::Undo { .. } => BulkFlow::PastRuns,
+        };
+        Some(match result {
+            Ok(preview) => {
+                let targets = match &preview.kind {
+                    PlanKind::Apply => selected,
+                    PlanKind::Undo { conflicts, .. } => preview.plan.users.len() + conflicts.len(),
+                };
+                self.flow = BulkFlow::Preview(Box::new(PreviewView {
+                    preview,
+                    targets,
+                    list: ListState::default(),
+                }));
+                Ok(())
+            }
+            Err(e) => {
+                self.flow = back;
+                Err(e)
+            }
+        })
+    }
+
+    /// Preview → Confirming: returns the number of users to type.
+    pub fn confirm_plan(&mut self) -> Result<usize, Refused> {
+        if self.running() {
+            return Err(Refused::RunGoing);
+        }
+        match std::mem::take(&mut self.flow) {
+            BulkFlow::Preview(p) if p.preview.plan.is_empty() => {
+                self.flow = BulkFlow::Preview(p);
+                Err(Refused::NothingToChange)
+            }
+            BulkFlow::Preview(p) => {
+                let users = p.preview.plan.users.len();
+                self.flow = BulkFlow::Confirming(Box::new(Confirming::Plan(p)));
+                Ok(users)
+            }
+            other => {
+                self.flow = other;
+                Err(Refused::NotHere)
+            }
+        }
+    }
+
+    /// Past runs or a journal → Confirming the resume of `row`: returns the number to type.
+    pub fn confirm_resume(&mut self, row: &RunInfo) -> Result<usize, Refused> {
+        if self.running() {
+            return Err(Refused::RunGoing);
+        }
+        let from = match std::mem::take(&mut self.flow) {
+            BulkFlow::PastRuns => ResumeFrom::PastRuns,
+            BulkFlow::Journal(Some(journal)) => ResumeFrom::Journal(journal),
+            other => {
+                self.flow = other;
+                return Err(Refused::NotHere);
+            }
+        };
+        let users = row.users.saturating_sub(row.done);
+        self.flow = BulkFlow::Confirming(Box::new(Confirming::Resume {
+            path: row.path.clone(),
+            run: row.run.clone(),
+            users,
+            from,
+        }));
+        Ok(users)
+    }
+
+    /// Confirming → back where it was asked from (Esc).
+    pub fn cancel_confirm(&mut self) {
+        self.flow = match std::mem::take(&mut self.flow) {
+            BulkFlow::Confirming(c) => match *c {
+                Confirming::Plan(p) => BulkFlow::Preview(p),
+                Confirming::Resume {
+                    from: ResumeFrom::PastRuns,
+                    ..
+                } => BulkFlow::PastRuns,
+                Confirming::Resume {
+                    from: ResumeFrom::Journal(j),
+                    ..
+                } => BulkFlow::Journal(Some(j)),
+            },
+            other => other,
+        };
+    }
+
+    /// Confirming → Watching, the number typed: the work to start. The run on screen is new.
+    pub fn confirmed(&mut self) -> Result<Work, Refused> {
+        if self.running() {
+            return Err(Refused::RunGoing);
+        }
+        let (work, view) = match std::mem::take(&mut self.flow) {
+            BulkFlow::Confirming(c) => match *c {
+                Confirming::Plan(p) => {
+                    let preview = p.preview;
+                    let title = match &preview.kind {
+                        PlanKind::Apply => "apply".to_string(),
+                        PlanKind::Undo { of, .. } => format!("undo of {of}"),
+                    };
+                    let view = RunView::new(title, preview.plan.users.len(), preview.plan.calls());
+                    (Work::Plan(Box::new(preview)), view)
+                }
+                Confirming::Resume {
+                    path, run, users, ..
+                } => (
+                    Work::Resume(path),
+                    RunView::new(format!("resume of {run}"), users, 0),
+                ),
+            },
+            other => {
+                self.flow = other;
+                return Err(Refused::NotHere);
+            }
+        };
+        self.run = Some(view);
+        self.flow = BulkFlow::Watching;
+        Ok(work)
+    }
+
+    /// The run ended (or did not start): its view keeps the end.
+    pub fn finished(&mut self, result: Result<RunReport, BulkError>) {
+        let run = self
+            .run
+            .get_or_insert_with(|| RunView::new("run".into(), 0, 0));
+        run.phase = RunPhase::Finished(result);
+        run.waiting = None;
+    }
+
+    /// → the journal folder (from any step but a confirmation or a plan being made).
+    pub fn open_past_runs(&mut self) -> Result<(), Refused> {
+        match self.flow {
+            BulkFlow::Confirming(_) => Err(Refused::NotHere),
+            _ => {
+                self.flow = BulkFlow::PastRuns;
+                self.runs.loading = true;
+                Ok(())
+            }
+        }
+    }
+
+    /// The journal being read arrived (dropped if the user moved on).
+    pub fn journal_read(&mut self, view: JournalView) {
+        if matches!(self.flow, BulkFlow::Journal(None)) {
+            self.flow = BulkFlow::Journal(Some(Box::new(view)));
+        }
+    }
+
+    /// The journal could not be read: back to the list.
+    pub fn journal_failed(&mut self) {
+        if matches!(self.flow, BulkFlow::Journal(None)) {
+            self.flow = BulkFlow::PastRuns;
+        }
+    }
+
+    /// Past runs → the journal of the run under the cursor (read by the worker).
+    pub fn open_journal(&mut self) -> Option<PathBuf> {
+        if !matches!(self.flow, BulkFlow::PastRuns) {
+            return None;
+        }
+        let row = self.runs.rows.get(self.runs.list.cursor())?;
+        self.flow = BulkFlow::Journal(None);
+        Some(row.path.clone())
+    }
+
+    /// One level back (Esc / q); false when already at the changes, or when the run on
+    /// screen goes on (leaving the screen leaves it running).
+    pub fn back(&mut self) -> bool {
+        let next = match &self.flow {
+            BulkFlow::Editing => return false,
+            BulkFlow::Watching if self.running() => return false,
+            BulkFlow::Watching => {
+                self.run = None;
+                BulkFlow::Editing
+            }
+            BulkFlow::Planning(PlanFor::Undo { .. }) => BulkFlow::PastRuns,
+            BulkFlow::Planning(PlanFor::Changes) | BulkFlow::Preview(_) => BulkFlow::Editing,
+            // The confirmation's input is closed through the modal stack, not here.
+            BulkFlow::Confirming(_) => return false,
+            BulkFlow::Journal(_) => BulkFlow::PastRuns,
+            BulkFlow::PastRuns if self.running() => BulkFlow::Watching,
+            BulkFlow::PastRuns => BulkFlow::Editing,
+        };
+        self.flow = next;
+        true
+    }
+
+    /// Adds a change; an earlier change of the same value is replaced (the last would win).
+    /// `rows`: how many changes the list shows.
+    pub fn push_change(&mut self, change: Change, rows: usize) {
+        let same_target = |a: &Change, b: &Change| match (a, b) {
+            (
+                Change::SetAttribute { name: x, .. } | Change::ClearAttribute { name: x },
+                Change::SetAttribute { name: y, .. } | Change::ClearAttribute { name: y },
+            ) => x == y,
+            (Change::SetField { name: x, .. }, Change::SetField { name: y, .. }) => x == y,
+            (
+                Change::AddRoles { ids: x } | Change::RemoveRoles { ids: x },
+                Change::AddRoles { ids: y } | Change::RemoveRoles { ids: y },
+            ) => x.iter().any(|id| y.contains(id)),
+            _ => false,
+        };
+        self.changes.retain(|c| !same_target(c, &change));
+        self.changes.push(change);
+        let last = self.changes.len() - 1;
+        self.changes_list.select(last, self.changes.len(), rows);
+        self.stale_preview();
+    }
+
+    /// Removes the change under the cursor.
+    pub fn remove_change(&mut self, rows: usize) {
+        let i = self.changes_list.cursor();
+        if i < self.changes.len() {
+            self.changes.remove(i);
+            self.changes_list.clamp(self.changes.len(), rows);
+            self.stale_preview();
+        }
+    }
+
+    /// A preview of other changes is no longer what would be applied.
+    fn stale_preview(&mut self) {
+        if matches!(self.flow, BulkFlow::Preview(_)) && !self.flow.previewing_undo() {
+            self.flow = BulkFlow::Editing;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bulk::Plan;
+
+    fn preview(users: usize) -> Preview {
+        let mut plan = Plan::default();
+        for id in 0..users {
+            plan.users.push(crate::bulk::UserPlan {
+                id: i64::try_from(id).unwrap(),
+                label: format!("u{id}"),
+                before: Default::default(),
+                after: Default::default(),
+                calls: vec![crate::bulk::Call::AddRoles { ids: vec![1] }],
+                row: None,
+            });
+        }
+        Preview {
+            kind: PlanKind::Apply,
+            plan,
+            source: None,
+            reads: 1,
+            estimate: Duration::ZERO,
+            concurrency: 4,
+            budget: None,
+        }
+    }
+
+    #[test]
+    fn transitions_check_the_step_they_leave() {
+        let mut bulk = BulkState::default();
+        assert_eq!(bulk.confirm_plan(), Err(Refused::NotHere));
+        assert_eq!(bulk.confirmed().err(), Some(Refused::NotHere));
+        let g = bulk.plan(PlanFor::Changes).unwrap();
+        // A late answer of an older plan is dropped.
+        assert!(bulk.planned(g - 1, Ok(preview(2)), 2).is_none());
+        assert_eq!(bulk.planned(g, Ok(preview(2)), 2), Some(Ok(())));
+        assert_eq!(bulk.confirm_plan(), Ok(2));
+        // Esc goes back to the same preview.
+        bulk.cancel_confirm();
+        assert_eq!(bulk.flow.preview().map(|p| p.targets), Some(2));
+        bulk.confirm_plan().unwrap();
+        let work = bulk.confirmed().unwrap();
+        assert!(matches!(work, Work::Plan(_)));
+        assert!(matches!(bulk.flow, BulkFlow::Watching));
+        assert!(bulk.running());
+        // One run at a time.
+        assert_eq!(bulk.plan(PlanFor::Changes), Err(Refused::NotHere));
+        bulk.open_past_runs().unwrap();
+        assert_eq!(
+            bulk.plan(PlanFor::Undo { run: "r".into() }),
+            Err(Refused::RunGoing)
+        );
+        assert!(bulk.back(), "past runs → the run going on");
+        assert!(matches!(bulk.flow, BulkFlow::Watching));
+        assert!(!bulk.back(), "the run goes on: the screen is left instead");
+        bulk.finished(Err(BulkError::Busy));
+        assert!(!bulk.running());
+        assert!(bulk.back());
+        assert!(matches!(bulk.flow, BulkFlow::Editing) && bulk.run.is_none());
+    }
+
+    #[test]
+    fn an_empty_plan_is_not_confirmed_and_a_failed_plan_goes_back() {
+        let mut bulk = BulkState::default();
+        let g = bulk.plan(PlanFor::Changes).unwrap();
+        bulk.planned(g, Ok(preview(0)), 3);
+        assert_eq!(bulk.confirm_plan(), Err(Refused::NothingToChange));
+        assert!(matches!(bulk.flow, BulkFlow::Preview(_)));
+        bulk.open_past_runs().unwrap();
+        let g = bulk.plan(PlanFor::Undo { run: "r".into() }).unwrap();
+        assert!(bulk.flow.previewing_undo());
+        let failed = bulk.planned(g, Err(BulkError::Busy), 0);
+        assert_eq!(failed, Some(Err(BulkError::Busy)));
+        assert!(
+            matches!(bulk.flow, BulkFlow::PastRuns),
+            "undo goes back to past runs"
+        );
+    }
+
+    #[test]
+    fn a_new_change_replaces_one_of_the_same_value_and_drops_the_preview() {
+        let mut bulk = BulkState::default();
+        bulk.push_change(
+            Change::SetAttribute {
+                name: "AWS_Role".into(),
+                value: "a".into(),
+            },
+            10,
+        );
+        bulk.push_change(Change::AddRoles { ids: vec![1] }, 10);
+        let g = bulk.plan(PlanFor::Changes).unwrap();
+        bulk.planned(g, Ok(preview(1)), 1);
+        bulk.push_change(
+            Change::ClearAttribute {
+                name: "AWS_Role".into(),
+            },
+            10,
+        );
+        assert_eq!(bulk.changes.len(), 2);
+        assert_eq!(
+            bulk.changes[1],
+            Change::ClearAttribute {
+                name: "AWS_Role".into()
+            }
+        );
+        assert!(matches!(bulk.flow, BulkFlow::Editing));
+        bulk.push_change(Change::RemoveRoles { ids: vec![1] }, 10);
+        assert_eq!(bulk.changes.len(), 2);
+    }
+}

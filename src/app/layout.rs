@@ -1,0 +1,171 @@
+//! Where everything sits on screen, computed once for the views and for `update`: a page of
+//! a list is as long as the view draws it, because both ask here.
+
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+
+use super::state::AppState;
+
+/// Below this the screens cannot be laid out; the user is told instead.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 12;
+
+/// The terminal: the tab line, the screen's body, the status line.
+pub fn screen(area: Rect) -> [Rect; 3] {
+    Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+    ])
+    .areas(area)
+}
+
+/// A screen's body: an information line over its list or table.
+pub fn info_and_list(body: Rect) -> [Rect; 2] {
+    Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(body)
+}
+
+/// The bulk screen: the step line, the step's body, the key line.
+pub fn bulk(body: Rect) -> [Rect; 3] {
+    Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+    ])
+    .areas(body)
+}
+
+/// The change form: the targets (and the read-only note) over the list of changes.
+pub fn bulk_form(body: Rect, read_only: bool) -> [Rect; 2] {
+    let intro = 1 + u16::from(read_only);
+    Layout::vertical([Constraint::Length(intro), Constraint::Fill(1)]).areas(body)
+}
+
+/// The preview: its totals (an undo names its run first) over the table of users.
+pub fn bulk_preview(body: Rect, undo: bool, read_only: bool) -> [Rect; 2] {
+    let intro = 2 + u16::from(undo) + u16::from(read_only);
+    Layout::vertical([Constraint::Length(intro), Constraint::Fill(1)]).areas(body)
+}
+
+/// A run: title, gauge, counters, two lines of notes, then its failures.
+pub fn bulk_run(body: Rect) -> [Rect; 5] {
+    Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(2),
+        Constraint::Fill(1),
+    ])
+    .areas(body)
+}
+
+/// Past runs: a count line over the table.
+pub fn bulk_runs(body: Rect) -> [Rect; 2] {
+    info_and_list(body)
+}
+
+/// One run's journal: two lines about it over its users.
+pub fn bulk_journal(body: Rect) -> [Rect; 2] {
+    Layout::vertical([Constraint::Length(2), Constraint::Fill(1)]).areas(body)
+}
+
+/// A picker over `options` choices, centred in `area`, bordered.
+pub fn picker(area: Rect, options: usize) -> Rect {
+    let height = u16::try_from(options)
+        .unwrap_or(u16::MAX)
+        .saturating_add(2)
+        .min(area.height.saturating_sub(2))
+        .max(3);
+    centered(area, 48, height)
+}
+
+/// The `?` help box.
+pub fn help(area: Rect) -> Rect {
+    centered(area, 76, area.height.saturating_sub(2))
+}
+
+/// A rectangle of at most `width` x `height` centred in `area`.
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [cell] = Layout::horizontal([Constraint::Length(width.min(area.width))])
+        .flex(Flex::Center)
+        .areas(row);
+    cell
+}
+
+/// Rows of an area under its header line (a table's header, a block's top border).
+pub fn rows_under_header(area: Rect) -> usize {
+    usize::from(area.height.saturating_sub(1)).max(1)
+}
+
+/// Rows inside a bordered box.
+pub fn rows_inside_border(area: Rect) -> usize {
+    usize::from(area.height.saturating_sub(2)).max(1)
+}
+
+/// The lists `update` pages through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListId {
+    Users,
+    Editor,
+    RequestLog,
+    /// The text of one exchange.
+    ExchangeDetail,
+    BulkChanges,
+    BulkPreview,
+    BulkFailures,
+    BulkRuns,
+    BulkJournal,
+    /// A picker with this many choices.
+    Picker(usize),
+    Help,
+}
+
+/// How many rows of `list` are on screen at the state's terminal size.
+pub fn rows(state: &AppState, list: ListId) -> usize {
+    let area = Rect::new(0, 0, state.width, state.height);
+    let [_, body, _] = screen(area);
+    let [_, under_info] = info_and_list(body);
+    let [_, bulk_body, _] = bulk(body);
+    match list {
+        ListId::Users | ListId::Editor | ListId::RequestLog => rows_under_header(under_info),
+        ListId::ExchangeDetail => usize::from(under_info.height).max(1),
+        ListId::BulkChanges => rows_under_header(bulk_form(bulk_body, state.read_only)[1]),
+        ListId::BulkPreview => {
+            let undo = state.bulk.flow.previewing_undo();
+            rows_under_header(bulk_preview(bulk_body, undo, state.read_only)[1])
+        }
+        ListId::BulkFailures => rows_under_header(bulk_run(bulk_body)[4]),
+        ListId::BulkRuns => rows_under_header(bulk_runs(bulk_body)[1]),
+        ListId::BulkJournal => rows_under_header(bulk_journal(bulk_body)[1]),
+        ListId::Picker(options) => rows_inside_border(picker(body, options)),
+        ListId::Help => rows_inside_border(help(area)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_of_users_is_the_table_less_its_header() {
+        // 40 lines: tabs, info, header and status take 4.
+        let area = Rect::new(0, 0, 120, 40);
+        let [_, body, _] = screen(area);
+        let [_, table] = info_and_list(body);
+        assert_eq!(rows_under_header(table), 36);
+        let [_, bulk_body, _] = bulk(body);
+        assert_eq!(rows_under_header(bulk_form(bulk_body, false)[1]), 34);
+        assert_eq!(rows_under_header(bulk_form(bulk_body, true)[1]), 33);
+        assert_eq!(rows_under_header(bulk_run(bulk_body)[4]), 30);
+    }
+
+    #[test]
+    fn a_picker_fits_its_choices_or_the_screen() {
+        let body = Rect::new(0, 1, 80, 22);
+        assert_eq!(picker(body, 3).height, 5);
+        assert_eq!(picker(body, 300).height, 20);
+        assert_eq!(rows_inside_border(picker(body, 300)), 18);
+    }
+}

@@ -1,0 +1,78 @@
+//! The preview, and the typed number that confirms it (or a resume).
+
+use super::super::modal::{self, Rejected};
+use super::*;
+
+pub(super) fn key(state: &mut AppState, action: KeyAction) -> Vec<Command> {
+    let rows = layout::rows(state, ListId::BulkPreview);
+    if let BulkFlow::Preview(preview) = &mut state.bulk.flow {
+        let len = preview.rows();
+        if preview.list.key(action, len, rows) {
+            return Vec::new();
+        }
+    }
+    match action {
+        // Again: a preview of the changes is made afresh (an undo's is not).
+        KeyAction::BulkPreview if !state.bulk.flow.previewing_undo() => form::plan(state),
+        KeyAction::BulkApply => {
+            ask_to_apply(state);
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn ask_to_apply(state: &mut AppState) {
+    if matches!(state.bulk.flow, BulkFlow::Planning(_)) {
+        status(
+            state,
+            Level::Info,
+            Note::text("The preview is not ready yet"),
+        );
+        return;
+    }
+    match state.bulk.confirm_plan() {
+        Ok(_) => modal::input(state, InputFor::TypedConfirm, ""),
+        Err(why) => refused(state, why),
+    }
+}
+
+/// Enter in the typed confirmation: the right number starts the run; anything else is
+/// refused in the box, and nothing is written.
+pub(in crate::app::update) fn typed_confirmation(
+    state: &mut AppState,
+    typed: &str,
+) -> Result<Vec<Command>, Rejected> {
+    let BulkFlow::Confirming(confirming) = &state.bulk.flow else {
+        return Ok(Vec::new());
+    };
+    let users = confirming.users();
+    if state.read_only {
+        state.bulk.cancel_confirm();
+        toast(
+            state,
+            Level::Warning,
+            Note::text("Read-only: nothing was written"),
+        );
+        return Ok(Vec::new());
+    }
+    let typed = typed.trim();
+    if typed != users.to_string() {
+        let text = if typed.is_empty() {
+            format!("Type {users} to confirm, or Esc to cancel")
+        } else {
+            format!("{typed:?} is not {users}: nothing was written")
+        };
+        return Err(Rejected {
+            note: Box::new(Note::Text(text)),
+            inline: true,
+        });
+    }
+    match state.bulk.confirmed() {
+        Ok(work) => Ok(vec![Command::BulkStart(Box::new(work))]),
+        Err(why) => {
+            refused(state, why);
+            Ok(Vec::new())
+        }
+    }
+}

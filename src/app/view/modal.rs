@@ -1,0 +1,309 @@
+//! The modal stack's overlays, bottom to top: the help, a question, a picker, and the text
+//! inputs that are boxes of their own (the screens draw their inline inputs themselves).
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, List, ListItem, Paragraph, Wrap};
+
+use crate::app::bulk_flow::{BulkFlow, Confirming};
+use crate::app::keymap::{Context, KeyAction};
+use crate::app::layout::{self, centered};
+use crate::app::modal::{Input, InputFor, Modal, Pick, PickFor, Question};
+use crate::app::state::AppState;
+use crate::bulk::PlanKind;
+use crate::theme::Theme;
+
+use super::widgets::{key, safe};
+use super::words::note_text;
+
+/// `area` is the whole terminal, `body` the screen between the tab and status lines.
+pub fn draw(frame: &mut Frame, area: Rect, body: Rect, state: &AppState, theme: &Theme) {
+    for modal in state.modals.iter() {
+        match modal {
+            Modal::Help { scroll } => draw_help(frame, area, state, *scroll, theme),
+            Modal::Ask(question) => draw_ask(frame, area, state, *question, theme),
+            Modal::Pick(pick) => draw_pick(frame, body, state, pick, theme),
+            Modal::Input(input) => match input.purpose {
+                InputFor::ChangeValue { .. } => draw_change_value(frame, body, state, input, theme),
+                InputFor::TypedConfirm => draw_typed_confirm(frame, body, state, input, theme),
+                // Drawn inline by their screens.
+                InputFor::UsersFilter
+                | InputFor::UsersSearch
+                | InputFor::LogFilter
+                | InputFor::EditValue(_) => {}
+            },
+        }
+    }
+}
+
+/// The `?` overlay, generated from the keymap: what you see is what the keys do.
+fn draw_help(frame: &mut Frame, area: Rect, state: &AppState, scroll: u16, theme: &Theme) {
+    let rect = layout::help(area);
+    frame.render_widget(Clear, rect);
+    let mut lines = Vec::new();
+    for (context, rows) in state.keymap.help() {
+        if rows.is_empty() {
+            continue;
+        }
+        lines.push(Line::from(Span::styled(context.title(), theme.header)));
+        for (keys, help) in rows {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {keys:<22}"), theme.key),
+                Span::raw(help),
+            ]));
+        }
+        lines.push(Line::default());
+    }
+    if state.read_only {
+        lines.push(Line::from(Span::styled(
+            "Read-only: no write keys are bound.",
+            theme.warn,
+        )));
+    }
+    let title = format!(
+        " keys · {}{} scroll · {} closes ",
+        key(&state.keymap, Context::HelpBox, KeyAction::Up),
+        key(&state.keymap, Context::HelpBox, KeyAction::Down),
+        key(&state.keymap, Context::HelpBox, KeyAction::Close)
+    );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(title)
+        .border_style(theme.accent)
+        .style(theme.base);
+    frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), rect);
+}
+
+fn draw_ask(frame: &mut Frame, area: Rect, state: &AppState, question: Question, theme: &Theme) {
+    let text = match question {
+        Question::Quit if state.bulk.running() => format!(
+            "A bulk run is going. Quit? It stops cleanly (the calls in flight finish) and can be resumed: {}, then {}.",
+            key(&state.keymap, Context::Global, KeyAction::ScreenBulk),
+            key(&state.keymap, Context::BulkRuns, KeyAction::ResumeRun)
+        ),
+        Question::Quit => format!(
+            "{} request(s) are still in flight. Quit anyway?",
+            state.in_flight
+        ),
+        Question::CancelRun => format!(
+            "Cancel the run? The calls in flight finish, nothing else is sent; {} on past runs resumes it.",
+            key(&state.keymap, Context::BulkRuns, KeyAction::ResumeRun)
+        ),
+        Question::DiscardEdits => {
+            let n = state.editor.as_ref().map_or(0, |e| e.pending.len());
+            format!("{n} unsaved change(s). Leave and discard them?")
+        }
+    };
+    let rect = centered(area, 60, 7);
+    frame.render_widget(Clear, rect);
+    let lines = vec![
+        Line::from(text),
+        Line::default(),
+        Line::from(vec![
+            Span::styled(
+                format!(" {} ", state.keymap.key(Context::Ask, KeyAction::Yes)),
+                theme.key,
+            ),
+            Span::raw(" yes    "),
+            Span::styled(
+                format!(" {} ", state.keymap.keys_of(Context::Ask, KeyAction::No)),
+                theme.selected,
+            ),
+            Span::raw(" no, stay"),
+        ]),
+    ];
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(" confirm ")
+        .style(theme.base)
+        .border_style(theme.warn);
+    frame.render_widget(
+        Paragraph::new(lines).block(block).wrap(Wrap { trim: true }),
+        rect,
+    );
+}
+
+fn draw_pick(frame: &mut Frame, body: Rect, state: &AppState, pick: &Pick, theme: &Theme) {
+    let rect = layout::picker(body, pick.options.len());
+    frame.render_widget(Clear, rect);
+    let rows = layout::rows_inside_border(rect);
+    let k = |action| key(&state.keymap, Context::Pick, action);
+    let (title, marks) = match pick.purpose {
+        PickFor::Roles => (
+            format!(
+                " roles · {} toggles · {} keeps · {} cancels ",
+                k(KeyAction::ToggleChoice),
+                k(KeyAction::Choose),
+                k(KeyAction::Cancel)
+            ),
+            true,
+        ),
+        PickFor::Group => (
+            format!(
+                " group · {} chooses · {} cancels ",
+                k(KeyAction::Choose),
+                k(KeyAction::Cancel)
+            ),
+            true,
+        ),
+        PickFor::Change(kind) => (format!(" {} ", kind.title()), false),
+    };
+    let items: Vec<ListItem> = pick
+        .options
+        .iter()
+        .enumerate()
+        .skip(pick.list.window(pick.options.len(), rows).start)
+        .take(rows)
+        .map(|(i, (_, label))| {
+            let text = if marks {
+                let mark = if pick.list.is_marked(&i) {
+                    "[x]"
+                } else {
+                    "[ ]"
+                };
+                format!("{mark} {}", safe(label))
+            } else {
+                format!(" {}", safe(label))
+            };
+            let style = if i == pick.list.cursor() {
+                theme.selected
+            } else {
+                theme.base
+            };
+            ListItem::new(text).style(style)
+        })
+        .collect();
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(title)
+        .border_style(theme.accent)
+        .style(theme.base);
+    frame.render_widget(List::new(items).block(block), rect);
+}
+
+fn draw_change_value(
+    frame: &mut Frame,
+    body: Rect,
+    state: &AppState,
+    input: &Input,
+    theme: &Theme,
+) {
+    let InputFor::ChangeValue { kind, name } = &input.purpose else {
+        return;
+    };
+    let rect = centered(body, 60, 6);
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(format!(" {}: {} ", kind.title(), safe(name)))
+        .style(theme.base)
+        .border_style(theme.accent);
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let [label, field, note] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(2),
+    ])
+    .areas(inner);
+    frame.render_widget(
+        Paragraph::new(format!(
+            " New value for {} selected user(s):",
+            state.users.list.marks().len()
+        )),
+        label,
+    );
+    let mut text = input.text.clone();
+    text.set_style(theme.selected);
+    text.set_cursor_line_style(theme.selected);
+    frame.render_widget(&text, field);
+    let k = |action| key(&state.keymap, Context::Input, action);
+    frame.render_widget(
+        Paragraph::new(Span::styled(
+            format!(
+                " {} adds the change · {} cancels · empty text clears",
+                k(KeyAction::Commit),
+                k(KeyAction::Cancel)
+            ),
+            theme.muted,
+        ))
+        .wrap(Wrap { trim: false }),
+        note,
+    );
+}
+
+fn draw_typed_confirm(
+    frame: &mut Frame,
+    body: Rect,
+    state: &AppState,
+    input: &Input,
+    theme: &Theme,
+) {
+    let BulkFlow::Confirming(confirming) = &state.bulk.flow else {
+        return;
+    };
+    let verb = match &**confirming {
+        Confirming::Resume { run, .. } => format!("Resume run {}", safe(run)),
+        Confirming::Plan(p) => match &p.preview.kind {
+            PlanKind::Undo { of, .. } => format!("Undo run {}", safe(of)),
+            PlanKind::Apply => "Apply the changes".to_string(),
+        },
+    };
+    let users = confirming.users();
+    let rect = centered(body, 64, 9);
+    frame.render_widget(Clear, rect);
+    let k = |action| key(&state.keymap, Context::Input, action);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(format!(" confirm · {} cancels ", k(KeyAction::Cancel)))
+        .style(theme.base)
+        .border_style(theme.warn);
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let [text, field, error] = Layout::vertical([
+        Constraint::Length(4),
+        Constraint::Length(1),
+        Constraint::Fill(1),
+    ])
+    .areas(inner);
+    let lines = vec![
+        Line::from(vec![
+            Span::raw(format!(" {verb}: ")),
+            Span::styled(format!("{users} user(s)"), theme.marked),
+        ]),
+        Line::from(format!(
+            " on profile `{}` (tenant {})",
+            safe(&state.tenant.profile),
+            safe(&state.tenant.address())
+        )),
+        Line::default(),
+        Line::from(vec![
+            Span::raw(" Type "),
+            Span::styled(users.to_string(), theme.accent.add_modifier(Modifier::BOLD)),
+            Span::raw(format!(
+                " and {} to confirm; {} cancels:",
+                k(KeyAction::Commit),
+                k(KeyAction::Cancel)
+            )),
+        ]),
+    ];
+    frame.render_widget(Paragraph::new(lines), text);
+    let [_, input_area] =
+        Layout::horizontal([Constraint::Length(1), Constraint::Length(12)]).areas(field);
+    let mut typed = input.text.clone();
+    typed.set_style(theme.selected);
+    typed.set_cursor_line_style(theme.selected);
+    frame.render_widget(&typed, input_area);
+    if let Some(e) = &input.error {
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                format!(" {}", safe(&note_text(e, &state.keymap))),
+                theme.error,
+            ))
+            .wrap(Wrap { trim: false }),
+            error,
+        );
+    }
+}
