@@ -30,6 +30,7 @@ pub mod headless;
 pub mod journal;
 pub mod pacing;
 pub mod plan;
+mod plan_reads;
 pub mod service;
 pub mod undo;
 
