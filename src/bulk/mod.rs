@@ -31,6 +31,7 @@ pub mod journal;
 pub mod pacing;
 pub mod plan;
 mod plan_reads;
+mod run_log;
 pub mod service;
 pub mod undo;
 
