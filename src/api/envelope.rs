@@ -158,13 +158,7 @@ impl ApiError {
 
     /// The path (and query) of the failed request, for one-line messages.
     pub fn path(&self) -> String {
-        match reqwest::Url::parse(&self.url) {
-            Ok(u) => match u.query() {
-                Some(q) => format!("{}?{}", u.path(), q),
-                None => u.path().to_string(),
-            },
-            Err(_) => self.url.clone(),
-        }
+        super::exchange::path_and_query(&self.url)
     }
 
     /// What the user should do next (the table in `hints.rs`).
