@@ -221,6 +221,11 @@ fn is_nil(e: &BytesStart<'_>) -> bool {
     } && a.value.as_ref() == b"true")
 }
 
+/// The value of an empty element (`<title/>`): none when marked nil, else the empty text.
+fn empty_value(e: &BytesStart<'_>) -> Option<String> {
+    if is_nil(e) { None } else { Some(String::new()) }
+}
+
 fn name_of(e: &BytesStart<'_>) -> String {
     String::from_utf8_lossy(e.name().as_ref()).into_owned()
 }
@@ -303,11 +308,7 @@ pub fn parse_v3_user(xml: &str) -> Result<V3User, String> {
             }
             Event::Empty(e) => {
                 let name = name_of(&e);
-                let value = if is_nil(&e) {
-                    None
-                } else {
-                    Some(String::new())
-                };
+                let value = empty_value(&e);
                 match name.strip_prefix(CUSTOM_PREFIX) {
                     Some(attr) => {
                         user.custom_attributes.insert(attr.to_string(), value);
@@ -361,11 +362,7 @@ fn read_custom_container(reader: &mut Reader<&[u8]>, user: &mut V3User) -> Resul
             }
             Event::Empty(e) => {
                 let name = name_of(&e);
-                let value = if is_nil(&e) {
-                    None
-                } else {
-                    Some(String::new())
-                };
+                let value = empty_value(&e);
                 let attr = name
                     .strip_prefix(CUSTOM_PREFIX)
                     .unwrap_or(&name)
