@@ -165,6 +165,28 @@ impl Ctx {
         Ok(Values::of_user(&user, &call.keys()))
     }
 
+    /// Re-reads the user before a resend: what of `planned` is still missing, or the
+    /// call's end when nothing is (settled ok, `applied` saying how it was seen) or the
+    /// read failed.
+    async fn still_missing(
+        &self,
+        id: i64,
+        index: usize,
+        planned: &Call,
+        applied: &str,
+    ) -> Result<Call, CallEnd> {
+        match self.reread(id, planned).await {
+            Ok(now) => match planned.remaining(&now) {
+                None => Err(self.settle_ok(id, index, Some(applied)).await),
+                Some(rest) => Ok(rest),
+            },
+            Err(e) => {
+                let retryable = RetryPolicy::retryable(&e);
+                Err(self.settle_failed(id, index, &e, retryable).await)
+            }
+        }
+    }
+
     async fn settle_ok(&self, id: i64, index: usize, note: Option<&str>) -> CallEnd {
         self.call_settled();
         let rec = Record::Ok {
@@ -207,19 +229,12 @@ impl Ctx {
         let mut call = planned.clone();
         if unconfirmed {
             // Sent before without a recorded answer: look before sending again.
-            match self.reread(id, planned).await {
-                Ok(now) => match planned.remaining(&now) {
-                    None => {
-                        return self
-                            .settle_ok(id, index, Some("already applied (seen on re-read)"))
-                            .await;
-                    }
-                    Some(rest) => call = rest,
-                },
-                Err(e) => {
-                    let retryable = RetryPolicy::retryable(&e);
-                    return self.settle_failed(id, index, &e, retryable).await;
-                }
+            match self
+                .still_missing(id, index, planned, "already applied (seen on re-read)")
+                .await
+            {
+                Ok(rest) => call = rest,
+                Err(end) => return end,
             }
         }
         let policy = RetryPolicy::BULK;
@@ -266,19 +281,12 @@ impl Ctx {
                 () = self.handle.cancelled() => return CallEnd::Stopped,
             }
             // The answer may have been lost after the change was applied.
-            match self.reread(id, planned).await {
-                Ok(now) => match planned.remaining(&now) {
-                    None => {
-                        return self
-                            .settle_ok(id, index, Some("applied; answer lost (seen on re-read)"))
-                            .await;
-                    }
-                    Some(rest) => call = rest,
-                },
-                Err(re) => {
-                    let retryable = RetryPolicy::retryable(&re);
-                    return self.settle_failed(id, index, &re, retryable).await;
-                }
+            match self
+                .still_missing(id, index, planned, "applied; answer lost (seen on re-read)")
+                .await
+            {
+                Ok(rest) => call = rest,
+                Err(end) => return end,
             }
         }
     }
