@@ -54,6 +54,18 @@ pub struct Exchange {
     pub error: Option<String>,
 }
 
+/// Path and query of a URL (`/api/1/users?limit=50`): what one-line messages and the
+/// request log show of a request; the URL as given when it does not parse.
+pub(crate) fn path_and_query(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(u) => match u.query() {
+            Some(q) => format!("{}?{}", u.path(), q),
+            None => u.path().to_string(),
+        },
+        Err(_) => url.to_string(),
+    }
+}
+
 fn serialize_ms<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_f64(d.as_secs_f64() * 1000.0)
 }
@@ -61,13 +73,7 @@ fn serialize_ms<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Er
 impl Exchange {
     /// Path and query of the URL (`/api/1/users?limit=50`).
     pub fn path(&self) -> String {
-        match reqwest::Url::parse(&self.url) {
-            Ok(u) => match u.query() {
-                Some(q) => format!("{}?{}", u.path(), q),
-                None => u.path().to_string(),
-            },
-            Err(_) => self.url.clone(),
-        }
+        path_and_query(&self.url)
     }
 
     /// A request header by (case-insensitive) name.

@@ -30,8 +30,13 @@ pub mod headless;
 pub mod journal;
 pub mod pacing;
 pub mod plan;
+mod plan_reads;
+mod progress;
+mod run_handle;
+mod run_log;
 pub mod service;
 pub mod undo;
+mod user_calls;
 
 pub use csv_in::{CsvInput, KeyColumn, Refusal, Refusals};
 pub use execute::{

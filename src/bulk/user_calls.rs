@@ -1,0 +1,318 @@
+//! One user's calls: the work left for it (fresh, or what a journal says is left) and
+//! the loop that sends each call until it is confirmed, refused or stopped, re-reading
+//! before anything is resent.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use super::journal::{CallStatus, Journal, Record, RunLog, now_text};
+use super::pacing::Pacer;
+use super::plan::{Call, UserPlan, Values};
+use super::progress::UserOutcome;
+use super::run_handle::RunHandle;
+use crate::api::{ApiError, Client, ErrorKind, RetryPolicy};
+
+/// A user's calls still to run; `unconfirmed` calls were sent before without
+/// a recorded answer and are re-read before anything is resent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserWork {
+    pub plan: UserPlan,
+    pub calls: Vec<(usize, bool)>,
+}
+
+impl UserWork {
+    /// Every call, none sent yet.
+    pub fn fresh(plan: UserPlan) -> UserWork {
+        let calls = (0..plan.calls.len()).map(|i| (i, false)).collect();
+        UserWork { plan, calls }
+    }
+
+    /// What a journal says is left: calls never sent, sent without an answer,
+    /// or failed for a reason a retry may fix. A user with a call refused by
+    /// the API (a 4xx) stays failed; users with everything confirmed are done.
+    pub fn from_log(log: &RunLog) -> (Vec<UserWork>, Vec<(i64, UserOutcome)>) {
+        let mut work = Vec::new();
+        let mut settled = Vec::new();
+        for up in &log.users {
+            let statuses: Vec<CallStatus> =
+                (0..up.calls.len()).map(|i| log.status(up.id, i)).collect();
+            if let Some(CallStatus::Failed { error, .. }) = statuses.iter().find(|s| {
+                matches!(
+                    s,
+                    CallStatus::Failed {
+                        retryable: false,
+                        ..
+                    }
+                )
+            }) {
+                settled.push((
+                    up.id,
+                    UserOutcome::Failed {
+                        message: error.clone(),
+                        retryable: false,
+                    },
+                ));
+                continue;
+            }
+            let calls: Vec<(usize, bool)> = statuses
+                .iter()
+                .enumerate()
+                .filter_map(|(i, s)| match s {
+                    CallStatus::Ok => None,
+                    CallStatus::Pending => Some((i, false)),
+                    CallStatus::Sent | CallStatus::Failed { .. } => Some((i, true)),
+                })
+                .collect();
+            if calls.is_empty() {
+                settled.push((up.id, UserOutcome::Done));
+            } else {
+                work.push(UserWork {
+                    plan: up.clone(),
+                    calls,
+                });
+            }
+        }
+        (work, settled)
+    }
+}
+
+/// After a retryable failure: a 429 holds every worker until the wait is over.
+fn on_retry(pacer: Option<&Pacer>, e: &ApiError, wait: Duration) {
+    if let (Some(p), ErrorKind::RateLimited { .. }) = (pacer, &e.kind) {
+        p.exhausted(Instant::now() + wait);
+    }
+}
+
+/// A read through the pacer, retried by the bulk policy (no re-read needed:
+/// reads change nothing).
+pub async fn read_with_retry<T, F, Fut>(pacer: Option<&Pacer>, mut f: F) -> Result<T, ApiError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, ApiError>>,
+{
+    RetryPolicy::BULK
+        .retry_notify(
+            || {
+                let call = f();
+                async move {
+                    let permit = match pacer {
+                        Some(p) => Some(p.acquire(1).await),
+                        None => None,
+                    };
+                    let result = call.await;
+                    drop(permit);
+                    result
+                }
+            },
+            |e, wait| on_retry(pacer, e, wait),
+        )
+        .await
+}
+
+/// The text a failed call leaves in the journal and the results: the
+/// envelope's own words when there are some.
+pub fn failure_text(e: &ApiError) -> String {
+    match (e.http_status(), e.envelope_message()) {
+        (Some(s), Some(m)) => format!("{s}: {m}"),
+        _ => e.to_string(),
+    }
+}
+
+pub(super) struct Ctx {
+    pub(super) client: Client,
+    pub(super) journal: Journal,
+    pub(super) pacer: Pacer,
+    pub(super) handle: RunHandle,
+    pub(super) calls_left: AtomicUsize,
+    pub(super) calls_sent: AtomicUsize,
+    pub(super) journal_error: Mutex<Option<String>>,
+}
+
+enum CallEnd {
+    Ok,
+    Failed { message: String, retryable: bool },
+    Stopped,
+}
+
+impl Ctx {
+    async fn record(&self, rec: Record) -> bool {
+        match self.journal.append(&rec).await {
+            Ok(()) => true,
+            Err(e) => {
+                let mut slot = self.journal_error.lock().unwrap_or_else(|p| p.into_inner());
+                slot.get_or_insert_with(|| e.to_string());
+                // Without a journal nothing more may be sent.
+                self.handle.cancel();
+                false
+            }
+        }
+    }
+
+    fn call_settled(&self) {
+        let _ = self
+            .calls_left
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                Some(n.saturating_sub(1))
+            });
+    }
+
+    /// The user's values of `call`'s keys, read now.
+    async fn reread(&self, id: i64, call: &Call) -> Result<Values, ApiError> {
+        let user = read_with_retry(Some(&self.pacer), || self.client.get_user(id)).await?;
+        Ok(Values::of_user(&user, &call.keys()))
+    }
+
+    /// Re-reads the user before a resend: what of `planned` is still missing, or the
+    /// call's end when nothing is (settled ok, `applied` saying how it was seen) or the
+    /// read failed.
+    async fn still_missing(
+        &self,
+        id: i64,
+        index: usize,
+        planned: &Call,
+        applied: &str,
+    ) -> Result<Call, CallEnd> {
+        match self.reread(id, planned).await {
+            Ok(now) => match planned.remaining(&now) {
+                None => Err(self.settle_ok(id, index, Some(applied)).await),
+                Some(rest) => Ok(rest),
+            },
+            Err(e) => {
+                let retryable = RetryPolicy::retryable(&e);
+                Err(self.settle_failed(id, index, &e, retryable).await)
+            }
+        }
+    }
+
+    async fn settle_ok(&self, id: i64, index: usize, note: Option<&str>) -> CallEnd {
+        self.call_settled();
+        let rec = Record::Ok {
+            user: id,
+            call: index,
+            at: now_text(),
+            note: note.map(str::to_string),
+        };
+        if self.record(rec).await {
+            CallEnd::Ok
+        } else {
+            CallEnd::Stopped
+        }
+    }
+
+    async fn settle_failed(&self, id: i64, index: usize, e: &ApiError, retryable: bool) -> CallEnd {
+        self.call_settled();
+        let message = failure_text(e);
+        let rec = Record::Failed {
+            user: id,
+            call: index,
+            at: now_text(),
+            error: message.clone(),
+            http_status: e.http_status(),
+            retryable,
+        };
+        if self.record(rec).await {
+            CallEnd::Failed { message, retryable }
+        } else {
+            CallEnd::Stopped
+        }
+    }
+
+    /// One planned call to its end: sent (and resent) until confirmed, refused, or stopped.
+    async fn run_call(&self, up: &UserPlan, index: usize, unconfirmed: bool) -> CallEnd {
+        let id = up.id;
+        let Some(planned) = up.calls.get(index) else {
+            return CallEnd::Ok;
+        };
+        let mut call = planned.clone();
+        if unconfirmed {
+            // Sent before without a recorded answer: look before sending again.
+            match self
+                .still_missing(id, index, planned, "already applied (seen on re-read)")
+                .await
+            {
+                Ok(rest) => call = rest,
+                Err(end) => return end,
+            }
+        }
+        let policy = RetryPolicy::BULK;
+        let mut schedule = policy.backoff();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let permit = tokio::select! {
+                p = self.pacer.acquire(self.calls_left.load(Ordering::Relaxed)) => p,
+                () = self.handle.cancelled() => return CallEnd::Stopped,
+            };
+            let sent = Record::Sent {
+                user: id,
+                call: index,
+                attempt,
+                at: now_text(),
+            };
+            if !self.record(sent).await {
+                return CallEnd::Stopped;
+            }
+            self.calls_sent.fetch_add(1, Ordering::Relaxed);
+            let result = call.send(&self.client, id).await;
+            drop(permit);
+            let e = match result {
+                Ok(()) => return self.settle_ok(id, index, None).await,
+                Err(e) if e.is_auth_failure() || e.is_insufficient_permission() => {
+                    // The credential itself was refused (after the client's one
+                    // renewal): every other user would fail the same way. Stop
+                    // the run; a resume with fixed credentials retries this call.
+                    self.handle.cancel();
+                    return self.settle_failed(id, index, &e, true).await;
+                }
+                Err(e) if RetryPolicy::retryable(&e) => e,
+                Err(e) => return self.settle_failed(id, index, &e, false).await,
+            };
+            let Some(delay) = policy.delay(&e, schedule.next()) else {
+                return self.settle_failed(id, index, &e, true).await;
+            };
+            on_retry(Some(&self.pacer), &e, delay);
+            tracing::debug!(user = id, call = index, attempt, error = %e, ?delay, "bulk call: retrying");
+            tokio::select! {
+                () = tokio::time::sleep(delay) => {}
+                // Left as `sent`: a resume re-reads this user first.
+                () = self.handle.cancelled() => return CallEnd::Stopped,
+            }
+            // The answer may have been lost after the change was applied.
+            match self
+                .still_missing(id, index, planned, "applied; answer lost (seen on re-read)")
+                .await
+            {
+                Ok(rest) => call = rest,
+                Err(end) => return end,
+            }
+        }
+    }
+
+    pub(super) async fn run_user(self: Arc<Self>, work: UserWork) -> (i64, String, UserOutcome) {
+        let up = &work.plan;
+        for (i, (index, unconfirmed)) in work.calls.iter().enumerate() {
+            if !self.handle.runnable().await {
+                return (up.id, up.label.clone(), UserOutcome::NotDone);
+            }
+            match self.run_call(up, *index, *unconfirmed).await {
+                CallEnd::Ok => {}
+                CallEnd::Stopped => return (up.id, up.label.clone(), UserOutcome::NotDone),
+                CallEnd::Failed { message, retryable } => {
+                    // The user's later calls are not sent.
+                    for _ in &work.calls[i + 1..] {
+                        self.call_settled();
+                    }
+                    return (
+                        up.id,
+                        up.label.clone(),
+                        UserOutcome::Failed { message, retryable },
+                    );
+                }
+            }
+        }
+        (up.id, up.label.clone(), UserOutcome::Done)
+    }
+}
