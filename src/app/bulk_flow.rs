@@ -484,10 +484,13 @@ impl BulkState {
                 self.run = None;
                 BulkFlow::Editing
             }
-            BulkFlow::Planning(PlanFor::Undo { .. }) => BulkFlow::PastRuns,
-            BulkFlow::Planning(PlanFor::Changes) | BulkFlow::Preview(_) => BulkFlow::Editing,
             // The confirmation's input is closed through the modal stack, not here.
             BulkFlow::Confirming(_) => return false,
+            // An undo's plan goes back to the runs it came from, a preview of changes to them.
+            BulkFlow::Planning(_) | BulkFlow::Preview(_) if self.flow.previewing_undo() => {
+                BulkFlow::PastRuns
+            }
+            BulkFlow::Planning(_) | BulkFlow::Preview(_) => BulkFlow::Editing,
             BulkFlow::Journal(_) => BulkFlow::PastRuns,
             BulkFlow::PastRuns if self.running() => BulkFlow::Watching,
             BulkFlow::PastRuns => BulkFlow::Editing,

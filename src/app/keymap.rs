@@ -518,6 +518,15 @@ impl Keymap {
             .unwrap_or_default()
     }
 
+    /// Lines the help takes: a title, the rows and a blank line for each table with keys.
+    pub fn help_len(&self) -> usize {
+        self.help()
+            .iter()
+            .filter(|(_, rows)| !rows.is_empty())
+            .map(|(_, rows)| rows.len() + 2)
+            .sum()
+    }
+
     /// The help: for each context, its actions with their keys, in table order.
     pub fn help(&self) -> Vec<(Context, Vec<(String, &'static str)>)> {
         Context::ALL

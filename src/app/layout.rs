@@ -104,6 +104,11 @@ pub fn rows_inside_border(area: Rect) -> usize {
     usize::from(area.height.saturating_sub(2)).max(1)
 }
 
+/// Lines of the `?` help: the keymap's tables, and a last line in read-only mode.
+pub fn help_lines(state: &AppState) -> usize {
+    state.keymap.help_len() + usize::from(state.read_only)
+}
+
 /// The lists `update` pages through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ListId {

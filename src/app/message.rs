@@ -86,4 +86,6 @@ pub enum Hint {
     UnsavedChanges,
     /// Search terms matched in the console over what is loaded.
     LocalTerms(Vec<String>),
+    /// Enter with nothing typed in the typed confirmation.
+    TypeTheNumber(usize),
 }

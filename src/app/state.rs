@@ -37,7 +37,9 @@ pub enum Level {
 pub struct Toast {
     pub level: Level,
     pub note: Note,
-    pub created: Instant,
+    /// When the clock first saw it (`update` has no clock of its own: the tick after a
+    /// message appears starts its time).
+    pub seen: Option<Instant>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

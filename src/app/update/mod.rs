@@ -107,9 +107,12 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Command> {
 fn tick(state: &mut AppState, now: std::time::Instant) {
     state.now = now;
     state.spinner = state.spinner.wrapping_add(1);
-    let fresh = |t: &Toast| t.level == Level::Error || now.duration_since(t.created) < TOAST_TTL;
-    state.toasts.retain(fresh);
-    if state.status.as_ref().is_some_and(|s| !fresh(s)) {
+    let fresh = |t: &mut Toast| {
+        let seen = *t.seen.get_or_insert(now);
+        t.level == Level::Error || now.duration_since(seen) < TOAST_TTL
+    };
+    state.toasts.retain_mut(fresh);
+    if state.status.as_mut().is_some_and(|s| !fresh(s)) {
         state.status = None;
     }
 }
@@ -134,7 +137,7 @@ pub fn toast(state: &mut AppState, level: Level, note: Note) {
     let toast = Toast {
         level,
         note,
-        created: state.now,
+        seen: None,
     };
     state.status = Some(toast.clone());
     state.toasts.push(toast);
@@ -149,7 +152,7 @@ fn status(state: &mut AppState, level: Level, note: Note) {
     state.status = Some(Toast {
         level,
         note,
-        created: state.now,
+        seen: None,
     });
 }
 

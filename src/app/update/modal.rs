@@ -53,7 +53,9 @@ pub(super) fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
 }
 
 fn help_key(state: &mut AppState, action: Option<KeyAction>) {
-    let page = u16::try_from(layout::rows(state, ListId::Help)).unwrap_or(u16::MAX);
+    let page = layout::rows(state, ListId::Help);
+    let last = u16::try_from(layout::help_lines(state).saturating_sub(page)).unwrap_or(u16::MAX);
+    let page = u16::try_from(page).unwrap_or(u16::MAX);
     let Some(Modal::Help { scroll }) = state.modals.top_mut() else {
         return;
     };
@@ -63,12 +65,14 @@ fn help_key(state: &mut AppState, action: Option<KeyAction>) {
         Some(KeyAction::PageDown) => scroll.saturating_add(page),
         Some(KeyAction::PageUp) => scroll.saturating_sub(page),
         Some(KeyAction::Top) => 0,
+        Some(KeyAction::Bottom) => last,
         Some(KeyAction::Close) => {
             state.modals.pop();
             return;
         }
         _ => *scroll,
-    };
+    }
+    .min(last);
 }
 
 fn input_key(state: &mut AppState, action: Option<KeyAction>, key: KeyEvent) -> Vec<Command> {

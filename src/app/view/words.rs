@@ -126,6 +126,10 @@ fn hint_text(hint: &Hint, keymap: &Keymap) -> String {
             k(Editor, KeyAction::Save),
             k(Global, KeyAction::Quit)
         ),
+        Hint::TypeTheNumber(users) => format!(
+            "Type {users} to confirm, or {} to cancel",
+            k(Context::Input, KeyAction::Cancel)
+        ),
         Hint::LocalTerms(names) => format!(
             "{} matched in the console over loaded pages (API /1 cannot search it): {} loads every page",
             names.join(", "),

@@ -58,13 +58,13 @@ pub(in crate::app::update) fn typed_confirmation(
     }
     let typed = typed.trim();
     if typed != users.to_string() {
-        let text = if typed.is_empty() {
-            format!("Type {users} to confirm, or Esc to cancel")
+        let note = if typed.is_empty() {
+            Note::Hint(Hint::TypeTheNumber(users))
         } else {
-            format!("{typed:?} is not {users}: nothing was written")
+            Note::Text(format!("{typed:?} is not {users}: nothing was written"))
         };
         return Err(Rejected {
-            note: Box::new(Note::Text(text)),
+            note: Box::new(note),
             inline: true,
         });
     }

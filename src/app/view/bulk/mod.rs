@@ -108,10 +108,12 @@ fn draw_keys(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         (_, BulkFlow::Planning(_) | BulkFlow::Preview(_) | BulkFlow::Confirming(_)) => {
             let mut keys: Vec<(Context, &[KeyAction], &str)> =
                 vec![(Bulk, &[BulkApply], "apply (asks)")];
-            if !state.bulk.flow.previewing_undo() {
+            if state.bulk.flow.previewing_undo() {
+                keys.push((Global, &[Dismiss], "back to past runs"));
+            } else {
                 keys.push((Bulk, &[BulkPreview], "again"));
+                keys.push((Global, &[Dismiss], "back to the changes"));
             }
-            keys.push((Global, &[Dismiss], "back to the changes"));
             keys.push((Bulk, &[PastRuns], "past runs"));
             keys
         }
