@@ -1,6 +1,6 @@
 //! onelogin-tui: a terminal console for the admins of a OneLogin tenant.
 //!
-//! Layout and rules of the house: see ARCHITECTURE.md in the shared folder.
+//! Layout and rules of the house: see ARCHITECTURE.md at the root of the repository.
 //! `api` and `sandbox` never import `app`; `app` never calls `api` directly but emits
 //! commands that `worker` runs.
 

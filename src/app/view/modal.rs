@@ -3,7 +3,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Modifier;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, List, ListItem, Paragraph, Wrap};
 
@@ -183,6 +183,27 @@ fn draw_pick(frame: &mut Frame, body: Rect, state: &AppState, pick: &Pick, theme
     frame.render_widget(List::new(items).block(block), rect);
 }
 
+/// A boxed input's text, highlighted as the field that has the keyboard.
+fn draw_text(frame: &mut Frame, area: Rect, input: &Input, theme: &Theme) {
+    let mut text = input.text.clone();
+    text.set_style(theme.selected);
+    text.set_cursor_line_style(theme.selected);
+    frame.render_widget(&text, area);
+}
+
+/// A box over the body with a title and a border in `border`; returns its inside.
+fn open_box(frame: &mut Frame, rect: Rect, title: String, border: Style, theme: &Theme) -> Rect {
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(title)
+        .style(theme.base)
+        .border_style(border);
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    inner
+}
+
 fn draw_change_value(
     frame: &mut Frame,
     body: Rect,
@@ -193,15 +214,8 @@ fn draw_change_value(
     let InputFor::ChangeValue { kind, name } = &input.purpose else {
         return;
     };
-    let rect = centered(body, 60, 6);
-    frame.render_widget(Clear, rect);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(format!(" {}: {} ", kind.title(), safe(name)))
-        .style(theme.base)
-        .border_style(theme.accent);
-    let inner = block.inner(rect);
-    frame.render_widget(block, rect);
+    let title = format!(" {}: {} ", kind.title(), safe(name));
+    let inner = open_box(frame, centered(body, 60, 6), title, theme.accent, theme);
     let [label, field, note] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
@@ -215,10 +229,7 @@ fn draw_change_value(
         )),
         label,
     );
-    let mut text = input.text.clone();
-    text.set_style(theme.selected);
-    text.set_cursor_line_style(theme.selected);
-    frame.render_widget(&text, field);
+    draw_text(frame, field, input, theme);
     let k = |action| key(&state.keymap, Context::Input, action);
     frame.render_widget(
         Paragraph::new(Span::styled(
@@ -252,16 +263,9 @@ fn draw_typed_confirm(
         },
     };
     let users = confirming.users();
-    let rect = centered(body, 64, 9);
-    frame.render_widget(Clear, rect);
     let k = |action| key(&state.keymap, Context::Input, action);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(format!(" confirm · {} cancels ", k(KeyAction::Cancel)))
-        .style(theme.base)
-        .border_style(theme.warn);
-    let inner = block.inner(rect);
-    frame.render_widget(block, rect);
+    let title = format!(" confirm · {} cancels ", k(KeyAction::Cancel));
+    let inner = open_box(frame, centered(body, 64, 9), title, theme.warn, theme);
     let [text, field, error] = Layout::vertical([
         Constraint::Length(4),
         Constraint::Length(1),
@@ -292,10 +296,7 @@ fn draw_typed_confirm(
     frame.render_widget(Paragraph::new(lines), text);
     let [_, input_area] =
         Layout::horizontal([Constraint::Length(1), Constraint::Length(12)]).areas(field);
-    let mut typed = input.text.clone();
-    typed.set_style(theme.selected);
-    typed.set_cursor_line_style(theme.selected);
-    frame.render_widget(&typed, input_area);
+    draw_text(frame, input_area, input, theme);
     if let Some(e) = &input.error {
         frame.render_widget(
             Paragraph::new(Span::styled(

@@ -20,7 +20,8 @@ use crate::app::modal::{InputFor, Modal};
 use crate::app::state::AppState;
 use crate::theme::Theme;
 
-use super::widgets::key_line;
+use super::widgets::{key_line, safe};
+use crate::app::bulk_rows::ValueChange;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let [head, body, keys] = layout::bulk(area);
@@ -161,7 +162,15 @@ fn phase_name(phase: &RunPhase) -> &'static str {
     }
 }
 
-/// `custom_attributes.AWS_Role` → `AWS_Role`: the column is narrow.
-fn short_key(key: &str) -> String {
-    super::widgets::safe_owned(key.strip_prefix("custom_attributes.").unwrap_or(key))
+/// `AWS_Role: "a" → "b"; title: …`, safe to draw: a user's changes in one cell.
+fn changes_cell(changes: &[ValueChange]) -> String {
+    changes
+        .iter()
+        .map(|c| {
+            // `custom_attributes.AWS_Role` → `AWS_Role`: the column is narrow.
+            let key = c.key.strip_prefix("custom_attributes.").unwrap_or(&c.key);
+            format!("{}: {} → {}", safe(key), safe(&c.before), safe(&c.after))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }

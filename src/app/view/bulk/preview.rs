@@ -14,7 +14,7 @@ use crate::bulk::{PlanKind, duration_text};
 use crate::theme::Theme;
 
 use super::super::widgets::{key, safe, safe_owned, spinner, thousands};
-use super::{read_only_line, short_key};
+use super::{changes_cell, read_only_line};
 
 pub(super) fn draw_planning(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let text = format!(
@@ -96,18 +96,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Them
     let window = view.list.window(total, layout::rows_under_header(table));
     let rows = window.map(|i| {
         let row = if let Some(up) = plan.users.get(i) {
-            let change = before_after(up)
-                .iter()
-                .map(|c| {
-                    format!(
-                        "{}: {} → {}",
-                        short_key(&c.key),
-                        safe(&c.before),
-                        safe(&c.after)
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("; ");
+            let change = changes_cell(&before_after(up));
             Row::new(vec![
                 Cell::from(up.id.to_string()),
                 Cell::from(safe_owned(&up.label)),

@@ -13,7 +13,7 @@ use crate::bulk::UserStatus;
 use crate::theme::Theme;
 
 use super::super::widgets::{safe, safe_owned, spinner};
-use super::short_key;
+use super::changes_cell;
 
 /// "2025-01-02 10:11 UTC".
 fn when(created: &DateTime<Utc>) -> String {
@@ -158,19 +158,7 @@ pub(super) fn draw_journal(
     let window = journal.list.window(total, layout::rows_under_header(table));
     let rows = window.map(|i| {
         let row = if let Some(r) = journal.rows.get(i) {
-            let change = r
-                .changes
-                .iter()
-                .map(|c| {
-                    format!(
-                        "{}: {} → {}",
-                        short_key(&c.key),
-                        safe(&c.before),
-                        safe(&c.after)
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("; ");
+            let change = changes_cell(&r.changes);
             let style = match r.status {
                 UserStatus::Done => theme.ok,
                 UserStatus::Failed(_) => theme.error,
