@@ -277,11 +277,8 @@ async fn run_opened(service: &BulkService, opened: Opened) -> Finished {
 fn error_text(e: &BulkError) -> String {
     match e {
         BulkError::OtherTenant(o) => format!(
-            "run {} was made on tenant {} (profile `{}`), but the settings point to {}: pick that tenant with --profile or --base-url",
-            o.run,
-            o.made_on.address(),
-            o.made_on.profile,
-            o.here.address()
+            "run {} was made on tenant {}, but the settings point to {}: pick that tenant with --profile or --base-url",
+            o.run, o.made_on, o.here
         ),
         other => other.to_string(),
     }

@@ -21,11 +21,8 @@ fn failed_text(doing: &Doing, error: &Failure) -> String {
     // A run of another tenant is not a failure of what was asked: say what to do.
     if let Failure::Bulk(BulkError::OtherTenant(o)) = error {
         return format!(
-            "Run {} was made on tenant {} (profile `{}`), this console is on {}: start the console with that profile",
-            o.run,
-            o.made_on.address(),
-            o.made_on.profile,
-            o.here.address()
+            "Run {} was made on tenant {}, this console is on {}: start the console with that profile",
+            o.run, o.made_on, o.here
         );
     }
     let e = failure_text(error);
