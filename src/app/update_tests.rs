@@ -12,6 +12,7 @@ use crate::config::UserUpdateApi;
 
 use super::action::{Action, Command, Outcome, SavePart};
 use super::keymap::Keymap;
+use super::layout;
 use super::modal::{InputFor, Question};
 use super::state::{AppState, Level, Pending, RowKey, Screen, StateConfig, Toast};
 use super::update::{start, update};
@@ -707,6 +708,34 @@ fn a_reload_forgets_the_old_rows_index() {
     let mut indexed: Vec<(i64, usize)> = users.index.iter().map(|(k, v)| (*k, *v)).collect();
     indexed.sort_unstable();
     assert_eq!(indexed, vec![(101, 0), (102, 1), (103, 2)], "no stale id");
+}
+
+#[test]
+fn a_smaller_terminal_keeps_the_cursor_on_screen() {
+    let mut state = loaded(60, None);
+    editing_user_1(&mut state);
+    let rows = super::editor_rows::editor_rows(&state).len();
+    for _ in 0..30 {
+        update(&mut state, ch('j'));
+    }
+    let on_screen = |state: &AppState| {
+        let list = &state.editor.as_ref().unwrap().list;
+        let height = layout::rows(state, layout::ListId::Editor);
+        list.window(rows, height).contains(&list.cursor())
+    };
+    assert!(on_screen(&state), "at 120x40");
+    update(
+        &mut state,
+        Action::Resize {
+            width: 80,
+            height: 24,
+        },
+    );
+    assert_eq!(state.editor.as_ref().unwrap().list.cursor(), 30);
+    assert!(
+        on_screen(&state),
+        "at 80x24, the window followed the cursor"
+    );
 }
 
 #[test]

@@ -56,7 +56,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Command> {
         Action::Resize { width, height } => {
             state.width = width;
             state.height = height;
-            clamp_users_view(state);
+            clamp_lists(state);
             Vec::new()
         }
         Action::Tick(now) => {
@@ -101,6 +101,19 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Command> {
     }
     count_in_flight(state, &commands);
     commands
+}
+
+/// After a resize: every list keeps its cursor row inside its (new) window.
+fn clamp_lists(state: &mut AppState) {
+    clamp_users_view(state);
+    let rows = editor_rows(state).len();
+    let height = layout::rows(state, ListId::Editor);
+    if let Some(editor) = state.editor.as_mut() {
+        editor.list.clamp(rows, height);
+    }
+    let height = layout::rows(state, ListId::RequestLog);
+    state.log.list.clamp(state.log.rows.len(), height);
+    bulk::clamp_lists(state);
 }
 
 /// Lets time pass: turns the spinner, fades messages (errors stay until read).

@@ -41,6 +41,32 @@ pub(super) fn back(state: &mut AppState) -> bool {
     state.bulk.back()
 }
 
+/// After a resize: the bulk screen's lists keep their cursor rows in view.
+pub(super) fn clamp_lists(state: &mut AppState) {
+    let changes = layout::rows(state, ListId::BulkChanges);
+    let preview = layout::rows(state, ListId::BulkPreview);
+    let failures = layout::rows(state, ListId::BulkFailures);
+    let runs = layout::rows(state, ListId::BulkRuns);
+    let journal = layout::rows(state, ListId::BulkJournal);
+    let bulk = &mut state.bulk;
+    bulk.changes_list.clamp(bulk.changes.len(), changes);
+    bulk.runs.list.clamp(bulk.runs.rows.len(), runs);
+    if let Some(run) = bulk.run.as_mut() {
+        run.list.clamp(run.failures.len(), failures);
+    }
+    match &mut bulk.flow {
+        BulkFlow::Preview(p) => {
+            let len = p.rows();
+            p.list.clamp(len, preview);
+        }
+        BulkFlow::Journal(Some(j)) => {
+            let len = j.rows.len() + j.conflicts.len();
+            j.list.clamp(len, journal);
+        }
+        _ => {}
+    }
+}
+
 /// A status line for a transition that did not happen.
 fn refused(state: &mut AppState, why: Refused) {
     let text = match why {

@@ -158,13 +158,20 @@ fn draw_failures(frame: &mut Frame, area: Rect, run: &RunView, theme: &Theme) {
     let window = run
         .list
         .window(run.failures.len(), layout::rows_under_header(area));
+    let start = window.start;
     let lines: Vec<Line> = run.failures[window]
         .iter()
-        .map(|f| {
-            Line::from(vec![
+        .enumerate()
+        .map(|(i, f)| {
+            let line = Line::from(vec![
                 Span::raw(format!(" {} {}: ", f.id, safe(&f.label))),
                 Span::styled(safe_owned(&f.message), theme.error),
-            ])
+            ]);
+            if start + i == run.list.cursor() {
+                line.style(theme.selected)
+            } else {
+                line
+            }
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
