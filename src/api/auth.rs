@@ -1,13 +1,14 @@
 //! OAuth2 client credentials: get a token, renew it before it expires (one
 //! renewal in flight however many calls wait), revoke it.
 
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
-use super::client::{Auth, Client, Request};
+use super::client::{Auth, Client, HTTP_LOG_TARGET, Request};
 use super::envelope::{ApiError, lenient_int};
 
 pub const TOKEN_PATH: &str = "/auth/oauth2/v2/token";
@@ -125,6 +126,24 @@ impl Client {
             return Ok(t.access.clone());
         }
         self.renew_locked(&mut st).await.map(|(t, _)| t)
+    }
+
+    /// Runs `send` with the bearer token; after an authentication failure, renews
+    /// the token once and runs it once more. Every authenticated call (/1 and /2) goes here.
+    pub(crate) async fn authorized<T, F, Fut>(&self, send: F) -> Result<T, ApiError>
+    where
+        F: Fn(SecretString) -> Fut,
+        Fut: Future<Output = Result<T, ApiError>>,
+    {
+        let (token, generation) = self.bearer().await?;
+        match send(token).await {
+            Err(e) if e.is_auth_failure() => {
+                tracing::debug!(target: HTTP_LOG_TARGET, "token refused: renewing once and retrying");
+                let token = self.renew_after(generation).await?;
+                send(token).await
+            }
+            other => other,
+        }
     }
 
     /// Make sure a valid token is held (fetch one if needed). Useful to check credentials.

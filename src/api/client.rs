@@ -519,8 +519,14 @@ impl Client {
     /// One attempt of a /1 JSON call, decoded through the envelope.
     pub(crate) async fn send_json(&self, req: &Request, auth: Auth<'_>) -> Result<Value, ApiError> {
         let resp = self.execute(req, auth).await?;
-        decode_json(resp.status, &resp.headers, &resp.body).map_err(|kind| match kind {
-            // A 429 rarely says when it ends; the budget seen in earlier headers does.
+        decode_json(resp.status, &resp.headers, &resp.body)
+            .map_err(|kind| self.request_error(req, kind))
+    }
+
+    /// `kind` as the error of `req`. A 429 rarely says when it ends; the budget seen
+    /// in earlier headers does.
+    pub(crate) fn request_error(&self, req: &Request, kind: ErrorKind) -> ApiError {
+        match kind {
             ErrorKind::RateLimited {
                 http_status,
                 reset: None,
@@ -534,21 +540,14 @@ impl Client {
                 body_start,
             }),
             other => req.error(other),
-        })
+        }
     }
 
     /// An authenticated /1 call: bearer token, renewed once and retried once
     /// after a 401 "Authentication Failure".
     pub(crate) async fn call(&self, req: &Request) -> Result<Value, ApiError> {
-        let (token, generation) = self.bearer().await?;
-        match self.send_json(req, Auth::Bearer(&token)).await {
-            Err(e) if e.is_auth_failure() => {
-                tracing::debug!(target: HTTP_LOG_TARGET, "token refused: renewing once and retrying");
-                let token = self.renew_after(generation).await?;
-                self.send_json(req, Auth::Bearer(&token)).await
-            }
-            other => other,
-        }
+        self.authorized(|token| async move { self.send_json(req, Auth::Bearer(&token)).await })
+            .await
     }
 
     /// An authenticated /1 call through the same pipeline (recording,
