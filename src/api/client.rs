@@ -170,7 +170,10 @@ impl Request {
 /// How one attempt authenticates.
 pub(crate) enum Auth<'a> {
     None,
+    /// API /1: `bearer:<token>`, the documented form.
     Bearer(&'a SecretString),
+    /// API /2: `bearer <token>`, a space and no colon.
+    BearerV2(&'a SecretString),
     Literal(&'a str),
     ClientCredentials,
     /// v3: basic `api_key:x`.
@@ -407,6 +410,10 @@ impl Client {
             Auth::Bearer(token) => rb.header(
                 AUTHORIZATION,
                 header_value(&format!("bearer:{}", token.expose_secret()))?,
+            ),
+            Auth::BearerV2(token) => rb.header(
+                AUTHORIZATION,
+                header_value(&format!("bearer {}", token.expose_secret()))?,
             ),
             Auth::Literal(v) => rb.header(AUTHORIZATION, header_value(v)?),
             Auth::ClientCredentials => rb.header(

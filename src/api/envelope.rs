@@ -1,5 +1,6 @@
 //! The /1 status envelope and every other failure (the v3 error page is read
-//! beside the v3 client, in `legacy_v3/error_page.rs`), folded into one [`ApiError`] that says which request failed, why, and
+//! beside the v3 client, in `legacy_v3/error_page.rs`; the /2 error body in
+//! `v2/errors.rs`), folded into one [`ApiError`] that says which request failed, why, and
 //! what the user can do next.
 
 use std::fmt;
@@ -43,6 +44,15 @@ pub enum ErrorKind {
         code: i64,
         error_type: String,
         message: EnvelopeMessage,
+    },
+    /// An API /2 error body: `{"message", "name", "statusCode"}`, and for some 422s
+    /// the field problems it lists.
+    V2 {
+        http_status: u16,
+        /// `BadRequestError`, `UnauthorizedError`, … (empty when not given).
+        name: String,
+        message: String,
+        problems: Vec<FieldProblem>,
     },
     /// A v3 `<error><title/><message/></error>`, usually inside an HTML page.
     V3 {
@@ -102,6 +112,7 @@ impl ApiError {
     pub fn http_status(&self) -> Option<u16> {
         match &self.kind {
             ErrorKind::Envelope { http_status, .. }
+            | ErrorKind::V2 { http_status, .. }
             | ErrorKind::V3 { http_status, .. }
             | ErrorKind::RateLimited { http_status, .. }
             | ErrorKind::UnexpectedBody { http_status, .. }
@@ -111,10 +122,13 @@ impl ApiError {
     }
 
     /// The server's own words: the envelope message (`attribute: description`
-    /// for object messages) or the v3 error message.
+    /// for object messages), the /2 message with its field problems, or the v3 error message.
     pub fn envelope_message(&self) -> Option<String> {
         match &self.kind {
             ErrorKind::Envelope { message, .. } => Some(message.to_string()),
+            ErrorKind::V2 {
+                message, problems, ..
+            } => Some(super::v2::words(message, problems)),
             ErrorKind::V3 { title, message, .. } => Some(format!("{title}: {message}")),
             _ => None,
         }
@@ -131,21 +145,47 @@ impl ApiError {
 
     /// A 401 "Authentication Failure": the token (or the client credentials)
     /// were refused. A fresh token may help; "Insufficient Permission" is not this.
+    /// On /2, any 401 that does not blame the credential's permissions.
     pub fn is_auth_failure(&self) -> bool {
-        matches!(
-            &self.kind,
-            ErrorKind::Envelope { http_status: 401, message: EnvelopeMessage::Text(t), .. }
-                if t.trim().eq_ignore_ascii_case("Authentication Failure")
-        )
+        match &self.kind {
+            ErrorKind::Envelope {
+                http_status: 401,
+                message: EnvelopeMessage::Text(t),
+                ..
+            } => t.trim().eq_ignore_ascii_case("Authentication Failure"),
+            ErrorKind::V2 {
+                http_status: 401,
+                message,
+                ..
+            } => !super::v2::blames_permission(message),
+            _ => false,
+        }
     }
 
-    /// A 401 "Insufficient Permission": the credential's scope is too low.
+    /// A 401 "Insufficient Permission": the credential's scope is too low
+    /// (on /2 a 401 or 403 whose message says so).
     pub fn is_insufficient_permission(&self) -> bool {
-        matches!(
-            &self.kind,
-            ErrorKind::Envelope { http_status: 401, message: EnvelopeMessage::Text(t), .. }
-                if t.trim().eq_ignore_ascii_case("Insufficient Permission")
-        )
+        match &self.kind {
+            ErrorKind::Envelope {
+                http_status: 401,
+                message: EnvelopeMessage::Text(t),
+                ..
+            } => t.trim().eq_ignore_ascii_case("Insufficient Permission"),
+            ErrorKind::V2 {
+                http_status: 401 | 403,
+                message,
+                ..
+            } => super::v2::blames_permission(message),
+            _ => false,
+        }
+    }
+
+    /// The field problems of a /2 error (a 422 that lists them); empty otherwise.
+    pub fn field_problems(&self) -> &[FieldProblem] {
+        match &self.kind {
+            ErrorKind::V2 { problems, .. } => problems,
+            _ => &[],
+        }
     }
 
     /// How long to wait before trying again, when the server said so.
@@ -187,6 +227,18 @@ impl fmt::Display for ApiError {
                     write!(f, " (code {code})")?;
                 }
                 write!(f, ": {}", one_line(&message.to_string()))?;
+            }
+            ErrorKind::V2 {
+                http_status,
+                name,
+                message,
+                problems,
+            } => {
+                write!(f, "{http_status}")?;
+                if !name.is_empty() {
+                    write!(f, " {}", one_line(name))?;
+                }
+                write!(f, ": {}", one_line(&super::v2::words(message, problems)))?;
             }
             ErrorKind::V3 {
                 http_status,
@@ -242,6 +294,7 @@ impl fmt::Display for ApiError {
     }
 }
 
+use super::v2::FieldProblem;
 use crate::sanitize::one_line;
 
 /// The first ~200 characters of a body, on one line, cleaned by the one sanitizer.
@@ -268,6 +321,27 @@ pub(crate) fn reset_from_headers(headers: &HeaderMap) -> Option<Duration> {
         })
 }
 
+/// A 429, whatever its body says: when the budget comes back, if the headers tell.
+pub(crate) fn rate_limited(http_status: u16, headers: &HeaderMap, body: &str) -> ErrorKind {
+    ErrorKind::RateLimited {
+        http_status,
+        reset: reset_from_headers(headers),
+        body_start: body_start(body),
+    }
+}
+
+/// A body that is not what the API documents, quoted by its start.
+pub(crate) fn unexpected_body(http_status: u16, headers: &HeaderMap, body: &str) -> ErrorKind {
+    ErrorKind::UnexpectedBody {
+        http_status,
+        content_type: headers
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+        body_start: body_start(body),
+    }
+}
+
 /// An integer that may arrive as a number or a numeric string.
 pub(crate) fn lenient_int(v: &Value) -> Option<i64> {
     match v {
@@ -282,7 +356,7 @@ pub(crate) fn lenient_int(v: &Value) -> Option<i64> {
 /// Read an envelope-ish error object: `{"status": {...}}`, or the bare forms
 /// other OneLogin endpoints use (`{"statusCode","name","message"}`,
 /// `{"error","error_description"}`).
-fn envelope_error(http_status: u16, v: &Value) -> Option<ErrorKind> {
+pub(crate) fn envelope_error(http_status: u16, v: &Value) -> Option<ErrorKind> {
     let obj = v.as_object()?;
     let (src, code_key, type_key) = match obj.get("status") {
         Some(Value::Object(s)) => (s, "code", "type"),
@@ -363,22 +437,10 @@ pub(crate) fn decode_json(
     headers: &HeaderMap,
     body: &str,
 ) -> Result<Value, ErrorKind> {
-    let content_type = headers
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
     if http_status == 429 {
-        return Err(ErrorKind::RateLimited {
-            http_status,
-            reset: reset_from_headers(headers),
-            body_start: body_start(body),
-        });
+        return Err(rate_limited(http_status, headers, body));
     }
-    let unexpected = || ErrorKind::UnexpectedBody {
-        http_status,
-        content_type: content_type.clone(),
-        body_start: body_start(body),
-    };
+    let unexpected = || unexpected_body(http_status, headers, body);
     let value: Value = match serde_json::from_str(body) {
         Ok(v) => v,
         Err(_) => return Err(unexpected()),

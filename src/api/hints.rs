@@ -16,6 +16,8 @@ pub(crate) enum Form {
     Attribute,
     /// A v3 `<error><title/><message/></error>` page.
     V3,
+    /// An API /2 `{"message","name","statusCode"}` (its field problems read with the message).
+    V2,
 }
 
 /// What a row asks of the error.
@@ -51,7 +53,7 @@ const DELETED: &str = "the user may have been deleted: refresh the list";
 const SERVER_PROBLEM: &str = "OneLogin had a server problem: retry in a moment";
 const BUDGET_SPENT: &str = "the hourly API budget is spent: wait for the reset";
 
-use Form::{Attribute, Text, V3};
+use Form::{Attribute, Text, V2, V3};
 use When::{Always, Says, Status, StatusFrom, Title};
 
 /// The server's words → a hint, first match wins.
@@ -188,6 +190,60 @@ pub(crate) const SERVER_HINTS: &[HintRule] = &[
         Always,
         "the v3 API rejected the update: check the values",
     ),
+    // API /2. Paging and request-shape refusals are ours to fix, not the user's.
+    row(
+        V2,
+        Says("parameter(s) not allowed"),
+        "API /2 refused a query parameter: report this as a bug (api = \"v1\" avoids /2 meanwhile)",
+    ),
+    row(
+        V2,
+        Says("cursor xor pagination"),
+        "a page was asked for by cursor and page number at once: report this as a bug",
+    ),
+    row(
+        V2,
+        Says("pagination cursor"),
+        "the paging cursor was refused (it may have expired): load the list again from the start",
+    ),
+    row(
+        V2,
+        Says("expected array"),
+        "the role change was not sent as a list of user ids: report this as a bug",
+    ),
+    row(
+        V2,
+        Says("permission"),
+        "the API credential's scope is too low: writes need Manage users (roles need Manage All)",
+    ),
+    row(
+        V2,
+        Status(401),
+        "API /2 refused the credentials: check client_id / client_secret (api = \"v1\" pins /1 if only /2 is refused)",
+    ),
+    row(
+        V2,
+        Status(403),
+        "this credential may not make this API /2 call: use a more privileged credential, or api = \"v1\"",
+    ),
+    row(
+        V2,
+        Status(404),
+        "not found: the user or role may have been deleted (refresh); if every /2 call says this, set api = \"v1\"",
+    ),
+    row(
+        V2,
+        Says("already been taken"),
+        "another user already has that value: choose a unique email / username",
+    ),
+    row(
+        V2,
+        Status(422),
+        "a field value was rejected: correct the fields named and retry",
+    ),
+    row(V2, Status(429), BUDGET_SPENT),
+    row(V2, StatusFrom(500), SERVER_PROBLEM),
+    row(V2, Always, "check the values sent and retry"),
 ];
 
 /// The parts of a server error the rows look at.
@@ -227,6 +283,18 @@ fn words(kind: &ErrorKind) -> Option<Words<'_>> {
             attribute,
             title: "",
             text: description.to_lowercase(),
+        },
+        ErrorKind::V2 {
+            http_status,
+            message,
+            problems,
+            ..
+        } => Words {
+            form: Form::V2,
+            status: *http_status,
+            attribute: "",
+            title: "",
+            text: super::v2::words(message, problems).to_lowercase(),
         },
         ErrorKind::V3 {
             http_status,
@@ -291,7 +359,9 @@ pub(crate) fn hint(kind: &ErrorKind) -> &'static str {
             "the answer was not OneLogin JSON: check the base URL and any proxy in between"
         }
         // Every form ends with an Always row; this is only reached if one is removed.
-        ErrorKind::Envelope { .. } | ErrorKind::V3 { .. } => "check the values sent and retry",
+        ErrorKind::Envelope { .. } | ErrorKind::V2 { .. } | ErrorKind::V3 { .. } => {
+            "check the values sent and retry"
+        }
     }
 }
 
@@ -377,7 +447,40 @@ mod tests {
                 "Invalid Request",
                 "Validation failed: Email is invalid",
             ),
+            v2(400, "query parameter(s) not allowed: shoe_size"),
+            v2(
+                400,
+                "Requests can only have cursor xor pagination arguments",
+            ),
+            v2(400, "Invalid pagination cursor"),
+            v2(400, "Expected array in request"),
+            v2(401, "Insufficient Permission"),
+            v2(401, "Authentication Failure"),
+            v2(403, "Forbidden"),
+            v2(404, "Not Found"),
+            ErrorKind::V2 {
+                http_status: 422,
+                name: "UnprocessableEntityError".into(),
+                message: "Validation failed".into(),
+                problems: vec![crate::api::FieldProblem {
+                    field: Some("email".into()),
+                    message: "has already been taken".into(),
+                }],
+            },
+            v2(422, "Validation failed"),
+            v2(429, "Too Many Requests"),
+            v2(500, "Internal Server Error"),
+            v2(409, "Conflict"),
         ]
+    }
+
+    fn v2(status: u16, message: &str) -> ErrorKind {
+        ErrorKind::V2 {
+            http_status: status,
+            name: String::new(),
+            message: message.into(),
+            problems: Vec::new(),
+        }
     }
 
     /// Each row is reached by its example, and by no earlier row: no row hides another.
@@ -412,7 +515,7 @@ mod tests {
 
     #[test]
     fn each_form_ends_with_a_catch_all() {
-        for form in [Form::Text, Form::Attribute, Form::V3] {
+        for form in [Form::Text, Form::Attribute, Form::V3, Form::V2] {
             let last = SERVER_HINTS.iter().rev().find(|r| r.form == form).unwrap();
             assert!(matches!(last.when, When::Always), "{form:?}");
         }

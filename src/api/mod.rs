@@ -21,6 +21,7 @@ mod page;
 mod retry;
 mod roles;
 mod users;
+mod v2;
 
 pub use auth::{REVOKE_PATH, TOKEN_PATH};
 pub(crate) use client::is_loopback;
@@ -37,6 +38,9 @@ pub use users::{
     FieldValue, LOCAL_SEARCH_FIELDS, LocalField, LocalTerm, LocalTerms, MAX_LIMIT, Pattern,
     SEARCH_PARAMS, Search, SearchFields, SortOrder, UPDATABLE_FIELDS, User, UserQuery, UserUpdate,
     custom_attributes_diff, roles_diff, state_label, state_name, status_label, status_name,
+};
+pub use v2::{
+    AttributeDefinition, FieldProblem, Mappings, V2_MAX_IDS, V2Page, V2UserQuery, V2UserUpdate,
 };
 
 #[cfg(test)]

@@ -29,12 +29,12 @@ pub struct Group {
     pub reference: Option<String>,
 }
 
-fn de_id<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+pub(crate) fn de_id<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
     let v = Value::deserialize(d)?;
     lenient_int(&v).ok_or_else(|| serde::de::Error::custom(format!("id {v} is not an integer")))
 }
 
-fn de_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+pub(crate) fn de_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     Ok(value_to_string(Value::deserialize(d)?).unwrap_or_default())
 }
 
