@@ -81,3 +81,5 @@ impl Client {
     }
 }
 
+#[cfg(test)]
+mod http_tests;
