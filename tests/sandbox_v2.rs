@@ -1108,3 +1108,48 @@ async fn id_lists_on_v1_accept_refuse_or_ignore() {
     assert!(!got.contains(&ids[70]));
     assert_eq!(sandbox_common::ids(&single.json), [ids[70]]);
 }
+
+#[tokio::test]
+async fn unlock_sets_status_active() {
+    let env = start(small()).await;
+    let t = env.token(Scope::ManageUsers).await;
+    let id = plain_ids(&env)[6];
+    let a = v2(
+        &env,
+        Method::PUT,
+        &t,
+        &format!("/api/2/users/{id}"),
+        Some(&json!({"status": 3})),
+    )
+    .await;
+    assert_eq!(a.json["status"], 3, "{}", a.text);
+    let a = v2(
+        &env,
+        Method::POST,
+        &t,
+        &format!("/api/2/users/{id}/unlock"),
+        None,
+    )
+    .await;
+    assert_eq!(a.code, 200, "{}", a.text);
+    assert_eq!(a.json, json!({"message": "User unlocked"}));
+    let u = env.sb.user_json(id).unwrap();
+    assert_eq!(
+        (u["status"].clone(), u["locked_until"].clone()),
+        (json!(1), Value::Null)
+    );
+    let a = v2(
+        &env,
+        Method::POST,
+        &t,
+        &format!("/api/2/users/{OWNER}/unlock"),
+        None,
+    )
+    .await;
+    v2_error(
+        &a,
+        403,
+        "ForbiddenError",
+        "user is not authorized to access this User",
+    );
+}
