@@ -131,9 +131,11 @@ pub enum IdLists {
     /// Selects every listed id (the sandbox's historical behaviour).
     #[default]
     Accept,
-    /// 400 with the documented object message `{"attribute":"id","description":"ID is incorrect"}`.
+    /// A list → 400 with the documented object message
+    /// `{"attribute":"id","description":"ID is incorrect"}`; a single id still selects.
     Refuse,
-    /// The parameter is treated as absent, as a server that does not know lists might.
+    /// A list is treated as if `id` were absent (the first page of every user), as a server
+    /// that does not know lists might; a single id still selects.
     Ignore,
 }
 

@@ -10,7 +10,11 @@
 //! 400 "Invalid pagination cursor". Cursors are URL-safe, so the header value
 //! is the value to send back.
 //!
-//! **Choices** the document leaves open: `limit` above 50 is served as 50;
+//! **Choices** the document leaves open: `limit` above 50 is served as 50, a
+//! `limit` or `page` that is not a positive integer → 400 "limit must be a
+//! positive integer" (or "page …"); `Current-Page` on a cursor page is the
+//! page the window starts in; `Link` holds first/prev/next/last page links
+//! on a page request and prev/next cursor links on a cursor request;
 //! `Page-Items` is the page size (the limit), not the count on the page; a
 //! page past the end is an empty list; `Before-Cursor`/`After-Cursor` are
 //! absent when there is nothing before/after; parameters beside a `cursor`
