@@ -726,6 +726,16 @@ async fn create_get_and_delete() {
         "NotFoundError",
         &format!("User for id {id} was not found"),
     );
+    // A deleted user's id is not given out again.
+    let a = v2(
+        &env,
+        Method::POST,
+        &t,
+        "/api/2/users",
+        Some(&json!({"username": "nova.again"})),
+    )
+    .await;
+    assert_eq!(a.json["id"], json!(id + 1), "{}", a.text);
     let m = env.token(Scope::ManageAll).await;
     let a = v2(
         &env,

@@ -33,12 +33,16 @@ pub(crate) struct State {
     pub(crate) v2_rate_headers: bool,
     pub(crate) role_mappings: Vec<RoleMapping>,
     pub(crate) mapping_delay: Duration,
+    /// The highest user id ever given out: a deleted user's id is never reused.
+    pub(crate) last_user_id: i64,
 }
 
 impl Shared {
     pub(crate) fn new(config: &SandboxConfig, base_url: String) -> Shared {
+        let tenant = Tenant::seeded(config.seed, config.users);
+        let last_user_id = tenant.users.keys().next_back().copied().unwrap_or(10_000);
         let state = State {
-            tenant: Tenant::seeded(config.seed, config.users),
+            tenant,
             auth: AuthState::new(&config.client_id, &config.client_secret),
             rate: RateLimiter::new(config.rate_limit, config.rate_window),
             faults: FaultState::new(config.fault_rate),
@@ -51,6 +55,7 @@ impl Shared {
             v2_rate_headers: config.v2_rate_headers,
             role_mappings: config.role_mappings.clone(),
             mapping_delay: config.mapping_delay,
+            last_user_id,
         };
         Shared {
             state: Mutex::new(state),

@@ -127,7 +127,7 @@ fn create_user(
     let fields = object(bytes)?;
     let id = {
         let mut st = shared.lock();
-        let id = st.tenant.users.keys().next_back().map_or(10_001, |m| m + 1);
+        let id = st.last_user_id + 1;
         let changes = body::check(&fields, &st.tenant, id).map_err(|p| v2::unprocessable(&p))?;
         let named = changes.iter().any(|c| {
             matches!(c, Change::Str(f, Some(v)) if (f == "email" || f == "username") && !v.trim().is_empty())
@@ -138,6 +138,7 @@ fn create_user(
         let mut user = User::blank(id, Utc::now());
         body::apply(&mut user, changes);
         st.tenant.users.insert(id, user);
+        st.last_user_id = id;
         st.stats.writes += 1;
         id
     };
