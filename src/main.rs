@@ -7,11 +7,13 @@ use std::process::ExitCode;
 #[cfg(feature = "sandbox")]
 use std::time::Duration;
 
+#[cfg(feature = "sandbox")]
+use clap::builder::{PossibleValuesParser, TypedValueParser as _};
 use clap::{Args, Parser, Subcommand};
 use onelogin_tui::bulk::headless;
 use onelogin_tui::config::{Overrides, Settings};
 #[cfg(feature = "sandbox")]
-use onelogin_tui::sandbox::{Sandbox, SandboxConfig};
+use onelogin_tui::sandbox::{IdLists, Sandbox, SandboxConfig};
 #[cfg(feature = "sandbox")]
 use onelogin_tui::signals;
 use onelogin_tui::{launch, logging};
@@ -248,6 +250,22 @@ struct SandboxArgs {
     /// Share of /api/ answers (0.0 to 1.0) turned into 500s, 502s, dropped connections or slow answers.
     #[arg(long, value_name = "RATE", default_value_t = 0.0, value_parser = parse_rate)]
     fault_rate: f64,
+
+    /// What GET /api/1/users does with a comma list in `id`: select them all (accept), answer
+    /// 400 "ID is incorrect" as a strict tenant would (refuse), or drop the filter (ignore).
+    #[arg(long, value_name = "MODE", default_value = "accept",
+          value_parser = PossibleValuesParser::new(["accept", "refuse", "ignore"])
+              .map(|s| s.parse::<IdLists>().unwrap_or_default()))]
+    id_lists: IdLists,
+
+    /// Whether API /2 answers carry X-RateLimit-* headers (OneLogin does not say).
+    #[arg(long, value_name = "ON|OFF", default_value = "on", action = clap::ArgAction::Set,
+          value_parser = PossibleValuesParser::new(["on", "off"]).map(|s| s == "on"))]
+    v2_rate_headers: bool,
+
+    /// Milliseconds after the answer a `mappings=async` API /2 write applies its role mappings.
+    #[arg(long, value_name = "MS", default_value_t = 200)]
+    mapping_delay_ms: u64,
 }
 
 #[cfg(feature = "sandbox")]
@@ -276,6 +294,10 @@ impl SandboxArgs {
             rate_window: Duration::from_secs(self.rate_window.max(1)),
             latency: Duration::from_millis(self.latency_ms),
             fault_rate: self.fault_rate,
+            id_lists: self.id_lists,
+            v2_rate_headers: self.v2_rate_headers,
+            mapping_delay: Duration::from_millis(self.mapping_delay_ms),
+            ..SandboxConfig::default()
         }
     }
 }

@@ -50,8 +50,9 @@ fn free_port() -> u16 {
     l.local_addr().unwrap().port()
 }
 
-/// Starts `onelogin-tui sandbox` and reads its summary up to "Serving until Ctrl+C.".
-fn serve(home: &Path) -> (Served, Vec<String>) {
+/// Starts `onelogin-tui sandbox` (plus `extra` flags) and reads its summary up to
+/// "Serving until Ctrl+C.".
+fn serve(home: &Path, extra: &[&str]) -> (Served, Vec<String>) {
     let port = free_port();
     let stderr = std::fs::File::create(home.join("stderr.txt")).unwrap();
     let child = Command::new(BIN)
@@ -68,6 +69,7 @@ fn serve(home: &Path) -> (Served, Vec<String>) {
             "--log-dir",
         ])
         .arg(home.join("logs"))
+        .args(extra)
         .current_dir(home)
         .env("HOME", home)
         .env("XDG_CONFIG_HOME", home.join("config"))
@@ -177,7 +179,7 @@ fn seed_000_curl_sample_and_documented_errors_against_the_real_binary() {
         return;
     }
     let home = tempfile::tempdir().unwrap();
-    let (_served, summary) = serve(home.path());
+    let (_served, summary) = serve(home.path(), &[]);
     let url = summary[0]
         .strip_prefix("OneLogin sandbox listening on ")
         .unwrap()
@@ -327,6 +329,58 @@ fn seed_000_curl_sample_and_documented_errors_against_the_real_binary() {
     );
 }
 
+/// `--id-lists refuse` and `--v2-rate-headers off` reach the served tenant.
+#[test]
+fn id_list_and_v2_header_flags_reach_the_tenant() {
+    if !skip::need("curl", "--version") {
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let (_served, summary) = serve(
+        home.path(),
+        &["--id-lists", "refuse", "--v2-rate-headers", "off"],
+    );
+    assert!(
+        summary.iter().any(|l| l.starts_with(
+            "id lists on /api/1/users: refuse; /2 rate-limit headers: off; role mappings: department = Engineering"
+        )),
+        "{summary:?}"
+    );
+    let url = summary[0]
+        .strip_prefix("OneLogin sandbox listening on ")
+        .unwrap()
+        .to_string();
+    let t = token(&url, CLIENT_ID, CLIENT_SECRET);
+    let bearer = format!("Authorization: bearer {t}");
+    let list = curl(&["-H", &bearer, &format!("{url}/api/1/users?id=10001,10002")]);
+    assert_status(
+        &list,
+        400,
+        "bad request",
+        json!({"attribute": "id", "description": "ID is incorrect"}),
+    );
+    let out = Command::new("curl")
+        .args(["-s", "-D", "-", "-o", "/dev/null", "-H", &bearer])
+        .arg(format!("{url}/api/2/users?limit=1"))
+        .output()
+        .unwrap();
+    let head = String::from_utf8(out.stdout).unwrap().to_lowercase();
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    assert!(head.contains("total-count: 60"), "{head}");
+    assert!(!head.contains("x-ratelimit"), "{head}");
+
+    let bad = Command::new(BIN)
+        .args(["sandbox", "--id-lists", "sometimes"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("accept") && err.contains("refuse") && err.contains("ignore"),
+        "{err}"
+    );
+}
+
 fn help(args: &[&str]) -> String {
     let out = Command::new(BIN).args(args).output().unwrap();
     assert!(out.status.success(), "{args:?}: {out:?}");
@@ -364,6 +418,9 @@ fn help_names_every_flag() {
         "--rate-window",
         "--latency-ms",
         "--fault-rate",
+        "--id-lists",
+        "--v2-rate-headers",
+        "--mapping-delay-ms",
     ] {
         assert!(sub.contains(flag), "sandbox --help lacks {flag}:\n{sub}");
     }

@@ -23,6 +23,9 @@ async fn documented_python_client_agrees_with_the_sandbox_and_the_client() {
     // What the script will leave alone.
     let id = env.plain_ids(1)[0];
     let roles_before = env.client.user_roles(id).await.unwrap();
+    // The user its API /2 part changes: the fourth of the tenant.
+    let v2_id = env.plain_ids(2)[1];
+    let v2_roles_before = env.client.user_roles(v2_id).await.unwrap();
 
     // Async, so the sandbox on this runtime keeps serving while the script runs.
     let out = tokio::time::timeout(
@@ -52,7 +55,7 @@ async fn documented_python_client_agrees_with_the_sandbox_and_the_client() {
         .and_then(|s| s.strip_suffix(" checks passed"))
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("last line `{last}`:\n{stdout}"));
-    assert!(n >= 60, "only {n} checks ran:\n{stdout}");
+    assert!(n >= 100, "only {n} checks ran:\n{stdout}");
     eprintln!("{last}");
 
     // Its effects, read back through the client.
@@ -69,6 +72,20 @@ async fn documented_python_client_agrees_with_the_sandbox_and_the_client() {
     );
     assert_eq!(u.custom_attributes.get("AWS_Role"), Some(&None));
     assert_eq!(env.client.user_roles(id).await.unwrap(), roles_before);
+    // Its API /2 PUT set a field and custom attributes in one call; its role grant was undone.
+    let v2_line = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("doc_client: v2 user "))
+        .unwrap();
+    assert_eq!(v2_line.parse::<i64>().unwrap(), v2_id);
+    let u = env.client.get_user(v2_id).await.unwrap();
+    assert_eq!(u.title.as_deref(), Some("Documented v2 Title"));
+    assert_eq!(
+        u.field("custom_attributes.skype").as_deref(),
+        Some("v2_skype")
+    );
+    assert_eq!(u.custom_attributes.get("AWS_Role"), Some(&None));
+    assert_eq!(env.client.user_roles(v2_id).await.unwrap(), v2_roles_before);
     // Its tokens are revoked; the client's own is not.
     env.client.get_user(OWNER_ID).await.unwrap();
     assert!(env.sb.stats().writes >= 5);

@@ -9,11 +9,15 @@ every user by `pagination.after_cursor`, reads the custom attribute field
 names, sets and clears a custom attribute value (with `bearer <token>` as
 OneLogin's SDKs send it and `bearer: <token>` as the page's curl sample
 writes it), provokes the page's documented errors, updates a user's title,
-adds and removes a role, and revokes the token. Every answer is checked
-against the documentation; on any mismatch it exits 1 with a message.
+adds and removes a role. Then API /2: every user again by the After-Cursor
+header, many users by `user_ids`, one PUT with a field and custom attributes,
+a role granted and removed with bare arrays, and /2 error objects. Last, it
+revokes the token. Every answer is checked against the documentation; on any
+mismatch it exits 1 with a message.
 
 Last lines on success:
     doc_client: user <id>
+    doc_client: v2 user <id>
     doc_client: N checks passed
 """
 
@@ -42,6 +46,11 @@ def check(cond, what):
 
 def call(base, method, path, headers=None, body=None):
     """One HTTP call; returns (status, parsed JSON or None, raw text)."""
+    return call_with_headers(base, method, path, headers, body)[:3]
+
+
+def call_with_headers(base, method, path, headers=None, body=None):
+    """One HTTP call; returns (status, parsed JSON or None, raw text, response headers)."""
     data = None
     if body is not None:
         data = body.encode("utf-8") if isinstance(body, str) else json.dumps(body).encode("utf-8")
@@ -50,14 +59,107 @@ def call(base, method, path, headers=None, body=None):
         req.add_header(k, v)
     try:
         with OPENER.open(req, timeout=20) as resp:
-            status, raw = resp.status, resp.read().decode("utf-8")
+            status, raw, got = resp.status, resp.read().decode("utf-8"), resp.headers
     except urllib.error.HTTPError as e:
-        status, raw = e.code, e.read().decode("utf-8")
+        status, raw, got = e.code, e.read().decode("utf-8"), e.headers
     try:
         parsed = json.loads(raw) if raw else None
     except ValueError:
         parsed = None
-    return status, parsed, raw
+    return status, parsed, raw, got
+
+
+def expect_v2_error(answer, code, name, what, message=None):
+    """The /2 error object: {"message", "name", "statusCode"}, no status wrapper."""
+    status, body, raw = answer[:3]
+    check(status == code, "%s: HTTP %s, expected %s: %s" % (what, status, code, raw))
+    check(isinstance(body, dict) and "status" not in body, "%s: not a bare /2 error: %s" % (what, raw))
+    check(body.get("statusCode") == code and body.get("name") == name,
+          "%s: statusCode/name %r/%r, expected %s/%s" % (what, body.get("statusCode"), body.get("name"), code, name))
+    check(isinstance(body.get("message"), str) and body["message"], "%s: no message: %s" % (what, raw))
+    if message is not None:
+        check(body["message"] == message, "%s: message %r, expected %r" % (what, body["message"], message))
+    return body
+
+
+def v2_checks(base, token, ids):
+    """API /2, as its pages describe it: bare answers, header paging, user_ids,
+    PUT with custom_attributes, role membership with bare arrays, error objects.
+    Returns the user it changed."""
+    sdk = {"Content-Type": "application/json", "Authorization": "bearer %s" % token}
+
+    # List Users: follow the After-Cursor header, URL-decoded once, with no limit beside it.
+    seen, pages, cursor, total = [], 0, None, None
+    while True:
+        if cursor is None:
+            path = "/api/2/users?limit=50"
+        else:
+            path = "/api/2/users?cursor=" + urllib.parse.quote(cursor, safe="")
+        status, body, raw, headers = call_with_headers(base, "GET", path, sdk)
+        pages += 1
+        check(status == 200, "v2 users page %d: HTTP %s: %s" % (pages, status, raw))
+        check(isinstance(body, list) and 0 < len(body) <= 50, "v2 page %d: a bare list of 1..50: %s" % (pages, raw[:200]))
+        check(headers.get("Total-Count", "").isdigit(), "v2 page %d: Total-Count %r" % (pages, headers.get("Total-Count")))
+        total = int(headers["Total-Count"])
+        check(headers.get("Current-Page") == str(pages), "v2 page %d: Current-Page %r" % (pages, headers.get("Current-Page")))
+        seen.extend(u["id"] for u in body)
+        after = headers.get("After-Cursor")
+        if not after:
+            break
+        cursor = urllib.parse.unquote(after)
+        check(pages < 100, "more than 100 /2 pages: the cursor does not advance")
+    check(total == len(ids) and seen == ids, "v2 walk: %d users, Total-Count %s, /1 saw %d" % (len(seen), total, len(ids)))
+    # A cursor beside limit is refused, as the pagination page says.
+    expect_v2_error(call(base, "GET", "/api/2/users?limit=10&cursor=" + urllib.parse.quote(cursor or "x", safe=""), sdk),
+                    400, "BadRequestError", "cursor with limit",
+                    "Requests can only have cursor xor pagination arguments")
+    expect_v2_error(call(base, "GET", "/api/2/users?no_such_parameter=1", sdk),
+                    400, "BadRequestError", "unknown query parameter",
+                    "query parameter(s) not allowed: no_such_parameter")
+
+    # user_ids: many users by id in one call.
+    want = [ids[1], ids[len(ids) // 2], ids[-1]]
+    status, body, raw = call(base, "GET", "/api/2/users?user_ids=%s" % ",".join(str(i) for i in want), sdk)
+    check(status == 200 and sorted(u["id"] for u in body) == sorted(want), "user_ids: %s" % raw[:300])
+
+    # Update User: core fields and custom_attributes in one PUT; the whole user back.
+    user_id = ids[3]
+    upd = {"title": "Documented v2 Title", "custom_attributes": {"skype": "v2_skype", "AWS_Role": ""}}
+    status, user, raw = call(base, "PUT", "/api/2/users/%d?mappings=disabled" % user_id, sdk, upd)
+    check(status == 200 and isinstance(user, dict) and user.get("id") == user_id, "v2 PUT: HTTP %s: %s" % (status, raw))
+    check(user["title"] == "Documented v2 Title", "v2 PUT title: %r" % user.get("title"))
+    check(user["custom_attributes"]["skype"] == "v2_skype", "v2 PUT skype: %r" % user.get("custom_attributes"))
+    check(user["custom_attributes"].get("AWS_Role") in (None, ""), "v2 PUT cleared AWS_Role: %r" % user["custom_attributes"])
+    status, again, raw = call(base, "GET", "/api/2/users/%d" % user_id, sdk)
+    check(status == 200 and again == user, "v2 GET after PUT: %s" % raw)
+    # updated_since finds it.
+    status, body, raw = call(base, "GET", "/api/2/users?updated_since=" + urllib.parse.quote(user["updated_at"], safe=""), sdk)
+    check(status == 200 and user_id in [u["id"] for u in body], "updated_since: %s" % raw[:300])
+    body = expect_v2_error(call(base, "PUT", "/api/2/users/%d" % user_id, sdk, {"custom_attributes": {"no_such_field": "x"}}),
+                           422, "UnprocessableEntityError", "v2 unknown custom attribute")
+    check(isinstance(body.get("errors", []), list), "422 errors: %r" % body)
+    expect_v2_error(call(base, "GET", "/api/2/users/88888888", sdk), 404, "NotFoundError", "v2 unknown user")
+
+    # Role membership: bare arrays of user ids; /1 sees the same roles.
+    roles = expect_success(call(base, "GET", "/api/1/roles", {"Authorization": "bearer:%s" % token}), "roles")["data"]
+    rpath = "/api/1/users/%d/roles" % user_id
+    have = expect_success(call(base, "GET", rpath, {"Authorization": "bearer:%s" % token}), "user roles")["data"][0]
+    role = [r["id"] for r in roles if r["id"] not in have][0]
+    mpath = "/api/2/roles/%d/users" % role
+    status, body, raw = call(base, "POST", mpath, sdk, [user_id])
+    check(status in (200, 201) and body == [{"id": user_id}], "role users POST: HTTP %s: %s" % (status, raw))
+    now = expect_success(call(base, "GET", rpath, {"Authorization": "bearer:%s" % token}), "user roles")["data"][0]
+    check(role in now, "role %d not added through /2: %r" % (role, now))
+    status, body, raw, headers = call_with_headers(base, "GET", mpath, sdk)
+    check(status == 200 and isinstance(body, list) and headers.get("Total-Count", "").isdigit(),
+          "role users GET: HTTP %s: %s" % (status, raw[:200]))
+    expect_v2_error(call(base, "POST", mpath, sdk, {"user_ids": [user_id]}), 400, "BadRequestError",
+                    "role users with an object body", "Expected array in request")
+    status, body, raw = call(base, "DELETE", mpath, sdk, [user_id])
+    check(status in (200, 204), "role users DELETE: HTTP %s: %s" % (status, raw))
+    now = expect_success(call(base, "GET", rpath, {"Authorization": "bearer:%s" % token}), "user roles")["data"][0]
+    check(sorted(now) == sorted(have), "roles after /2 DELETE: %r, before: %r" % (now, have))
+    return user_id
 
 
 def expect_status(answer, code, kind, message, what):
@@ -199,12 +301,16 @@ def main(argv):
     now = expect_success(call(base, "GET", rpath, documented), "user roles")["data"][0]
     check(sorted(now) == sorted(have), "roles after remove: %r, before: %r" % (now, have))
 
+    v2_user = v2_checks(base, token, ids)
+
     # Revoke Tokens: status-only 200; the token is refused afterwards.
     body = expect_success(call(base, "POST", "/auth/oauth2/revoke", dict(json_ct, Authorization=creds),
                                {"access_token": token}), "revoke")
     check("data" not in body, "revoke returns only status")
     expect_status(call(base, "GET", "/api/1/users?limit=1", documented),
                   401, "Unauthorized", "Authentication Failure", "revoked token")
+    expect_v2_error(call(base, "GET", "/api/2/users?limit=1", {"Authorization": "bearer %s" % token}),
+                    401, "UnauthorizedError", "revoked token on /2")
 
     # The other token still works, until it too is revoked.
     other = {"Authorization": "bearer:%s" % token2}
@@ -215,6 +321,7 @@ def main(argv):
                   401, "Unauthorized", "Authentication Failure", "second revoked token")
 
     print("doc_client: user %d" % user_id)
+    print("doc_client: v2 user %d" % v2_user)
     print("doc_client: %d checks passed" % CHECKS)
     return 0
 

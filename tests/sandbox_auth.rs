@@ -413,7 +413,7 @@ async fn unknown_routes_and_methods() {
     let t = env.token(Scope::ManageAll).await;
     for (method, path) in [
         ("GET", "/api/1/nope"),
-        ("GET", "/api/2/users"),
+        ("GET", "/api/3/users"),
         ("DELETE", "/api/1/users/10001"),
         ("POST", "/api/1/users/10001/set_custom_attributes"),
         ("GET", "/api/1/users/10001/add_roles"),
@@ -448,6 +448,10 @@ async fn summary_names_everything_a_user_needs() {
     }
     assert!(s.contains("sandbox-api-key"));
     assert!(s.contains("5000"));
+    assert!(s.contains(
+        "id lists on /api/1/users: accept; /2 rate-limit headers: on; \
+         role mappings: department = Engineering → role 141013 (async after 200 ms)"
+    ));
     assert_eq!(Scope::ManageUsers.to_string(), "Manage users");
     assert_eq!(Scope::ReadUsers.to_string(), "Read Users");
     env.sb.shutdown().await;

@@ -18,7 +18,7 @@ pub(crate) async fn fields(State(shared): State<Arc<Shared>>, headers: HeaderMap
         Ok(g) => g,
         Err(r) => return r.into(),
     };
-    let fields = shared.lock().tenant.fields.clone();
+    let fields = shared.lock().tenant.shortnames();
     envelope::ok_data(
         Value::Array(vec![Value::Array(
             fields.into_iter().map(Value::String).collect(),
@@ -85,7 +85,7 @@ pub(crate) async fn set(
         if !st.tenant.has_field(name) {
             return seed_error(format!(
                 "input custom_attributes is not valid. Valid custom_attributes -> {}",
-                field_list(&st.tenant.fields)
+                field_list(&st.tenant.shortnames())
             ));
         }
         let v = match value {

@@ -212,30 +212,54 @@ pub(crate) struct Granted {
     pub(crate) rate: RateHeaders,
 }
 
-/// The gate in front of every /1 resource call: header (400), token (401),
-/// rate limit (429), scope (401). The call counts once the token is good.
+/// Why the gate refused a resource call, before any answer shape is chosen:
+/// /1 words it in the status envelope, /2 in its own error object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Denied {
+    /// No Authorization header, or not a bearer form.
+    Header,
+    /// An unknown, revoked or expired token.
+    Token,
+    /// The account's window is spent (the call was not counted).
+    RateLimited,
+    /// The token's scope is too low for the call.
+    Scope,
+}
+
+/// The gate in front of every resource call, /1 and /2 alike: header, token,
+/// rate limit, scope. The call counts against the one account budget once
+/// the token is good.
+pub(crate) fn admit(shared: &Shared, headers: &HeaderMap, need: Need) -> Result<Granted, Denied> {
+    let token = parse_bearer(headers).ok_or(Denied::Header)?;
+    let now = Instant::now();
+    let mut st = shared.lock();
+    let scope = st.auth.validate(&token, now).ok_or(Denied::Token)?;
+    let Some(rate) = st.rate.take(now) else {
+        st.stats.rate_limited += 1;
+        return Err(Denied::RateLimited);
+    };
+    st.stats.api_calls += 1;
+    if !allows(scope, need) {
+        return Err(Denied::Scope);
+    }
+    Ok(Granted { scope, rate })
+}
+
+/// The /1 gate: header (400), token (401), rate limit (429), scope (401).
 pub(crate) fn authorize(
     shared: &Shared,
     headers: &HeaderMap,
     need: Need,
 ) -> Result<Granted, Reject> {
-    let Some(token) = parse_bearer(headers) else {
-        return Err(envelope::auth_info_incorrect().into());
-    };
-    let now = Instant::now();
-    let mut st = shared.lock();
-    let Some(scope) = st.auth.validate(&token, now) else {
-        return Err(envelope::authentication_failure().into());
-    };
-    let Some(rate) = st.rate.take(now) else {
-        st.stats.rate_limited += 1;
-        return Err(rate_limit::too_many_requests().into());
-    };
-    st.stats.api_calls += 1;
-    if !allows(scope, need) {
-        return Err(envelope::insufficient_permission().into());
-    }
-    Ok(Granted { scope, rate })
+    admit(shared, headers, need).map_err(|denied| {
+        match denied {
+            Denied::Header => envelope::auth_info_incorrect(),
+            Denied::Token => envelope::authentication_failure(),
+            Denied::RateLimited => rate_limit::too_many_requests(),
+            Denied::Scope => envelope::insufficient_permission(),
+        }
+        .into()
+    })
 }
 
 /// The gate of a call on one user: `authorize` first, then the id, which must be an integer

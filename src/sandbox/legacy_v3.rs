@@ -401,7 +401,11 @@ pub(crate) async fn get(
     let Some(user) = st.tenant.users.get(&id) else {
         return not_found(raw_id);
     };
-    let mut resp = Response::new(Body::from(render(user, &st.tenant.fields, with_custom)));
+    let mut resp = Response::new(Body::from(render(
+        user,
+        &st.tenant.shortnames(),
+        with_custom,
+    )));
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/xml; charset=utf-8"),

@@ -2,16 +2,20 @@
 //!
 //! The sandbox is a second, independent implementation of the contract: it
 //! shares no types with `crate::api`. It serves API /1 (JSON, OAuth2 bearer
-//! tokens, the status envelope), the token endpoints and the deprecated v3 XML
-//! user update, over a seeded, deterministic tenant, with a rate limit,
-//! latency and fault injection that tests can tune at run time.
+//! tokens, the status envelope), API /2 (bare JSON, its own error object,
+//! header paging; the `v2_*` modules), the token endpoints and the deprecated
+//! v3 XML user update, over a seeded, deterministic tenant, with one rate
+//! limit for /1 and /2, latency and fault injection that tests can tune at
+//! run time.
 
 mod attributes;
 mod auth;
+mod custom_fields;
 mod envelope;
 mod faults;
 mod hostile;
 mod legacy_v3;
+mod mappings;
 mod names;
 mod oauth;
 mod paging;
@@ -22,6 +26,13 @@ mod router;
 mod state;
 mod tenant;
 mod users;
+mod v2_errors;
+mod v2_fields;
+mod v2_paging;
+mod v2_roles;
+mod v2_search;
+mod v2_user_body;
+mod v2_users;
 mod xml;
 
 use std::fmt;
@@ -104,6 +115,62 @@ pub struct SandboxConfig {
     pub latency: Duration,
     /// Share (0.0..=1.0) of `/api/` answers turned into faults.
     pub fault_rate: f64,
+    /// What `GET /api/1/users?id=1,2,3` does with a comma list (no document says `id` takes one).
+    pub id_lists: IdLists,
+    /// Whether successful API /2 answers carry `X-RateLimit-*` (not on record either way).
+    pub v2_rate_headers: bool,
+    /// Role mappings that `PUT`/`POST /api/2/users` run (`mappings=sync|async|disabled`).
+    pub role_mappings: Vec<RoleMapping>,
+    /// How long after the answer a `mappings=async` write applies its role mappings.
+    pub mapping_delay: Duration,
+}
+
+/// What `GET /api/1/users` does with a comma list in `id`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IdLists {
+    /// Selects every listed id (the sandbox's historical behaviour).
+    #[default]
+    Accept,
+    /// A list → 400 with the documented object message
+    /// `{"attribute":"id","description":"ID is incorrect"}`; a single id still selects.
+    Refuse,
+    /// A list is treated as if `id` were absent (the first page of every user), as a server
+    /// that does not know lists might; a single id still selects.
+    Ignore,
+}
+
+impl std::str::FromStr for IdLists {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<IdLists, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "accept" => Ok(IdLists::Accept),
+            "refuse" => Ok(IdLists::Refuse),
+            "ignore" => Ok(IdLists::Ignore),
+            other => Err(format!("{other:?} is not accept, refuse or ignore")),
+        }
+    }
+}
+
+/// A role mapping: users whose `field` equals `value` (case-insensitive) get `role_id`.
+/// Mappings only add roles; removing a mapped role is left to an admin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleMapping {
+    /// A string field of the user, e.g. `department`.
+    pub field: String,
+    pub value: String,
+    pub role_id: i64,
+}
+
+impl RoleMapping {
+    /// The seeded tenant's one mapping: department "Engineering" → role "Engineering" (141013).
+    pub fn engineering() -> RoleMapping {
+        RoleMapping {
+            field: "department".to_string(),
+            value: "Engineering".to_string(),
+            role_id: 141_013,
+        }
+    }
 }
 
 impl Default for SandboxConfig {
@@ -119,6 +186,12 @@ impl Default for SandboxConfig {
             rate_window: Duration::from_secs(3600),
             latency: Duration::ZERO,
             fault_rate: 0.0,
+            // Accept for now: the client still sends id lists. Once it reads many users with
+            // /2 `user_ids=` (issue 9), the default becomes `Refuse`, as a strict tenant answers.
+            id_lists: IdLists::Accept,
+            v2_rate_headers: true,
+            role_mappings: vec![RoleMapping::engineering()],
+            mapping_delay: Duration::from_millis(200),
         }
     }
 }
@@ -210,7 +283,7 @@ impl Sandbox {
 
     /// The tenant's custom attribute field shortnames, in order.
     pub fn custom_attribute_fields(&self) -> Vec<String> {
-        self.shared.lock().tenant.fields.clone()
+        self.shared.lock().tenant.shortnames()
     }
 
     /// Adds a custom attribute field (no-op if it exists); every user has it unset.
@@ -244,7 +317,7 @@ impl Sandbox {
         st.tenant
             .users
             .get(&id)
-            .map(|u| u.to_json(&st.tenant.fields))
+            .map(|u| u.to_json(&st.tenant.shortnames()))
     }
 
     /// Counters so far.
@@ -261,7 +334,7 @@ impl Sandbox {
             "tenant: {} users, {} custom attribute fields ({}), {} roles, {} groups\n",
             st.tenant.users.len(),
             st.tenant.fields.len(),
-            st.tenant.fields.join(", "),
+            st.tenant.shortnames().join(", "),
             st.tenant.roles.len(),
             st.tenant.groups.len(),
         ));
@@ -287,6 +360,26 @@ impl Sandbox {
             st.token_ttl.as_secs().max(1),
             st.latency.as_millis(),
             st.faults.rate(),
+        ));
+        let mappings: Vec<String> = st
+            .role_mappings
+            .iter()
+            .map(|m| format!("{} = {} → role {}", m.field, m.value, m.role_id))
+            .collect();
+        out.push_str(&format!(
+            "id lists on /api/1/users: {}; /2 rate-limit headers: {}; role mappings: {} (async after {} ms)\n",
+            match st.id_lists {
+                IdLists::Accept => "accept",
+                IdLists::Refuse => "refuse",
+                IdLists::Ignore => "ignore",
+            },
+            if st.v2_rate_headers { "on" } else { "off" },
+            if mappings.is_empty() {
+                "none".to_string()
+            } else {
+                mappings.join(", ")
+            },
+            st.mapping_delay.as_millis(),
         ));
         out
     }

@@ -214,11 +214,12 @@ pub(crate) const ROLES: &[(i64, &str)] = &[
     (141_020, "Contractors"),
 ];
 
-pub(crate) const CUSTOM_FIELDS: &[&str] = &[
-    "AWS_Role",
-    "skype",
-    "messenger",
-    "employee_id",
-    "cost_center",
-    "branch",
+/// Custom attribute fields: (shortname, display name).
+pub(crate) const CUSTOM_FIELDS: &[(&str, &str)] = &[
+    ("AWS_Role", "AWS Role"),
+    ("skype", "Skype"),
+    ("messenger", "Messenger"),
+    ("employee_id", "Employee ID"),
+    ("cost_center", "Cost Center"),
+    ("branch", "Branch"),
 ];

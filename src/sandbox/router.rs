@@ -5,14 +5,17 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::HeaderValue;
+use axum::http::{HeaderValue, Uri};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post, put};
 
 use super::auth::random_hex;
 use super::state::Shared;
-use super::{attributes, envelope, faults, legacy_v3, oauth, roles, users};
+use super::{
+    attributes, envelope, faults, legacy_v3, oauth, roles, users, v2_errors, v2_fields, v2_roles,
+    v2_users,
+};
 
 pub(crate) fn build(shared: Arc<Shared>) -> Router {
     Router::new()
@@ -32,6 +35,28 @@ pub(crate) fn build(shared: Arc<Shared>) -> Router {
         .route("/api/1/users/{id}/remove_roles", put(roles::remove_roles))
         .route("/api/1/roles", get(roles::list_roles))
         .route("/api/1/groups", get(roles::list_groups))
+        .route("/api/2/users", get(v2_users::list).post(v2_users::create))
+        .route(
+            "/api/2/users/custom_attributes",
+            get(v2_fields::list).post(v2_fields::create),
+        )
+        .route(
+            "/api/2/users/custom_attributes/{id}",
+            put(v2_fields::update).delete(v2_fields::delete),
+        )
+        .route(
+            "/api/2/users/{id}",
+            get(v2_users::get)
+                .put(v2_users::update)
+                .delete(v2_users::delete),
+        )
+        .route("/api/2/users/{id}/unlock", post(v2_users::unlock))
+        .route(
+            "/api/2/roles/{id}/users",
+            get(v2_roles::users)
+                .post(v2_roles::add)
+                .delete(v2_roles::remove),
+        )
         .route(
             "/api/v3/users/{file}",
             get(legacy_v3::get).put(legacy_v3::update),
@@ -46,8 +71,13 @@ pub(crate) fn build(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-async fn no_route() -> Response {
-    envelope::no_route()
+/// "No Route Exists", in the shape of the API version the path names.
+async fn no_route(uri: Uri) -> Response {
+    if uri.path().starts_with("/api/2/") {
+        v2_errors::no_route()
+    } else {
+        envelope::no_route()
+    }
 }
 
 /// Outermost layer: counts the request, adds the configured latency and an

@@ -8,6 +8,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Map, Value, json};
 
+use super::custom_fields::{FIRST_FIELD_ID, FieldDef};
 use super::hostile;
 use super::names;
 
@@ -81,7 +82,7 @@ fn index_of(list: &[&str], name: &str) -> Option<usize> {
 }
 
 impl User {
-    fn blank(id: i64, created: DateTime<Utc>) -> User {
+    pub(crate) fn blank(id: i64, created: DateTime<Utc>) -> User {
         let mut u = User {
             id,
             strings: Default::default(),
@@ -207,8 +208,8 @@ pub(crate) struct Tenant {
     pub(crate) users: BTreeMap<i64, User>,
     pub(crate) groups: Vec<Group>,
     pub(crate) roles: Vec<Role>,
-    /// Custom attribute field shortnames, in order.
-    pub(crate) fields: Vec<String>,
+    /// Custom attribute fields, in order (see `custom_fields`).
+    pub(crate) fields: Vec<FieldDef>,
     /// The account owner: Manage users credentials may not change it (403).
     pub(crate) owner_id: Option<i64>,
 }
@@ -233,9 +234,14 @@ impl Tenant {
                 name: (*name).to_string(),
             })
             .collect();
-        let fields: Vec<String> = names::CUSTOM_FIELDS
+        let fields: Vec<FieldDef> = names::CUSTOM_FIELDS
             .iter()
-            .map(|s| (*s).to_string())
+            .enumerate()
+            .map(|(i, (shortname, name))| FieldDef {
+                id: FIRST_FIELD_ID + i as i64,
+                name: (*name).to_string(),
+                shortname: (*shortname).to_string(),
+            })
             .collect();
 
         let start = Utc
@@ -288,28 +294,6 @@ impl Tenant {
 
     pub(crate) fn has_role(&self, id: i64) -> bool {
         self.roles.iter().any(|r| r.id == id)
-    }
-
-    pub(crate) fn has_field(&self, name: &str) -> bool {
-        self.fields.iter().any(|f| f == name)
-    }
-
-    pub(crate) fn add_field(&mut self, name: &str) {
-        if !self.has_field(name) {
-            self.fields.push(name.to_string());
-        }
-    }
-
-    pub(crate) fn remove_field(&mut self, name: &str) -> bool {
-        let before = self.fields.len();
-        self.fields.retain(|f| f != name);
-        if self.fields.len() == before {
-            return false;
-        }
-        for u in self.users.values_mut() {
-            u.custom.remove(name);
-        }
-        true
     }
 
     /// Whether another user than `id` already uses `value` (case-insensitive)

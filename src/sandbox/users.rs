@@ -10,6 +10,7 @@ use axum::response::Response;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde_json::{Map, Value};
 
+use super::IdLists;
 use super::auth::{Need, authorize, authorize_user};
 use super::envelope::Reject;
 use super::envelope::{self, Msg};
@@ -88,7 +89,7 @@ impl Cond {
 }
 
 /// A date in a query: RFC 3339, a naive date-time (UTC) or a date.
-fn parse_date(raw: &str) -> Option<DateTime<Utc>> {
+pub(crate) fn parse_date(raw: &str) -> Option<DateTime<Utc>> {
     let raw = raw.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
         return Some(t.with_timezone(&Utc));
@@ -108,10 +109,17 @@ fn parse_date(raw: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.and_utc())
 }
 
-fn search(pairs: &[(String, String)]) -> Result<Vec<Cond>, Reject> {
+fn search(pairs: &[(String, String)], id_lists: IdLists) -> Result<Vec<Cond>, Reject> {
     let mut conds = Vec::new();
     for (k, v) in pairs {
         let key = k.as_str();
+        if key == "id" && v.contains(',') {
+            match id_lists {
+                IdLists::Accept => {}
+                IdLists::Refuse => return Err(envelope::id_incorrect().into()),
+                IdLists::Ignore => continue,
+            }
+        }
         if STRING_FIELDS.contains(&key) {
             conds.push(Cond::Str(key.to_string(), Pattern::parse(v)));
         } else if key == "id" || key == "status" || key == "state" || INT_FIELDS.contains(&key) {
@@ -179,7 +187,8 @@ pub(crate) async fn list(
     let Some(pairs) = query::pairs(&uri) else {
         return envelope::bad_request("Query string is not valid");
     };
-    let conds = match search(&pairs) {
+    let id_lists = shared.lock().id_lists;
+    let conds = match search(&pairs, id_lists) {
         Ok(c) => c,
         Err(r) => return r.into(),
     };
@@ -210,10 +219,11 @@ pub(crate) async fn list(
     req.sort(&mut items);
     let page = req.window(items);
     let pagination = req.pagination(&page, &format!("{}/api/1/users", shared.base_url), &pairs);
+    let shortnames = st.tenant.shortnames();
     let data: Vec<Value> = page
         .items
         .iter()
-        .map(|(_, u)| project(u.to_json(&st.tenant.fields), &fields))
+        .map(|(_, u)| project(u.to_json(&shortnames), &fields))
         .collect();
     envelope::ok_list(data, pagination, &granted.rate)
 }
@@ -230,7 +240,7 @@ pub(crate) async fn get(
     let st = shared.lock();
     match st.tenant.users.get(&id) {
         Some(u) => envelope::ok_data(
-            Value::Array(vec![u.to_json(&st.tenant.fields)]),
+            Value::Array(vec![u.to_json(&st.tenant.shortnames())]),
             Some(&granted.rate),
         ),
         None => envelope::user_not_found(id),
@@ -346,7 +356,7 @@ pub(crate) async fn update(
             return unprocessable(problem);
         }
     }
-    let fields = st.tenant.fields.clone();
+    let fields = st.tenant.shortnames();
     let Some(user) = st.tenant.users.get_mut(&id) else {
         return envelope::user_not_found(id);
     };
