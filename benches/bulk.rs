@@ -301,7 +301,7 @@ async fn pacing(dir: &Path) {
         }],
     )
     .unwrap();
-    let plan = Plan::build(&targets, &current).unwrap();
+    let plan = Plan::build(&targets, &current, onelogin_tui::config::ApiMode::Auto).unwrap();
     // As apply does: a read first, so the run starts knowing the budget.
     client.custom_attribute_fields().await.unwrap();
     let journal =

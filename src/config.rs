@@ -47,6 +47,18 @@ pub enum UserUpdateApi {
     V3,
 }
 
+/// Which OneLogin API versions a profile's bulk work may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ApiMode {
+    /// API /2 where it has an endpoint (one PUT for fields and attributes, role membership
+    /// in batches, reads by `user_ids`), /1 elsewhere; /1 alone once /2 is refused.
+    #[default]
+    Auto,
+    /// API /1 only, for credentials or tenants where /2 is refused.
+    V1,
+}
+
 /// One tenant's connection, as written in the file (every key optional).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
@@ -59,6 +71,7 @@ pub struct ProfileFile {
     pub client_secret: Option<SecretString>,
     pub api_key: Option<SecretString>,
     pub user_update: UserUpdateApi,
+    pub api: ApiMode,
     pub read_only: bool,
 }
 
@@ -118,6 +131,7 @@ pub struct Connection {
     pub client_secret: Option<SecretString>,
     pub api_key: Option<SecretString>,
     pub user_update: UserUpdateApi,
+    pub api: ApiMode,
 }
 
 /// Everything the program needs, resolved.
@@ -423,6 +437,7 @@ fn resolve_connection(profile: &ProfileFile) -> Result<Connection, ConfigError> 
         client_secret: secret(&profile.client_secret),
         api_key: secret(&profile.api_key),
         user_update: profile.user_update,
+        api: profile.api,
     })
 }
 

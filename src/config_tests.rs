@@ -293,3 +293,23 @@ fn the_file_in_the_config_folder_is_read_first() {
     assert_eq!(s.profile, "found");
     assert_eq!(s.config_file, Some(path));
 }
+
+#[test]
+fn api_mode_is_auto_unless_a_profile_pins_v1() {
+    let s = load("", 0o600, &[], Overrides::default()).unwrap();
+    assert_eq!(s.connection.api, ApiMode::Auto);
+    let text = "[profiles.strict]\napi = \"v1\"\n";
+    let o = Overrides {
+        profile: Some("strict".into()),
+        ..Overrides::default()
+    };
+    let s = load(text, 0o600, &[], o).unwrap();
+    assert_eq!(s.connection.api, ApiMode::V1);
+    let bad = load(
+        "[profiles.default]\napi = \"v2\"\n",
+        0o600,
+        &[],
+        Overrides::default(),
+    );
+    assert!(bad.is_err(), "an unknown mode is refused, not guessed");
+}

@@ -60,6 +60,7 @@ pub async fn with_sandbox(
         client_secret: Some(SecretString::from(config.client_secret.clone())),
         api_key: Some(SecretString::from(config.api_key.clone())),
         user_update: settings.connection.user_update,
+        api: settings.connection.api,
     };
     let client = client_for(&settings.connection, &settings)?;
     tracing::info!(url = %sandbox.url(), "sandbox tenant started");

@@ -253,7 +253,7 @@ struct SandboxArgs {
 
     /// What GET /api/1/users does with a comma list in `id`: select them all (accept), answer
     /// 400 "ID is incorrect" as a strict tenant would (refuse), or drop the filter (ignore).
-    #[arg(long, value_name = "MODE", default_value = "accept",
+    #[arg(long, value_name = "MODE", default_value = "refuse",
           value_parser = PossibleValuesParser::new(["accept", "refuse", "ignore"])
               .map(|s| s.parse::<IdLists>().unwrap_or_default()))]
     id_lists: IdLists,

@@ -329,8 +329,10 @@ async fn export_edit_apply_round_trips_and_undo_restores() {
     );
     assert_eq!(results.matches(",done,").count(), 10);
     assert_eq!(results.matches(",unchanged,").count(), 49);
+    // One PUT /api/2/users/:id carries the row's fields and attributes: the taken email
+    // refuses it whole, in the /2 error's words.
     assert!(
-        results.contains("failed,422: Validation failed: Value has already been taken"),
+        results.contains("failed,422: Validation failed: email has already been taken"),
         "{results}"
     );
     let failed = std::fs::read_to_string(reports.join("edited.failed.csv")).unwrap();

@@ -6,7 +6,7 @@
 
 mod bulk_common;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use bulk_common::{all_users, by_id, client, meta, run_plan, sandbox};
@@ -15,12 +15,19 @@ use onelogin_tui::bulk::journal::{Journal, Record, RunKind, RunLog, now_text};
 use onelogin_tui::bulk::plan::{
     Call, Change, Desired, Plan, Target, Values, fetch_current, fields_for,
 };
-use onelogin_tui::bulk::undo::{fields_for_log, plan_undo};
+use onelogin_tui::bulk::undo::{needs_for_log, plan_undo};
+use onelogin_tui::bulk::{Needs, Versions};
+use onelogin_tui::config::ApiMode;
 use onelogin_tui::sandbox::SandboxConfig;
 use serde_json::Value;
 
 const CONTRACTORS: i64 = 141_020;
 const DEFAULT_ROLE: i64 = 141_001;
+
+/// Reads and plans with API /2 where it has an endpoint.
+fn auto() -> Versions {
+    Versions::new(ApiMode::Auto)
+}
 
 /// Reads every planned user back (no faults) and checks it holds its after-values.
 async fn assert_converged(c: &onelogin_tui::api::Client, plan: &Plan) {
@@ -35,12 +42,17 @@ async fn assert_converged(c: &onelogin_tui::api::Client, plan: &Plan) {
             remove_roles: Default::default(),
         })
         .collect();
-    let now = fetch_current(c, None, &ids, &fields_for(desired.iter()), &HashMap::new())
+    let mut needs = Needs::of(desired.iter());
+    for up in &plan.users {
+        needs.roles.extend(up.keys().roles.unwrap_or_default());
+    }
+    let now = fetch_current(c, None, &ids, &needs, &auto())
         .await
-        .unwrap();
+        .unwrap()
+        .users;
     let mut wrong = Vec::new();
     for up in &plan.users {
-        let have = Values::of_user(&now[&up.id], &up.after);
+        let have = Values::of_user(&now[&up.id], &up.keys());
         if have != up.after {
             wrong.push((up.id, have, up.after.clone()));
         }
@@ -96,7 +108,7 @@ async fn two_thousand_users_with_faults_and_short_tokens_converge() {
             }
         })
         .collect();
-    let plan = Plan::build(&targets, &by_id(users)).unwrap();
+    let plan = Plan::build(&targets, &by_id(users), ApiMode::Auto).unwrap();
     let calls = plan.calls();
     let summary = run_plan(&c, &sb, dir.path(), &plan, 8).await;
     let elapsed = t0.elapsed();
@@ -145,10 +157,20 @@ async fn a_small_budget_meets_no_429() {
     )
     .unwrap();
     let fields = fields_for(targets.iter().map(|t| &t.desired));
-    let current = fetch_current(&c, None, &ids, &fields, &HashMap::new())
-        .await
-        .unwrap();
-    let plan = Plan::build(&targets, &current).unwrap();
+    let current = fetch_current(
+        &c,
+        None,
+        &ids,
+        &Needs {
+            fields: fields.clone(),
+            roles: Default::default(),
+        },
+        &auto(),
+    )
+    .await
+    .unwrap()
+    .users;
+    let plan = Plan::build(&targets, &current, ApiMode::Auto).unwrap();
     assert_eq!(plan.users.len(), 500);
     let summary = run_plan(&c, &sb, dir.path(), &plan, 4).await;
     let stats = sb.stats();
@@ -185,10 +207,20 @@ async fn calls_spent_match_the_plan_and_unchanged_users_cost_nothing() {
     )
     .unwrap();
     let fields = fields_for(first.iter().map(|t| &t.desired));
-    let current = fetch_current(&c, None, &ids[..100], &fields, &HashMap::new())
-        .await
-        .unwrap();
-    let plan = Plan::build(&first, &current).unwrap();
+    let current = fetch_current(
+        &c,
+        None,
+        &ids[..100],
+        &Needs {
+            fields: fields.clone(),
+            roles: Default::default(),
+        },
+        &auto(),
+    )
+    .await
+    .unwrap()
+    .users;
+    let plan = Plan::build(&first, &current, ApiMode::Auto).unwrap();
     assert_eq!(run_plan(&c, &sb, dir.path(), &plan, 4).await.done(), 100);
 
     let before = sb.stats();
@@ -200,10 +232,20 @@ async fn calls_spent_match_the_plan_and_unchanged_users_cost_nothing() {
         }],
     )
     .unwrap();
-    let current = fetch_current(&c, None, &ids, &fields, &HashMap::new())
-        .await
-        .unwrap();
-    let plan = Plan::build(&targets, &current).unwrap();
+    let current = fetch_current(
+        &c,
+        None,
+        &ids,
+        &Needs {
+            fields: fields.clone(),
+            roles: Default::default(),
+        },
+        &auto(),
+    )
+    .await
+    .unwrap()
+    .users;
+    let plan = Plan::build(&targets, &current, ApiMode::Auto).unwrap();
     assert_eq!(plan.unchanged.len(), 100);
     assert_eq!(plan.users.len(), 200);
     let summary = run_plan(&c, &sb, dir.path(), &plan, 4).await;
@@ -247,7 +289,7 @@ async fn a_refused_call_fails_that_user_alone() {
         .unwrap(),
         row: None,
     });
-    let plan = Plan::build(&targets, &by_id(users.clone())).unwrap();
+    let plan = Plan::build(&targets, &by_id(users.clone()), ApiMode::Auto).unwrap();
     let summary = run_plan(&c, &sb, dir.path(), &plan, 4).await;
     assert_eq!(summary.done(), 4);
     let (id, outcome) = summary.outcomes.last().unwrap();
@@ -287,7 +329,7 @@ async fn resume_rereads_a_call_sent_without_answer_and_does_not_resend() {
         ],
     )
     .unwrap();
-    let plan = Plan::build(&targets, &by_id(users)).unwrap();
+    let plan = Plan::build(&targets, &by_id(users), ApiMode::Auto).unwrap();
     // A run "killed" after sending user 0's calls: both applied, answers lost.
     let journal = Journal::create(dir.path(), meta(RunKind::Apply, &sb), &plan.users).unwrap();
     let first = &plan.users[0];
@@ -301,7 +343,7 @@ async fn resume_rereads_a_call_sent_without_answer_and_does_not_resend() {
             })
             .await
             .unwrap();
-        call.send(&c, first.id).await.unwrap();
+        call.send(&c, first.id, false).await.unwrap();
     }
     let path = journal.path().to_path_buf();
     drop(journal);
@@ -317,8 +359,14 @@ async fn resume_rereads_a_call_sent_without_answer_and_does_not_resend() {
         .run(work)
         .await;
     assert_eq!(summary.done(), 10);
-    // Users 1..10: their planned writes; user 0: none (add_roles again would be refused).
-    let expected: usize = plan.users[1..].iter().map(|u| u.calls.len()).sum();
+    // Users 1..10: their planned writes (the role in one batch); user 0: none (the role
+    // again would be a wasted call).
+    let rest = Plan {
+        users: plan.users[1..].to_vec(),
+        unchanged: Vec::new(),
+    };
+    let expected = rest.calls();
+    assert!(expected < 2 * rest.users.len(), "the role goes in batches");
     assert_eq!(sb.stats().writes - writes_before, expected as u64);
     let text = std::fs::read_to_string(&path).unwrap();
     assert_eq!(text.matches("already applied (seen on re-read)").count(), 2);
@@ -346,7 +394,7 @@ async fn cancel_then_resume_converges_and_the_handle_steers() {
         }],
     )
     .unwrap();
-    let plan = Plan::build(&targets, &by_id(users)).unwrap();
+    let plan = Plan::build(&targets, &by_id(users), ApiMode::Auto).unwrap();
     let journal = Journal::create(dir.path(), meta(RunKind::Apply, &sb), &plan.users).unwrap();
     let path = journal.path().to_path_buf();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
@@ -424,7 +472,7 @@ async fn undo_restores_and_leaves_alone_a_user_changed_since() {
         ],
     )
     .unwrap();
-    let plan = Plan::build(&targets, &original).unwrap();
+    let plan = Plan::build(&targets, &original, ApiMode::Auto).unwrap();
     let summary = run_plan(&c, &sb, dir.path(), &plan, 4).await;
     assert_eq!(summary.done(), 40);
 
@@ -436,10 +484,11 @@ async fn undo_restores_and_leaves_alone_a_user_changed_since() {
 
     let log = RunLog::read(&summary.journal).unwrap();
     let run_ids: Vec<i64> = log.users.iter().map(|u| u.id).collect();
-    let current = fetch_current(&c, None, &run_ids, &fields_for_log(&log), &HashMap::new())
+    let current = fetch_current(&c, None, &run_ids, &needs_for_log(&log), &auto())
         .await
-        .unwrap();
-    let (undo_users, conflicts) = plan_undo(&log, &current);
+        .unwrap()
+        .users;
+    let (undo_users, conflicts) = plan_undo(&log, &current, ApiMode::Auto);
     assert_eq!(conflicts.len(), 1);
     assert_eq!(conflicts[0].id, meddled);
     assert!(
@@ -517,7 +566,7 @@ async fn the_journal_holds_no_secret() {
         }],
     )
     .unwrap();
-    let plan = Plan::build(&targets, &by_id(users)).unwrap();
+    let plan = Plan::build(&targets, &by_id(users), ApiMode::Auto).unwrap();
     let summary = run_plan(&c, &sb, dir.path(), &plan, 2).await;
     assert_eq!(summary.done(), 2);
     let text = std::fs::read_to_string(&summary.journal).unwrap();
@@ -555,7 +604,7 @@ async fn the_journal_holds_no_secret() {
     );
     assert!(matches!(
         serde_json::from_value::<Call>(planned["users"][0]["calls"][0].clone()).unwrap(),
-        Call::UpdateUser { .. }
+        Call::UpdateUserV2 { .. }
     ));
 }
 
@@ -585,7 +634,7 @@ async fn a_refused_credential_stops_the_run_instead_of_failing_everyone() {
         }],
     )
     .unwrap();
-    let plan = onelogin_tui::bulk::prepare(&weak, None, &targets, &HashMap::new())
+    let plan = onelogin_tui::bulk::prepare(&weak, None, &targets, &auto())
         .await
         .unwrap();
     let planned = plan.users.len();

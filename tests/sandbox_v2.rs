@@ -1094,7 +1094,11 @@ async fn id_list_answer(mode: IdLists) -> (Vec<i64>, Answer, Answer) {
 #[tokio::test]
 async fn id_lists_on_v1_accept_refuse_or_ignore() {
     // accept (today's default): every listed id.
-    assert_eq!(SandboxConfig::default().id_lists, IdLists::Accept);
+    assert_eq!(
+        SandboxConfig::default().id_lists,
+        IdLists::Refuse,
+        "strict by default"
+    );
     let (ids, list, single) = id_list_answer(IdLists::Accept).await;
     list.assert_success();
     assert_eq!(sandbox_common::ids(&list.json), [ids[70], ids[80], ids[90]]);

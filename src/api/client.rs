@@ -368,6 +368,12 @@ impl Client {
     }
 
     /// The budget as last seen in response headers (or `rate_limit_status`).
+    /// Calls sent so far (every exchange, token requests included): what a piece of work
+    /// cost is the difference of two readings.
+    pub fn calls_made(&self) -> u64 {
+        self.inner.next_id.load(Ordering::Relaxed).saturating_sub(1)
+    }
+
     pub fn rate_limit(&self) -> Option<RateLimit> {
         *self.inner.rate.lock().unwrap_or_else(|p| p.into_inner())
     }

@@ -18,6 +18,7 @@ fn preview(users: usize) -> Preview {
         plan,
         source: None,
         reads: 1,
+        fallback: None,
         estimate: Duration::ZERO,
         concurrency: 4,
         budget: None,

@@ -89,7 +89,7 @@ pub fn plan_for(state: &AppState, commands: &[Command]) -> Action {
             &format!("u{id}@example.com"),
             None,
         );
-        match plan_user(&user, &desired, None) {
+        match plan_user(&user, &desired, None, crate::config::ApiMode::Auto) {
             Some(up) => plan.users.push(up),
             None => plan.unchanged.push(*id),
         }
@@ -110,6 +110,7 @@ pub fn plan_for(state: &AppState, commands: &[Command]) -> Action {
                 resets_at: std::time::Instant::now() + Duration::from_secs(1800),
             }),
             reads: 0,
+            fallback: None,
         }),
     })
 }
@@ -462,7 +463,7 @@ fn undo_from_past_runs_plans_then_asks() {
     }])
     .unwrap();
     let plan = Plan {
-        users: vec![plan_user(&user, &desired, None).unwrap()],
+        users: vec![plan_user(&user, &desired, None, crate::config::ApiMode::Auto).unwrap()],
         unchanged: vec![],
     };
     update(
@@ -480,6 +481,7 @@ fn undo_from_past_runs_plans_then_asks() {
                 concurrency: 4,
                 budget: None,
                 reads: 1,
+                fallback: None,
             }),
         }),
     );

@@ -40,9 +40,10 @@ pub fn bulk_form(body: Rect, read_only: bool) -> [Rect; 2] {
     Layout::vertical([Constraint::Length(intro), Constraint::Fill(1)]).areas(body)
 }
 
-/// The preview: its totals (an undo names its run first) over the table of users.
+/// The preview: its totals and the calls it sends (an undo names its run first) over the
+/// table of users.
 pub fn bulk_preview(body: Rect, undo: bool, read_only: bool) -> [Rect; 2] {
-    let intro = 2 + u16::from(undo) + u16::from(read_only);
+    let intro = 3 + u16::from(undo) + u16::from(read_only);
     Layout::vertical([Constraint::Length(intro), Constraint::Fill(1)]).areas(body)
 }
 

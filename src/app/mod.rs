@@ -87,7 +87,8 @@ pub async fn run(settings: &Settings, client: Client) -> Result<(), String> {
         tenant,
         crate::bulk::runs_dir(),
         crate::bulk::RunOptions::from_settings(&settings.bulk),
-    );
+    )
+    .with_api(settings.connection.api);
     let result = event_loop(&mut tui, &mut state, &theme, client, bulk).await;
     let restored = tui.restore();
     result?;

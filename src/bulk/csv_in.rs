@@ -15,7 +15,8 @@ use futures::stream::{self, StreamExt};
 
 use super::journal::{Source, SourceRow};
 use super::pacing::Pacer;
-use super::plan::{Desired, Target, fetch_current, typed_field};
+use super::plan::{Desired, Needs, Target, fetch_current, typed_field};
+use super::versions::Versions;
 use crate::api::{ApiError, Client, UPDATABLE_FIELDS, User, UserQuery};
 
 /// How rows name their user.
@@ -418,23 +419,29 @@ impl CsvInput {
         row.cells.get(self.key_index).map_or("", |s| s.trim())
     }
 
-    /// Resolves every row to a user (refusing unknown users) and reads the
-    /// current values: `ceil(N/50)` list calls for ids, one search per row
-    /// for emails or usernames. Returns the targets and the users read.
+    /// Resolves every row to a user (refusing unknown users: a 404 on the user itself)
+    /// and reads the current values: `ceil(N/50)` /2 reads for ids (one `GET` each on
+    /// /1), one search per row for emails or usernames. Returns the targets and the users.
     pub async fn resolve(
         &mut self,
         client: &Client,
         pacer: Option<&Pacer>,
         fields: &[String],
+        versions: &Versions,
     ) -> Result<(Vec<Target>, HashMap<i64, User>), ResolveError> {
         let mut refusals = Vec::new();
         let current: HashMap<i64, User> = match self.key {
             KeyColumn::Id => {
                 let ids: Vec<i64> = self.rows.iter().filter_map(|r| r.id).collect();
-                let found = fetch_current(client, pacer, &ids, fields, &HashMap::new()).await?;
+                let needs = Needs {
+                    fields: fields.to_vec(),
+                    roles: Default::default(),
+                };
+                let current = fetch_current(client, pacer, &ids, &needs, versions).await?;
+                let found = current.users;
                 for row in &self.rows {
                     if let Some(id) = row.id
-                        && !found.contains_key(&id)
+                        && current.unknown.contains(&id)
                     {
                         refusals.push(Refusal::new(
                             Some(row.line),

@@ -22,11 +22,14 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
+use super::call::ROLE_BATCH;
 use super::journal::{Journal, Record, now_text};
 use super::pacing::{self, Pacer};
-use super::user_calls::Ctx;
+use super::role_batches::{Member, batches};
+use super::user_calls::{CallEnd, Ctx, Deferred};
+use super::versions::Versions;
 use crate::api::Client;
-use crate::config::BulkSettings;
+use crate::config::{ApiMode, BulkSettings};
 
 pub use super::progress::{Progress, ProgressStats, RunSummary, UserOutcome};
 pub use super::run_handle::{Control, RunHandle};
@@ -68,7 +71,21 @@ pub struct Runner {
     journal: Journal,
     options: RunOptions,
     handle: RunHandle,
+    versions: Versions,
     progress: Option<mpsc::UnboundedSender<Progress>>,
+}
+
+/// A finished piece of a run: a user's own calls, or one role batch.
+enum Job {
+    User(Box<UserWork>, UserOutcome, Deferred),
+    Batch(Vec<(Member, CallEnd)>),
+}
+
+/// A user whose own calls are done and whose role changes are in batches.
+struct Waiting {
+    label: String,
+    calls_left: usize,
+    outcome: UserOutcome,
 }
 
 impl Runner {
@@ -79,8 +96,15 @@ impl Runner {
             journal,
             options,
             handle,
+            versions: Versions::new(ApiMode::Auto),
             progress: None,
         }
+    }
+
+    /// Which API versions the calls use (the service's, shared with its reads).
+    pub fn with_versions(mut self, versions: Versions) -> Runner {
+        self.versions = versions;
+        self
     }
 
     /// Steer the run with this handle (clone it before).
@@ -119,12 +143,14 @@ impl Runner {
                 }
             },
         );
-        let total_calls: usize = work.iter().map(|w| w.calls.len()).sum();
+        let total_calls = calls_of(&work, self.versions.use_v2());
         let ctx = Arc::new(Ctx {
             client: self.client.clone(),
             journal: self.journal.clone(),
             pacer,
             handle: self.handle.clone(),
+            versions: self.versions.clone(),
+            progress: self.progress.clone(),
             calls_left: AtomicUsize::new(total_calls),
             calls_sent: AtomicUsize::new(0),
             journal_error: Mutex::new(None),
@@ -139,7 +165,12 @@ impl Runner {
 
         let mut outcomes: HashMap<i64, UserOutcome> = HashMap::new();
         let mut queue: VecDeque<UserWork> = work.into();
-        let mut tasks: JoinSet<(i64, String, UserOutcome)> = JoinSet::new();
+        // Role changes gathered from users whose own calls are done, and the users waiting
+        // for them.
+        let mut members: Vec<Member> = Vec::new();
+        let mut waiting: HashMap<i64, Waiting> = HashMap::new();
+        let mut batch_queue: VecDeque<(i64, bool, Vec<Member>)> = VecDeque::new();
+        let mut tasks: JoinSet<Job> = JoinSet::new();
         let mut control_rx = self.handle.inner.control.subscribe();
         let mut conc_rx = self.handle.inner.concurrency.subscribe();
         let second = Duration::from_secs(1);
@@ -197,16 +228,50 @@ impl Runner {
             let limit = *conc_rx.borrow_and_update();
             if control == Control::Running {
                 while tasks.len() < limit {
-                    let Some(w) = queue.pop_front() else { break };
-                    tasks.spawn(ctx.clone().run_user(w));
+                    if let Some(w) = queue.pop_front() {
+                        let ctx = ctx.clone();
+                        tasks.spawn(async move {
+                            let (w, outcome, deferred) = ctx.run_user(w).await;
+                            Job::User(Box::new(w), outcome, deferred)
+                        });
+                        continue;
+                    }
+                    // Every user's own calls are done: then the role batches.
+                    if tasks.is_empty() && batch_queue.is_empty() && !members.is_empty() {
+                        batch_queue.extend(batches(std::mem::take(&mut members)));
+                    }
+                    let Some((role, given, batch)) = batch_queue.pop_front() else {
+                        break;
+                    };
+                    let ctx = ctx.clone();
+                    tasks.spawn(async move { Job::Batch(ctx.run_batch(role, given, batch).await) });
                 }
             }
-            if tasks.is_empty() && (queue.is_empty() || control == Control::Cancelled) {
+            let idle = queue.is_empty() && batch_queue.is_empty() && members.is_empty();
+            if tasks.is_empty() && (idle || control == Control::Cancelled) {
                 break;
             }
             tokio::select! {
                 joined = tasks.join_next(), if !tasks.is_empty() => {
-                    if let Some(Ok((id, label, outcome))) = joined {
+                    let settled = match joined {
+                        Some(Ok(Job::User(w, outcome, deferred))) => {
+                            let id = w.plan.id;
+                            let label = w.plan.label.clone();
+                            if outcome == UserOutcome::Done && !deferred.is_empty() {
+                                waiting.insert(id, Waiting { label, calls_left: deferred.len(), outcome });
+                                members.extend(deferred.into_iter().filter_map(|(index, unconfirmed)| {
+                                    let call = w.plan.calls.get(index)?.clone();
+                                    Some(Member { id, index, call, unconfirmed })
+                                }));
+                                Vec::new()
+                            } else {
+                                vec![(id, label, outcome)]
+                            }
+                        }
+                        Some(Ok(Job::Batch(ends))) => batch_ended(&mut waiting, ends),
+                        _ => Vec::new(),
+                    };
+                    for (id, label, outcome) in settled {
                         outcomes.insert(id, outcome.clone());
                         emit(Progress::User { id, label, outcome, stats: stats(&outcomes, &self.handle) });
                     }
@@ -281,4 +346,53 @@ impl Runner {
             journal_error,
         }
     }
+}
+
+/// The calls `work` will send: each user's own, and one per [`ROLE_BATCH`] members of a
+/// role batch while /2 is in use.
+fn calls_of(work: &[UserWork], v2: bool) -> usize {
+    let mut own = 0;
+    let mut batched: HashMap<(i64, bool), usize> = HashMap::new();
+    for w in work {
+        for (index, _) in &w.calls {
+            match w.plan.calls.get(*index).and_then(|c| c.batch()) {
+                Some(key) if v2 => *batched.entry(key).or_default() += 1,
+                _ => own += 1,
+            }
+        }
+    }
+    own + batched
+        .values()
+        .map(|n| n.div_ceil(ROLE_BATCH))
+        .sum::<usize>()
+}
+
+/// A batch's members ended: the users with no role change left, and how they ended.
+fn batch_ended(
+    waiting: &mut HashMap<i64, Waiting>,
+    ends: Vec<(Member, CallEnd)>,
+) -> Vec<(i64, String, UserOutcome)> {
+    let mut settled = Vec::new();
+    for (m, end) in ends {
+        let Some(w) = waiting.get_mut(&m.id) else {
+            continue;
+        };
+        w.calls_left = w.calls_left.saturating_sub(1);
+        match end {
+            CallEnd::Ok => {}
+            CallEnd::Stopped if w.outcome == UserOutcome::Done => w.outcome = UserOutcome::NotDone,
+            CallEnd::Failed { message, retryable }
+                if !matches!(w.outcome, UserOutcome::Failed { .. }) =>
+            {
+                w.outcome = UserOutcome::Failed { message, retryable };
+            }
+            _ => {}
+        }
+        if w.calls_left == 0
+            && let Some(w) = waiting.remove(&m.id)
+        {
+            settled.push((m.id, w.label, w.outcome));
+        }
+    }
+    settled
 }

@@ -78,7 +78,7 @@ fn service(settings: &Settings, concurrency: Option<usize>) -> Result<BulkServic
         options.concurrency = n.clamp(1, super::execute::MAX_CONCURRENCY);
     }
     let tenant = Tenant::new(&settings.profile, client.base_url());
-    Ok(BulkService::new(client, tenant, runs_dir(), options))
+    Ok(BulkService::new(client, tenant, runs_dir(), options).with_api(settings.connection.api))
 }
 
 fn budget_line(budget: Option<Budget>, share: f64) -> String {
@@ -121,6 +121,12 @@ fn print_preview(what: &str, preview: &Preview, service: &BulkService, full: boo
         plan.calls(),
         plan.unchanged.len()
     );
+    for (call, n) in plan.call_summary() {
+        println!("  {n} × {call}");
+    }
+    if let Some(why) = &preview.fallback {
+        println!("note: {}", for_terminal(why));
+    }
     let tenant = service.tenant();
     println!(
         "tenant: profile `{}` ({})",
@@ -229,6 +235,7 @@ async fn print_progress(mut rx: mpsc::UnboundedReceiver<Progress>) {
                 for_terminal(&message)
             ),
             Progress::User { .. } => {}
+            Progress::Notice(text) => eprintln!("  note: {}", for_terminal(&text)),
             Progress::Waiting { wait, reason } => {
                 if last_wait.is_none_or(|t| t.elapsed() > Duration::from_secs(2)) {
                     eprintln!("  waiting {}: {reason}", super::duration_text(wait));

@@ -23,6 +23,7 @@
 // ApiError is large by design (see api/mod.rs); it travels on cold paths here too.
 #![allow(clippy::result_large_err)]
 
+mod call;
 pub mod csv_in;
 pub mod csv_out;
 pub mod execute;
@@ -32,12 +33,15 @@ pub mod pacing;
 pub mod plan;
 mod plan_reads;
 mod progress;
+mod role_batches;
 mod run_handle;
 mod run_log;
 pub mod service;
 pub mod undo;
 mod user_calls;
+mod versions;
 
+pub use call::ROLE_BATCH;
 pub use csv_in::{CsvInput, KeyColumn, Refusal, Refusals};
 pub use execute::{
     Progress, ProgressStats, RunHandle, RunOptions, RunSummary, Runner, UserOutcome, UserWork,
@@ -48,13 +52,14 @@ pub use journal::{
 };
 pub use pacing::{Budget, Pacer};
 pub use plan::{
-    Call, Change, Desired, Plan, PrepareError, Target, UserPlan, Values, fetch_current, prepare,
-    search_targets,
+    Call, Change, Current, Desired, Needs, Plan, PrepareError, Target, UserPlan, Values,
+    fetch_current, prepare, search_targets,
 };
 pub use service::{
     BulkError, BulkService, Finished, Opened, OtherTenant, PlanKind, Preview, ReadWhat, RunReport,
     Work, same_tenant,
 };
+pub use versions::Versions;
 
 /// A duration as the bulk screens and the headless progress line show it: "1h02m",
 /// "3m05s", "4.2s".

@@ -11,9 +11,12 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::api::{ApiError, Client, UPDATABLE_FIELDS, User, UserUpdate};
+use super::call::ROLE_BATCH;
+use crate::api::{UPDATABLE_FIELDS, User, UserUpdate};
+use crate::config::ApiMode;
 
-pub use super::plan_reads::{PrepareError, fetch_current, prepare, search_targets};
+pub use super::call::Call;
+pub use super::plan_reads::{Current, Needs, PrepareError, fetch_current, prepare, search_targets};
 
 /// One change, as the console offers it: applied to every target of a selection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -151,7 +154,8 @@ pub struct Values {
     /// Core field → JSON value as `PUT` sends it.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub fields: BTreeMap<String, Value>,
-    /// Every role id of the user, sorted; only when roles change.
+    /// Of the roles the plan gives or takes, those the user has, sorted; only when roles
+    /// change. (With API /2 the console reads a role's members, not every role of a user.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roles: Option<Vec<i64>>,
 }
@@ -177,7 +181,8 @@ fn roles_of(user: &User) -> Vec<i64> {
 }
 
 impl Values {
-    /// Reads from `user` the same keys `like` holds.
+    /// Reads from `user` the same keys `like` holds; for roles, which of the role ids in
+    /// `like.roles` the user has.
     pub fn of_user(user: &User, like: &Values) -> Values {
         Values {
             custom_attributes: like
@@ -190,7 +195,12 @@ impl Values {
                 .keys()
                 .map(|k| (k.clone(), field_of(user, k)))
                 .collect(),
-            roles: like.roles.as_ref().map(|_| roles_of(user)),
+            roles: like.roles.as_ref().map(|looked_at| {
+                roles_of(user)
+                    .into_iter()
+                    .filter(|r| looked_at.contains(r))
+                    .collect()
+            }),
         }
     }
 
@@ -229,109 +239,6 @@ fn show_value(v: &Value) -> String {
     }
 }
 
-/// One API call of a user's plan.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "call", rename_all = "snake_case")]
-pub enum Call {
-    /// `PUT /api/1/users/:id/set_custom_attributes`, all attributes at once.
-    SetCustomAttributes { values: BTreeMap<String, String> },
-    /// `PUT /api/1/users/:id`, all core fields at once.
-    UpdateUser { fields: BTreeMap<String, Value> },
-    /// `PUT /api/1/users/:id/add_roles`.
-    AddRoles { ids: Vec<i64> },
-    /// `PUT /api/1/users/:id/remove_roles`.
-    RemoveRoles { ids: Vec<i64> },
-}
-
-impl Call {
-    /// `PUT /api/1/users/42/add_roles`.
-    pub fn describe(&self, id: i64) -> String {
-        match self {
-            Call::SetCustomAttributes { .. } => {
-                format!("PUT /api/1/users/{id}/set_custom_attributes")
-            }
-            Call::UpdateUser { .. } => format!("PUT /api/1/users/{id}"),
-            Call::AddRoles { .. } => format!("PUT /api/1/users/{id}/add_roles"),
-            Call::RemoveRoles { .. } => format!("PUT /api/1/users/{id}/remove_roles"),
-        }
-    }
-
-    /// What of this call is still to do, given the user's values now; `None`
-    /// when it is already done (e.g. its answer was lost after it was applied).
-    /// Calls are idempotent except role changes, which the API refuses to
-    /// repeat: those shrink to the roles still missing (or still present).
-    pub fn remaining(&self, now: &Values) -> Option<Call> {
-        let call = match self {
-            Call::SetCustomAttributes { values } => Call::SetCustomAttributes {
-                values: values
-                    .iter()
-                    .filter(|(k, v)| now.custom_attributes.get(*k) != Some(*v))
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
-            },
-            Call::UpdateUser { fields } => Call::UpdateUser {
-                fields: fields
-                    .iter()
-                    .filter(|(k, v)| now.fields.get(*k) != Some(*v))
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
-            },
-            Call::AddRoles { ids } => {
-                let have = now.roles.clone().unwrap_or_default();
-                Call::AddRoles {
-                    ids: ids.iter().filter(|i| !have.contains(i)).copied().collect(),
-                }
-            }
-            Call::RemoveRoles { ids } => {
-                let have = now.roles.clone().unwrap_or_default();
-                Call::RemoveRoles {
-                    ids: ids.iter().filter(|i| have.contains(i)).copied().collect(),
-                }
-            }
-        };
-        (!call.is_empty()).then_some(call)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        match self {
-            Call::SetCustomAttributes { values } => values.is_empty(),
-            Call::UpdateUser { fields } => fields.is_empty(),
-            Call::AddRoles { ids } | Call::RemoveRoles { ids } => ids.is_empty(),
-        }
-    }
-
-    /// A template of the keys this call touches, for [`Values::of_user`].
-    pub fn keys(&self) -> Values {
-        let mut v = Values::default();
-        match self {
-            Call::SetCustomAttributes { values } => {
-                v.custom_attributes = values.keys().map(|k| (k.clone(), String::new())).collect();
-            }
-            Call::UpdateUser { fields } => {
-                v.fields = fields.keys().map(|k| (k.clone(), Value::Null)).collect();
-            }
-            Call::AddRoles { .. } | Call::RemoveRoles { .. } => v.roles = Some(Vec::new()),
-        }
-        v
-    }
-
-    /// Sends the call once.
-    pub async fn send(&self, client: &Client, id: i64) -> Result<(), ApiError> {
-        match self {
-            Call::SetCustomAttributes { values } => client.set_custom_attributes(id, values).await,
-            Call::UpdateUser { fields } => {
-                let mut u = UserUpdate::new();
-                for (k, v) in fields {
-                    u.set(k, v.clone());
-                }
-                client.update_user(id, &u).await.map(|_| ())
-            }
-            Call::AddRoles { ids } => client.add_roles(id, ids).await,
-            Call::RemoveRoles { ids } => client.remove_roles(id, ids).await,
-        }
-    }
-}
-
 /// One user's part of a plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserPlan {
@@ -347,6 +254,39 @@ pub struct UserPlan {
     /// Index of the CSV row this user came from, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub row: Option<usize>,
+}
+
+impl UserPlan {
+    /// Every key the plan touches (for roles: each role id it gives or takes), to read the
+    /// user again with [`Values::of_user`].
+    pub fn keys(&self) -> Values {
+        let mut keys = Values::default();
+        // The roles its values name (a role already given costs no call but is shown).
+        let shown = self
+            .before
+            .roles
+            .iter()
+            .chain(self.after.roles.iter())
+            .flatten();
+        if self.before.roles.is_some() || self.after.roles.is_some() {
+            let mut roles: Vec<i64> = shown.copied().collect();
+            roles.sort_unstable();
+            roles.dedup();
+            keys.roles = Some(roles);
+        }
+        for call in &self.calls {
+            let k = call.keys();
+            keys.custom_attributes.extend(k.custom_attributes);
+            keys.fields.extend(k.fields);
+            if let Some(roles) = k.roles {
+                let all = keys.roles.get_or_insert_with(Vec::new);
+                all.extend(roles);
+                all.sort_unstable();
+                all.dedup();
+            }
+        }
+        keys
+    }
 }
 
 /// Targets × changes, diffed against current values.
@@ -373,8 +313,14 @@ fn label_of(user: &User) -> String {
         .map_or_else(|| user.display_name(), str::to_string)
 }
 
-/// One user's plan from its current values; `None` when nothing changes.
-pub fn plan_user(user: &User, desired: &Desired, row: Option<usize>) -> Option<UserPlan> {
+/// One user's plan from its current values, in the fewest calls `mode` allows; `None`
+/// when nothing changes.
+pub fn plan_user(
+    user: &User,
+    desired: &Desired,
+    row: Option<usize>,
+    mode: ApiMode,
+) -> Option<UserPlan> {
     let mut before = Values::default();
     let mut after = Values::default();
     let mut calls = Vec::new();
@@ -388,10 +334,6 @@ pub fn plan_user(user: &User, desired: &Desired, row: Option<usize>) -> Option<U
             attrs.insert(k.clone(), want.clone());
         }
     }
-    if !attrs.is_empty() {
-        calls.push(Call::SetCustomAttributes { values: attrs });
-    }
-
     let mut fields = BTreeMap::new();
     for (k, want) in &desired.fields {
         let have = field_of(user, k);
@@ -401,12 +343,32 @@ pub fn plan_user(user: &User, desired: &Desired, row: Option<usize>) -> Option<U
             fields.insert(k.clone(), want.clone());
         }
     }
-    if !fields.is_empty() {
-        calls.push(Call::UpdateUser { fields });
+    match mode {
+        // Attributes alone keep the seed's own call; anything with fields is one /2 PUT.
+        ApiMode::Auto if !fields.is_empty() => calls.push(Call::UpdateUserV2 {
+            fields,
+            custom_attributes: attrs,
+        }),
+        _ => {
+            if !attrs.is_empty() {
+                calls.push(Call::SetCustomAttributes { values: attrs });
+            }
+            if !fields.is_empty() {
+                calls.push(Call::UpdateUser { fields });
+            }
+        }
     }
 
     if desired.touches_roles() {
-        let have = roles_of(user);
+        let touched: BTreeSet<i64> = desired
+            .add_roles
+            .union(&desired.remove_roles)
+            .copied()
+            .collect();
+        let have: Vec<i64> = roles_of(user)
+            .into_iter()
+            .filter(|r| touched.contains(r))
+            .collect();
         let add: Vec<i64> = desired
             .add_roles
             .iter()
@@ -429,11 +391,19 @@ pub fn plan_user(user: &User, desired: &Desired, row: Option<usize>) -> Option<U
             want.sort_unstable();
             before.roles = Some(have);
             after.roles = Some(want);
-            if !add.is_empty() {
-                calls.push(Call::AddRoles { ids: add });
-            }
-            if !remove.is_empty() {
-                calls.push(Call::RemoveRoles { ids: remove });
+            match mode {
+                ApiMode::Auto => {
+                    calls.extend(add.into_iter().map(|role| Call::GrantRole { role }));
+                    calls.extend(remove.into_iter().map(|role| Call::RevokeRole { role }));
+                }
+                ApiMode::V1 => {
+                    if !add.is_empty() {
+                        calls.push(Call::AddRoles { ids: add });
+                    }
+                    if !remove.is_empty() {
+                        calls.push(Call::RemoveRoles { ids: remove });
+                    }
+                }
             }
         }
     }
@@ -462,6 +432,7 @@ impl Plan {
     pub fn build(
         targets: &[Target],
         current: &HashMap<i64, User>,
+        mode: ApiMode,
     ) -> Result<Plan, Vec<UnknownUser>> {
         let unknown: Vec<UnknownUser> = targets
             .iter()
@@ -484,7 +455,7 @@ impl Plan {
             if !seen.insert(t.id) {
                 continue;
             }
-            match plan_user(user, &t.desired, t.row) {
+            match plan_user(user, &t.desired, t.row, mode) {
                 Some(up) => plan.users.push(up),
                 None => plan.unchanged.push(t.id),
             }
@@ -505,8 +476,32 @@ impl Plan {
             .collect())
     }
 
+    /// The calls the plan sends: each user's own, plus one per [`ROLE_BATCH`] users of a
+    /// role given or taken through /2.
     pub fn calls(&self) -> usize {
-        self.users.iter().map(|u| u.calls.len()).sum()
+        self.call_summary().iter().map(|(_, n)| n).sum()
+    }
+
+    /// Which calls the plan sends and how many of each, in a stable order.
+    pub fn call_summary(&self) -> Vec<(String, usize)> {
+        let mut per_user: BTreeMap<String, usize> = BTreeMap::new();
+        let mut batches: BTreeMap<(i64, bool), usize> = BTreeMap::new();
+        for call in self.users.iter().flat_map(|u| &u.calls) {
+            match call.batch() {
+                Some(key) => *batches.entry(key).or_default() += 1,
+                None => *per_user.entry(call.kind()).or_default() += 1,
+            }
+        }
+        let mut out: Vec<(String, usize)> = per_user.into_iter().collect();
+        out.extend(batches.into_iter().map(|((role, given), users)| {
+            let call = if given {
+                Call::GrantRole { role }
+            } else {
+                Call::RevokeRole { role }
+            };
+            (call.kind(), users.div_ceil(ROLE_BATCH))
+        }));
+        out
     }
 
     pub fn is_empty(&self) -> bool {

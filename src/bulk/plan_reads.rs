@@ -1,13 +1,15 @@
-//! The reads a plan is made from: the current values of its targets and the users a
-//! search finds, in `ceil(N/50)` list calls with `fields=`; and [`prepare`], which reads
-//! and then diffs.
+//! The reads a plan is made from: the current values of its targets (only documented
+//! calls: /2 `user_ids=`, a role's members, or one `GET` per user on /1) and the users a
+//! search finds; and [`prepare`], which reads and then diffs.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 
 use super::pacing::Pacer;
-use super::plan::{Plan, Target, UnknownUser, fields_for};
-use crate::api::{ApiError, Client, MAX_LIMIT, Search, User, UserQuery};
+use super::plan::{Desired, Plan, Target, UnknownUser, fields_for};
+use super::user_calls::read_with_retry;
+use super::versions::Versions;
+use crate::api::{ApiError, Client, MAX_LIMIT, Search, User};
 
 /// Why a plan could not be made.
 #[derive(Debug, Clone)]
@@ -33,64 +35,160 @@ impl fmt::Display for PrepareError {
     }
 }
 
-/// Targets → plan: current values from `loaded` (what the console holds,
-/// when it holds every field the changes touch), the rest read in
-/// `ceil(N/50)` list calls; then the diff.
+/// What a plan must read of its users: these `fields`, and whether each has these roles.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Needs {
+    pub fields: Vec<String>,
+    pub roles: BTreeSet<i64>,
+}
+
+impl Needs {
+    /// What reading the users for `desired` takes.
+    pub fn of<'a>(desired: impl IntoIterator<Item = &'a Desired> + Clone) -> Needs {
+        Needs {
+            fields: fields_for(desired.clone()),
+            roles: desired
+                .into_iter()
+                .flat_map(|d| d.add_roles.iter().chain(d.remove_roles.iter()))
+                .copied()
+                .collect(),
+        }
+    }
+}
+
+/// The users as they are now; ids the tenant said it does not know (a 404 on the user
+/// itself, never the absence from a list).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Current {
+    pub users: HashMap<i64, User>,
+    pub unknown: Vec<i64>,
+}
+
+/// Targets → plan: the users read fresh, then the diff in the fewest calls the API
+/// versions in use allow.
 pub async fn prepare(
     client: &Client,
     pacer: Option<&Pacer>,
     targets: &[Target],
-    loaded: &HashMap<i64, User>,
+    versions: &Versions,
 ) -> Result<Plan, PrepareError> {
-    let fields = fields_for(targets.iter().map(|t| &t.desired));
+    let needs = Needs::of(targets.iter().map(|t| &t.desired));
     let ids: Vec<i64> = targets.iter().map(|t| t.id).collect();
-    let current = fetch_current(client, pacer, &ids, &fields, loaded)
+    let current = fetch_current(client, pacer, &ids, &needs, versions)
         .await
         .map_err(PrepareError::Api)?;
-    Plan::build(targets, &current).map_err(PrepareError::Unknown)
+    Plan::build(targets, &current.users, versions.mode()).map_err(PrepareError::Unknown)
 }
 
-/// Reads the current values of `ids` in `ceil(N/50)` list calls
-/// (`id=a,b,…&fields=…&limit=50`), skipping ids already in `loaded`. Ids the
-/// tenant does not know are simply absent from the answer.
+/// Reads `ids` as they are now, only through documented calls. With /2: `user_ids=` in
+/// batches of 50, each role's members from `/api/2/roles/:id/users`, and every id a list
+/// left out confirmed one by one (a 404 makes it unknown). With /1 (or once /2 was
+/// refused): `GET /api/1/users/:id` for each.
 pub async fn fetch_current(
     client: &Client,
     pacer: Option<&Pacer>,
     ids: &[i64],
-    fields: &[String],
-    loaded: &HashMap<i64, User>,
-) -> Result<HashMap<i64, User>, ApiError> {
-    let mut out: HashMap<i64, User> = HashMap::new();
-    let mut missing: Vec<i64> = Vec::new();
+    needs: &Needs,
+    versions: &Versions,
+) -> Result<Current, ApiError> {
+    let mut unique: Vec<i64> = Vec::with_capacity(ids.len());
+    let mut seen = BTreeSet::new();
     for id in ids {
-        match loaded.get(id) {
-            Some(u) => {
-                out.insert(*id, u.clone());
-            }
-            None if !missing.contains(id) => missing.push(*id),
-            None => {}
+        if seen.insert(*id) {
+            unique.push(*id);
         }
     }
-    let field_refs: Vec<&str> = fields.iter().map(String::as_str).collect();
-    for chunk in missing.chunks(MAX_LIMIT as usize) {
-        let list = chunk
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(",");
-        let query = UserQuery::new()
-            .id(list)
-            .fields(&field_refs)
-            .limit(MAX_LIMIT);
-        let page =
-            super::execute::read_with_retry(pacer, || client.list_users_page(&query, None)).await?;
-        for u in page.items {
+    if versions.use_v2() {
+        match fetch_v2(client, pacer, &unique, needs).await {
+            Ok(current) => return Ok(current),
+            Err(e) if versions.refused(&e).is_some() => {}
+            Err(e) => return Err(e),
+        }
+    }
+    fetch_v1(client, pacer, &unique).await
+}
+
+async fn fetch_v2(
+    client: &Client,
+    pacer: Option<&Pacer>,
+    ids: &[i64],
+    needs: &Needs,
+) -> Result<Current, ApiError> {
+    // /2 knows no `role_id` field: role membership is read per role below.
+    let fields: Vec<&str> = needs
+        .fields
+        .iter()
+        .map(String::as_str)
+        .filter(|f| *f != "role_id")
+        .collect();
+    let mut current = Current::default();
+    for chunk in ids.chunks(MAX_LIMIT as usize) {
+        let users = read_with_retry(pacer, || client.users_by_ids(chunk, &fields)).await?;
+        for u in users {
             if chunk.contains(&u.id) {
-                out.insert(u.id, u);
+                current.users.insert(u.id, u);
             }
         }
     }
-    Ok(out)
+    // A list that left an id out proves nothing: ask for the user itself.
+    let missing: Vec<i64> = ids
+        .iter()
+        .filter(|id| !current.users.contains_key(id))
+        .copied()
+        .collect();
+    for id in missing {
+        match read_with_retry(pacer, || client.get_user_v2(id)).await {
+            Ok(user) => {
+                current.users.insert(id, user);
+            }
+            Err(e) if e.http_status() == Some(404) => current.unknown.push(id),
+            Err(e) => return Err(e),
+        }
+    }
+    if !needs.roles.is_empty() {
+        let mut members: HashMap<i64, BTreeSet<i64>> = HashMap::new();
+        for role in &needs.roles {
+            let ids = read_with_retry(pacer, || client.role_user_ids(*role)).await?;
+            members.insert(*role, ids.into_iter().collect());
+        }
+        for user in current.users.values_mut() {
+            user.role_id = Some(
+                needs
+                    .roles
+                    .iter()
+                    .filter(|r| members.get(r).is_some_and(|m| m.contains(&user.id)))
+                    .copied()
+                    .collect(),
+            );
+        }
+    }
+    Ok(current)
+}
+
+/// Reads in flight at once on /1, where each user is its own call.
+const V1_READS: usize = 4;
+
+async fn fetch_v1(
+    client: &Client,
+    pacer: Option<&Pacer>,
+    ids: &[i64],
+) -> Result<Current, ApiError> {
+    let mut current = Current::default();
+    for chunk in ids.chunks(V1_READS) {
+        let reads = chunk
+            .iter()
+            .map(|id| async move { (*id, read_with_retry(pacer, || client.get_user(*id)).await) });
+        for (id, answer) in futures::future::join_all(reads).await {
+            match answer {
+                Ok(user) => {
+                    current.users.insert(id, user);
+                }
+                Err(e) if e.http_status() == Some(404) => current.unknown.push(id),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(current)
 }
 
 /// Every user a search finds, with `fields`: the snapshot of a search's targets. The
@@ -108,10 +206,8 @@ pub async fn search_targets(
     let mut out = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
-        let page = super::execute::read_with_retry(pacer, || {
-            client.list_users_page(&query, cursor.as_deref())
-        })
-        .await?;
+        let page =
+            read_with_retry(pacer, || client.list_users_page(&query, cursor.as_deref())).await?;
         out.extend(page.items.into_iter().filter(|u| search.matches(u)));
         match page.after_cursor {
             Some(next) if Some(&next) != cursor.as_ref() => cursor = Some(next),

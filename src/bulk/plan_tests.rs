@@ -1,4 +1,5 @@
 use super::*;
+use crate::config::ApiMode;
 
 fn user() -> User {
     serde_json::from_value(serde_json::json!({
@@ -31,7 +32,9 @@ fn diff_drops_what_is_already_there() {
         Change::RemoveRoles { ids: vec![9] },
     ])
     .unwrap();
-    assert!(plan_user(&user(), &d, None).is_none());
+    for mode in [ApiMode::Auto, ApiMode::V1] {
+        assert!(plan_user(&user(), &d, None, mode).is_none());
+    }
 }
 
 #[test]
@@ -56,7 +59,7 @@ fn fewest_calls() {
         Change::RemoveRoles { ids: vec![3, 4] },
     ])
     .unwrap();
-    let p = plan_user(&user(), &d, Some(4)).unwrap();
+    let p = plan_user(&user(), &d, Some(4), ApiMode::V1).unwrap();
     assert_eq!(p.label, "kat@example.com");
     assert_eq!(p.calls.len(), 4);
     assert_eq!(
@@ -87,6 +90,82 @@ fn fewest_calls() {
     assert_eq!(p.row, Some(4));
 }
 
+/// With API /2: fields and attributes in one PUT, a role per call shared by many users;
+/// attributes alone keep the seed's own call.
+#[test]
+fn fewest_calls_with_api_2() {
+    let d = Desired::from_changes(&[
+        Change::SetAttribute {
+            name: "AWS_Role".into(),
+            value: "ReadOnly".into(),
+        },
+        Change::SetField {
+            name: "title".into(),
+            value: "CEO".into(),
+        },
+        Change::AddRoles { ids: vec![1, 2] },
+        Change::RemoveRoles { ids: vec![3, 4] },
+    ])
+    .unwrap();
+    let p = plan_user(&user(), &d, None, ApiMode::Auto).unwrap();
+    assert_eq!(
+        p.calls,
+        vec![
+            Call::UpdateUserV2 {
+                fields: [("title".into(), "CEO".into())].into(),
+                custom_attributes: [("AWS_Role".into(), "ReadOnly".into())].into(),
+            },
+            Call::GrantRole { role: 2 },
+            Call::RevokeRole { role: 3 },
+        ]
+    );
+    // Only the roles the change names are looked at.
+    assert_eq!(p.before.roles, Some(vec![1, 3]));
+    assert_eq!(p.after.roles, Some(vec![1, 2]));
+    let attributes_only = Desired::from_changes(&[Change::SetAttribute {
+        name: "AWS_Role".into(),
+        value: "ReadOnly".into(),
+    }])
+    .unwrap();
+    let p = plan_user(&user(), &attributes_only, None, ApiMode::Auto).unwrap();
+    assert!(matches!(p.calls[..], [Call::SetCustomAttributes { .. }]));
+}
+
+#[test]
+fn a_role_given_to_many_users_is_one_call_per_batch() {
+    let users: HashMap<i64, User> = (1..=120)
+        .map(|id| {
+            let u: User =
+                serde_json::from_value(serde_json::json!({"id": id, "role_id": []})).unwrap();
+            (id, u)
+        })
+        .collect();
+    let ids: Vec<i64> = (1..=120).collect();
+    let changes = [
+        Change::AddRoles { ids: vec![7] },
+        Change::SetField {
+            name: "department".into(),
+            value: "Sales".into(),
+        },
+    ];
+    let targets = Plan::uniform(&ids, &changes).unwrap();
+    let plan = Plan::build(&targets, &users, ApiMode::Auto).unwrap();
+    assert_eq!(
+        plan.call_summary(),
+        vec![
+            ("PUT /api/2/users/:id".to_string(), 120),
+            ("POST /api/2/roles/7/users".to_string(), 3),
+        ]
+    );
+    assert_eq!(plan.calls(), 123, "120 PUTs and ceil(120/50) role calls");
+    let v1 = Plan::build(&targets, &users, ApiMode::V1).unwrap();
+    assert_eq!(
+        v1.calls(),
+        240,
+        "on /1 each user gets a PUT and an add_roles"
+    );
+}
+
 #[test]
 fn remaining_after_a_lost_answer() {
     let d = Desired::from_changes(&[
@@ -97,7 +176,7 @@ fn remaining_after_a_lost_answer() {
         Change::AddRoles { ids: vec![2, 5] },
     ])
     .unwrap();
-    let p = plan_user(&user(), &d, None).unwrap();
+    let p = plan_user(&user(), &d, None, ApiMode::V1).unwrap();
     // As planned, nothing has happened: everything remains.
     let now = Values::of_user(&user(), &p.calls[1].keys());
     assert_eq!(p.calls[1].remaining(&now), Some(p.calls[1].clone()));
@@ -127,9 +206,9 @@ fn unknown_targets_and_unchanged() {
     .unwrap();
     let mut current = HashMap::new();
     current.insert(7, user());
-    let e = Plan::build(&targets, &current).unwrap_err();
+    let e = Plan::build(&targets, &current, ApiMode::Auto).unwrap_err();
     assert_eq!(e, [UnknownUser { id: 8, row: None }]);
-    let plan = Plan::build(&targets[..1], &current).unwrap();
+    let plan = Plan::build(&targets[..1], &current, ApiMode::Auto).unwrap();
     assert!(plan.is_empty());
     assert_eq!(plan.unchanged, [7]);
     let twice = Plan::uniform(
@@ -140,7 +219,13 @@ fn unknown_targets_and_unchanged() {
         }],
     )
     .unwrap();
-    assert_eq!(Plan::build(&twice, &current).unwrap().users.len(), 1);
+    assert_eq!(
+        Plan::build(&twice, &current, ApiMode::Auto)
+            .unwrap()
+            .users
+            .len(),
+        1
+    );
     assert!(
         Desired::from_changes(&[Change::SetField {
             name: "status".into(),

@@ -46,6 +46,9 @@ pub enum Progress {
         outcome: UserOutcome,
         stats: ProgressStats,
     },
+    /// Something the user should know that is not one user's end (API /2 refused, the
+    /// run goes on with /1).
+    Notice(String),
     /// A worker waits for the rate budget.
     Waiting {
         wait: Duration,

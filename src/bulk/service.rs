@@ -21,8 +21,10 @@ use super::journal::{
 };
 use super::pacing::{self, Budget, Pacer};
 use super::plan::{Change, Plan, UnknownUser, fetch_current, fields_for, prepare};
-use super::undo::{fields_for_log, plan_undo};
-use crate::api::{ApiError, Client, MAX_LIMIT};
+use super::undo::{needs_for_log, plan_undo};
+use super::versions::Versions;
+use crate::api::{ApiError, Client};
+use crate::config::ApiMode;
 use crate::tenant::Tenant;
 
 /// Until a call is timed, an estimate assumes this much per call.
@@ -118,8 +120,10 @@ pub struct Preview {
     pub plan: Plan,
     /// The CSV the plan came from, kept in the journal so results can be written later.
     pub source: Option<Source>,
-    /// List calls made to read the users' current values.
+    /// Calls made to plan: the users' current values, the attribute check.
     pub reads: usize,
+    /// API /2 was refused while this plan was made: it uses /1 alone, and why.
+    pub fallback: Option<String>,
     /// The time the calls should take under the rate budget at planning time.
     pub estimate: Duration,
     pub concurrency: usize,
@@ -207,6 +211,7 @@ pub struct BulkService {
     tenant: Tenant,
     runs_dir: PathBuf,
     options: RunOptions,
+    versions: Versions,
 }
 
 impl BulkService {
@@ -216,7 +221,14 @@ impl BulkService {
             tenant,
             runs_dir,
             options,
+            versions: Versions::new(ApiMode::Auto),
         }
+    }
+
+    /// Which API versions the work uses (`api = "auto" | "v1"`).
+    pub fn with_api(mut self, mode: ApiMode) -> Self {
+        self.versions = Versions::new(mode);
+        self
     }
 
     pub fn client(&self) -> &Client {
@@ -248,7 +260,9 @@ impl BulkService {
     ) -> Result<Preview, BulkError> {
         let targets = Plan::uniform(ids, changes).map_err(BulkError::Invalid)?;
         let t0 = Instant::now();
-        let plan = prepare(&self.client, Some(&self.pacer()), &targets, &HashMap::new())
+        let calls0 = self.client.calls_made();
+        let fallback0 = self.versions.fallback();
+        let plan = prepare(&self.client, Some(&self.pacer()), &targets, &self.versions)
             .await
             .map_err(|e| match e {
                 super::plan::PrepareError::Unknown(u) => BulkError::Unknown(u),
@@ -257,8 +271,22 @@ impl BulkService {
                     error,
                 },
             })?;
-        let reads = ids.len().div_ceil(MAX_LIMIT as usize);
-        Ok(self.preview(PlanKind::Apply, plan, None, reads, t0.elapsed()))
+        let reads = self.calls_since(calls0);
+        let preview = self.preview(PlanKind::Apply, plan, None, reads, t0.elapsed());
+        Ok(self.noting_fallback(preview, fallback0))
+    }
+
+    /// Says in the preview when /2 was refused while it was planned.
+    fn noting_fallback(&self, mut preview: Preview, before: Option<String>) -> Preview {
+        let now = self.versions.fallback();
+        if before.is_none() {
+            preview.fallback = now;
+        }
+        preview
+    }
+
+    fn calls_since(&self, before: u64) -> usize {
+        usize::try_from(self.client.calls_made().saturating_sub(before)).unwrap_or(usize::MAX)
     }
 
     /// A CSV's desired state, checked whole against the tenant before anything is planned:
@@ -266,9 +294,9 @@ impl BulkService {
     pub async fn plan_csv(&self, input: &mut CsvInput) -> Result<Preview, BulkError> {
         let pacer = self.pacer();
         let t0 = Instant::now();
-        let mut reads = 0usize;
+        let calls0 = self.client.calls_made();
+        let fallback0 = self.versions.fallback();
         if !input.attributes().is_empty() {
-            reads += 1;
             let known = read_with_retry(Some(&pacer), || self.client.custom_attribute_fields())
                 .await
                 .map_err(|error| BulkError::Read {
@@ -279,12 +307,8 @@ impl BulkService {
         }
         let desired: Vec<_> = input.rows.iter().map(|r| input.desired(r)).collect();
         let fields = fields_for(desired.iter());
-        reads += match input.key {
-            super::csv_in::KeyColumn::Id => input.rows.len().div_ceil(MAX_LIMIT as usize),
-            _ => input.rows.len(),
-        };
         let (targets, current) = input
-            .resolve(&self.client, Some(&pacer), &fields)
+            .resolve(&self.client, Some(&pacer), &fields, &self.versions)
             .await
             .map_err(|e| match e {
                 ResolveError::Refused(r) => BulkError::Refused(r),
@@ -293,7 +317,7 @@ impl BulkService {
                     error,
                 },
             })?;
-        let plan = Plan::build(&targets, &current).map_err(|unknown| {
+        let plan = Plan::build(&targets, &current, self.versions.mode()).map_err(|unknown| {
             BulkError::Refused(Refusals(
                 unknown
                     .iter()
@@ -305,7 +329,9 @@ impl BulkService {
             ))
         })?;
         let source = Some(input.source());
-        Ok(self.preview(PlanKind::Apply, plan, source, reads, t0.elapsed()))
+        let reads = self.calls_since(calls0);
+        let preview = self.preview(PlanKind::Apply, plan, source, reads, t0.elapsed());
+        Ok(self.noting_fallback(preview, fallback0))
     }
 
     /// The undo of `log`: each user back to its value before the run, where nobody changed
@@ -314,20 +340,23 @@ impl BulkService {
         same_tenant(&log.meta.run, &log.meta.tenant, &self.tenant)?;
         let ids: Vec<i64> = log.users.iter().map(|u| u.id).collect();
         let t0 = Instant::now();
+        let calls0 = self.client.calls_made();
+        let fallback0 = self.versions.fallback();
         let current = fetch_current(
             &self.client,
             Some(&self.pacer()),
             &ids,
-            &fields_for_log(log),
-            &HashMap::new(),
+            &needs_for_log(log),
+            &self.versions,
         )
         .await
         .map_err(|error| BulkError::Read {
             what: ReadWhat::Users,
             error,
         })?;
-        let reads = ids.len().div_ceil(MAX_LIMIT as usize);
-        let (users, conflicts) = plan_undo(log, &current);
+        let reads = self.calls_since(calls0);
+        // A user the tenant no longer has is a conflict (left alone), as before.
+        let (users, conflicts) = plan_undo(log, &current.users, self.versions.mode());
         let plan = Plan {
             users,
             unchanged: Vec::new(),
@@ -336,7 +365,8 @@ impl BulkService {
             of: log.meta.run.clone(),
             conflicts,
         };
-        Ok(self.preview(kind, plan, None, reads, t0.elapsed()))
+        let preview = self.preview(kind, plan, None, reads, t0.elapsed());
+        Ok(self.noting_fallback(preview, fallback0))
     }
 
     fn preview(
@@ -366,6 +396,7 @@ impl BulkService {
             plan,
             source,
             reads,
+            fallback: None,
             estimate,
             concurrency: self.options.concurrency,
             budget,
@@ -447,8 +478,9 @@ impl BulkService {
         handle: RunHandle,
         progress: Option<mpsc::UnboundedSender<Progress>>,
     ) -> Finished {
-        let mut runner =
-            Runner::new(self.client.clone(), opened.journal, self.options).with_handle(handle);
+        let mut runner = Runner::new(self.client.clone(), opened.journal, self.options)
+            .with_handle(handle)
+            .with_versions(self.versions.clone());
         if let Some(tx) = progress {
             runner = runner.with_progress(tx);
         }

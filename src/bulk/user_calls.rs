@@ -11,8 +11,9 @@ use std::time::{Duration, Instant};
 use super::journal::{CallStatus, Journal, Record, RunLog, now_text};
 use super::pacing::Pacer;
 use super::plan::{Call, UserPlan, Values};
-use super::progress::UserOutcome;
+use super::progress::{Progress, UserOutcome};
 use super::run_handle::RunHandle;
+use super::versions::Versions;
 use crate::api::{ApiError, Client, ErrorKind, RetryPolicy};
 
 /// A user's calls still to run; `unconfirmed` calls were sent before without
@@ -126,19 +127,46 @@ pub(super) struct Ctx {
     pub(super) journal: Journal,
     pub(super) pacer: Pacer,
     pub(super) handle: RunHandle,
+    pub(super) versions: Versions,
+    pub(super) progress: Option<tokio::sync::mpsc::UnboundedSender<Progress>>,
     pub(super) calls_left: AtomicUsize,
     pub(super) calls_sent: AtomicUsize,
     pub(super) journal_error: Mutex<Option<String>>,
 }
 
-enum CallEnd {
+/// How one planned call ended.
+pub(super) enum CallEnd {
     Ok,
     Failed { message: String, retryable: bool },
     Stopped,
 }
 
+/// What a user's own calls left for the role batches: (call index, sent before without
+/// an answer).
+pub(super) type Deferred = Vec<(usize, bool)>;
+
 impl Ctx {
-    async fn record(&self, rec: Record) -> bool {
+    pub(super) fn notice(&self, text: String) {
+        if let Some(tx) = &self.progress {
+            let _ = tx.send(Progress::Notice(text));
+        }
+    }
+
+    /// After a /2 call was refused: whether to send it again on /1 (the first refusal
+    /// says so once; later calls are already on /1).
+    pub(super) fn fall_back(&self, call: &Call, e: &ApiError) -> bool {
+        if !call.uses_v2() {
+            return false;
+        }
+        if let Some(why) = self.versions.refused(e) {
+            self.notice(why);
+            return true;
+        }
+        // Another user's call was refused first: this one goes to /1 too.
+        !self.versions.use_v2() && super::versions::refuses_v2(e)
+    }
+
+    pub(super) async fn record(&self, rec: Record) -> bool {
         match self.journal.append(&rec).await {
             Ok(()) => true,
             Err(e) => {
@@ -151,7 +179,7 @@ impl Ctx {
         }
     }
 
-    fn call_settled(&self) {
+    pub(super) fn call_settled(&self) {
         let _ = self
             .calls_left
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
@@ -187,7 +215,7 @@ impl Ctx {
         }
     }
 
-    async fn settle_ok(&self, id: i64, index: usize, note: Option<&str>) -> CallEnd {
+    pub(super) async fn settle_ok(&self, id: i64, index: usize, note: Option<&str>) -> CallEnd {
         self.call_settled();
         let rec = Record::Ok {
             user: id,
@@ -202,7 +230,13 @@ impl Ctx {
         }
     }
 
-    async fn settle_failed(&self, id: i64, index: usize, e: &ApiError, retryable: bool) -> CallEnd {
+    pub(super) async fn settle_failed(
+        &self,
+        id: i64,
+        index: usize,
+        e: &ApiError,
+        retryable: bool,
+    ) -> CallEnd {
         self.call_settled();
         let message = failure_text(e);
         let rec = Record::Failed {
@@ -221,11 +255,13 @@ impl Ctx {
     }
 
     /// One planned call to its end: sent (and resent) until confirmed, refused, or stopped.
-    async fn run_call(&self, up: &UserPlan, index: usize, unconfirmed: bool) -> CallEnd {
-        let id = up.id;
-        let Some(planned) = up.calls.get(index) else {
-            return CallEnd::Ok;
-        };
+    pub(super) async fn run_call(
+        &self,
+        id: i64,
+        index: usize,
+        planned: &Call,
+        unconfirmed: bool,
+    ) -> CallEnd {
         let mut call = planned.clone();
         if unconfirmed {
             // Sent before without a recorded answer: look before sending again.
@@ -256,10 +292,13 @@ impl Ctx {
                 return CallEnd::Stopped;
             }
             self.calls_sent.fetch_add(1, Ordering::Relaxed);
-            let result = call.send(&self.client, id).await;
+            let v1 = !self.versions.use_v2();
+            let result = call.send(&self.client, id, v1).await;
             drop(permit);
             let e = match result {
                 Ok(()) => return self.settle_ok(id, index, None).await,
+                // /2 refused here: the same call again, on /1 (its values decide what is left).
+                Err(e) if !v1 && self.fall_back(&call, &e) => continue,
                 Err(e) if e.is_auth_failure() || e.is_insufficient_permission() => {
                     // The credential itself was refused (after the client's one
                     // renewal): every other user would fail the same way. Stop
@@ -291,28 +330,42 @@ impl Ctx {
         }
     }
 
-    pub(super) async fn run_user(self: Arc<Self>, work: UserWork) -> (i64, String, UserOutcome) {
+    /// The user's own calls, one after the other. Role changes that go in /2 batches are
+    /// left for the runner to gather (`Deferred`); the outcome counts only the rest.
+    pub(super) async fn run_user(
+        self: Arc<Self>,
+        work: UserWork,
+    ) -> (UserWork, UserOutcome, Deferred) {
         let up = &work.plan;
+        let mut deferred = Deferred::new();
         for (i, (index, unconfirmed)) in work.calls.iter().enumerate() {
-            if !self.handle.runnable().await {
-                return (up.id, up.label.clone(), UserOutcome::NotDone);
+            let batched = up
+                .calls
+                .get(*index)
+                .is_some_and(|c| c.batch().is_some() && self.versions.use_v2());
+            if batched {
+                deferred.push((*index, *unconfirmed));
+                continue;
             }
-            match self.run_call(up, *index, *unconfirmed).await {
+            if !self.handle.runnable().await {
+                return (work, UserOutcome::NotDone, deferred);
+            }
+            let Some(planned) = up.calls.get(*index) else {
+                continue;
+            };
+            match self.run_call(up.id, *index, planned, *unconfirmed).await {
                 CallEnd::Ok => {}
-                CallEnd::Stopped => return (up.id, up.label.clone(), UserOutcome::NotDone),
+                CallEnd::Stopped => return (work, UserOutcome::NotDone, deferred),
                 CallEnd::Failed { message, retryable } => {
                     // The user's later calls are not sent.
                     for _ in &work.calls[i + 1..] {
                         self.call_settled();
                     }
-                    return (
-                        up.id,
-                        up.label.clone(),
-                        UserOutcome::Failed { message, retryable },
-                    );
+                    let outcome = UserOutcome::Failed { message, retryable };
+                    return (work, outcome, Deferred::new());
                 }
             }
         }
-        (up.id, up.label.clone(), UserOutcome::Done)
+        (work, UserOutcome::Done, deferred)
     }
 }

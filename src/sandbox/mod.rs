@@ -129,10 +129,11 @@ pub struct SandboxConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum IdLists {
     /// Selects every listed id (the sandbox's historical behaviour).
-    #[default]
     Accept,
     /// A list → 400 with the documented object message
     /// `{"attribute":"id","description":"ID is incorrect"}`; a single id still selects.
+    /// The default: a strict reading of a document that never says `id` takes a list.
+    #[default]
     Refuse,
     /// A list is treated as if `id` were absent (the first page of every user), as a server
     /// that does not know lists might; a single id still selects.
@@ -186,9 +187,9 @@ impl Default for SandboxConfig {
             rate_window: Duration::from_secs(3600),
             latency: Duration::ZERO,
             fault_rate: 0.0,
-            // Accept for now: the client still sends id lists. Once it reads many users with
-            // /2 `user_ids=` (issue 9), the default becomes `Refuse`, as a strict tenant answers.
-            id_lists: IdLists::Accept,
+            // Strict, as a tenant that never heard of lists would be: the client reads many
+            // users with /2 `user_ids=` (or one GET each on /1).
+            id_lists: IdLists::Refuse,
             v2_rate_headers: true,
             role_mappings: vec![RoleMapping::engineering()],
             mapping_delay: Duration::from_millis(200),

@@ -81,7 +81,7 @@ impl UserQuery {
         until,
     );
 
-    /// Search by id (`id=42`, or a comma-separated list).
+    /// Search by id (`id=42`: one id; no document says `id` takes a list).
     pub fn id(self, value: impl fmt::Display) -> Self {
         self.param("id", value.to_string())
     }

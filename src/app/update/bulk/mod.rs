@@ -87,8 +87,15 @@ pub(super) fn on_planned(
     result: Result<Preview, BulkError>,
 ) {
     let selected = state.users.list.marks().len();
-    if let Some(Err(e)) = state.bulk.planned(generation, result, selected) {
-        failed(state, Doing::Preview, Failure::Bulk(e));
+    let fallback = result.as_ref().ok().and_then(|p| p.fallback.clone());
+    match state.bulk.planned(generation, result, selected) {
+        Some(Err(e)) => failed(state, Doing::Preview, Failure::Bulk(e)),
+        Some(Ok(())) => {
+            if let Some(why) = fallback {
+                toast(state, Level::Warning, Note::Text(why));
+            }
+        }
+        None => {}
     }
 }
 

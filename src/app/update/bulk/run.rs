@@ -65,6 +65,10 @@ pub(in crate::app::update) fn cancel_run(state: &mut AppState) -> Vec<Command> {
 }
 
 pub(super) fn progress(state: &mut AppState, progress: Progress) {
+    if let Progress::Notice(text) = progress {
+        toast(state, Level::Warning, Note::Text(text));
+        return;
+    }
     let Some(run) = state.bulk.run.as_mut() else {
         return;
     };
@@ -112,6 +116,7 @@ pub(super) fn progress(state: &mut AppState, progress: Progress) {
             follow(run, stats);
         }
         Progress::Finished(stats) => follow(run, stats),
+        Progress::Notice(_) => {}
     }
 }
 

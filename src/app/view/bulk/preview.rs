@@ -71,11 +71,20 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Them
     );
     lines.push(Line::from(Span::styled(
         format!(
-            " estimated {} at concurrency {} · {budget} · {} read call(s) made",
+            " estimated {} at concurrency {} · {budget} · {} call(s) made to plan",
             duration_text(preview.estimate),
             preview.concurrency,
             preview.reads
         ),
+        theme.muted,
+    )));
+    let sends: Vec<String> = plan
+        .call_summary()
+        .iter()
+        .map(|(call, n)| format!("{} × {call}", thousands(*n as u64)))
+        .collect();
+    lines.push(Line::from(Span::styled(
+        format!(" sends: {}", sends.join(" · ")),
         theme.muted,
     )));
     if state.read_only {
