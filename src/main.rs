@@ -263,6 +263,12 @@ struct SandboxArgs {
           value_parser = PossibleValuesParser::new(["on", "off"]).map(|s| s == "on"))]
     v2_rate_headers: bool,
 
+    /// Whether API /2 is served at all (off: every /2 path is 404 "No Route Exists", as for
+    /// a tenant or credential without /2).
+    #[arg(long = "v2", value_name = "ON|OFF", default_value = "on", action = clap::ArgAction::Set,
+          value_parser = PossibleValuesParser::new(["on", "off"]).map(|s| s == "on"))]
+    serve_v2: bool,
+
     /// Milliseconds after the answer a `mappings=async` API /2 write applies its role mappings.
     #[arg(long, value_name = "MS", default_value_t = 200)]
     mapping_delay_ms: u64,
@@ -296,6 +302,7 @@ impl SandboxArgs {
             fault_rate: self.fault_rate,
             id_lists: self.id_lists,
             v2_rate_headers: self.v2_rate_headers,
+            serve_v2: self.serve_v2,
             mapping_delay: Duration::from_millis(self.mapping_delay_ms),
             ..SandboxConfig::default()
         }

@@ -342,7 +342,7 @@ fn id_list_and_v2_header_flags_reach_the_tenant() {
     );
     assert!(
         summary.iter().any(|l| l.starts_with(
-            "id lists on /api/1/users: refuse; /2 rate-limit headers: off; role mappings: department = Engineering"
+            "id lists on /api/1/users: refuse; API /2: served; /2 rate-limit headers: off; role mappings: department = Engineering"
         )),
         "{summary:?}"
     );

@@ -449,7 +449,7 @@ async fn summary_names_everything_a_user_needs() {
     assert!(s.contains("sandbox-api-key"));
     assert!(s.contains("5000"));
     assert!(s.contains(
-        "id lists on /api/1/users: refuse; /2 rate-limit headers: on; \
+        "id lists on /api/1/users: refuse; API /2: served; /2 rate-limit headers: on; \
          role mappings: department = Engineering → role 141013 (async after 200 ms)"
     ));
     assert_eq!(Scope::ManageUsers.to_string(), "Manage users");

@@ -119,6 +119,9 @@ pub struct SandboxConfig {
     pub id_lists: IdLists,
     /// Whether successful API /2 answers carry `X-RateLimit-*` (not on record either way).
     pub v2_rate_headers: bool,
+    /// Whether API /2 is served at all; off, every /2 path is 404 "No Route Exists", as for a
+    /// credential or tenant without /2.
+    pub serve_v2: bool,
     /// Role mappings that `PUT`/`POST /api/2/users` run (`mappings=sync|async|disabled`).
     pub role_mappings: Vec<RoleMapping>,
     /// How long after the answer a `mappings=async` write applies its role mappings.
@@ -191,6 +194,7 @@ impl Default for SandboxConfig {
             // users with /2 `user_ids=` (or one GET each on /1).
             id_lists: IdLists::Refuse,
             v2_rate_headers: true,
+            serve_v2: true,
             role_mappings: vec![RoleMapping::engineering()],
             mapping_delay: Duration::from_millis(200),
         }
@@ -368,12 +372,13 @@ impl Sandbox {
             .map(|m| format!("{} = {} → role {}", m.field, m.value, m.role_id))
             .collect();
         out.push_str(&format!(
-            "id lists on /api/1/users: {}; /2 rate-limit headers: {}; role mappings: {} (async after {} ms)\n",
+            "id lists on /api/1/users: {}; API /2: {}; /2 rate-limit headers: {}; role mappings: {} (async after {} ms)\n",
             match st.id_lists {
                 IdLists::Accept => "accept",
                 IdLists::Refuse => "refuse",
                 IdLists::Ignore => "ignore",
             },
+            if st.serve_v2 { "served" } else { "not served" },
             if st.v2_rate_headers { "on" } else { "off" },
             if mappings.is_empty() {
                 "none".to_string()

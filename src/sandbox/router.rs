@@ -18,7 +18,8 @@ use super::{
 };
 
 pub(crate) fn build(shared: Arc<Shared>) -> Router {
-    Router::new()
+    let serve_v2 = shared.lock().serve_v2;
+    let router = Router::new()
         .route("/auth/oauth2/v2/token", post(oauth::token_v2))
         .route("/auth/oauth2/token", post(oauth::token_legacy))
         .route("/auth/oauth2/revoke", post(oauth::revoke))
@@ -35,6 +36,26 @@ pub(crate) fn build(shared: Arc<Shared>) -> Router {
         .route("/api/1/users/{id}/remove_roles", put(roles::remove_roles))
         .route("/api/1/roles", get(roles::list_roles))
         .route("/api/1/groups", get(roles::list_groups))
+        .route(
+            "/api/v3/users/{file}",
+            get(legacy_v3::get).put(legacy_v3::update),
+        );
+    // Without /2, its paths fall through to "No Route Exists".
+    let router = if serve_v2 { v2_routes(router) } else { router };
+    router
+        .fallback(no_route)
+        .method_not_allowed_fallback(no_route)
+        .layer(middleware::from_fn_with_state(
+            shared.clone(),
+            faults::inject,
+        ))
+        .layer(middleware::from_fn_with_state(shared.clone(), frame))
+        .with_state(shared)
+}
+
+/// The API /2 routes.
+fn v2_routes(router: Router<Arc<Shared>>) -> Router<Arc<Shared>> {
+    router
         .route("/api/2/users", get(v2_users::list).post(v2_users::create))
         .route(
             "/api/2/users/custom_attributes",
@@ -57,18 +78,6 @@ pub(crate) fn build(shared: Arc<Shared>) -> Router {
                 .post(v2_roles::add)
                 .delete(v2_roles::remove),
         )
-        .route(
-            "/api/v3/users/{file}",
-            get(legacy_v3::get).put(legacy_v3::update),
-        )
-        .fallback(no_route)
-        .method_not_allowed_fallback(no_route)
-        .layer(middleware::from_fn_with_state(
-            shared.clone(),
-            faults::inject,
-        ))
-        .layer(middleware::from_fn_with_state(shared.clone(), frame))
-        .with_state(shared)
 }
 
 /// "No Route Exists", in the shape of the API version the path names.

@@ -31,6 +31,7 @@ pub(crate) struct State {
     pub(crate) account_id: i64,
     pub(crate) id_lists: IdLists,
     pub(crate) v2_rate_headers: bool,
+    pub(crate) serve_v2: bool,
     pub(crate) role_mappings: Vec<RoleMapping>,
     pub(crate) mapping_delay: Duration,
     /// The highest user id ever given out: a deleted user's id is never reused.
@@ -53,6 +54,7 @@ impl Shared {
             account_id: 100_000 + (config.seed % 900_000) as i64,
             id_lists: config.id_lists,
             v2_rate_headers: config.v2_rate_headers,
+            serve_v2: config.serve_v2,
             role_mappings: config.role_mappings.clone(),
             mapping_delay: config.mapping_delay,
             last_user_id,
