@@ -363,6 +363,76 @@ async fn pacing(dir: &Path) {
     sb.shutdown().await;
 }
 
+/// Calls per changed user when fields and attributes change together (one /2 PUT each),
+/// and the calls a role given to 500 users costs (a /2 call per 50), as the console and
+/// `apply` plan and run them; counted by the client, token and reads included.
+async fn fewest_calls(dir: &Path) {
+    let sb = Sandbox::start(
+        SandboxConfig {
+            users: 1_100,
+            rate_limit: 100_000,
+            ..SandboxConfig::default()
+        },
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let client = client(&sb);
+    let service = BulkService::new(
+        client.clone(),
+        tenant(&sb),
+        dir.to_path_buf(),
+        RunOptions::default(),
+    );
+    let ids = user_ids(&sb, 1_000);
+    let mixed = [
+        Change::SetField {
+            name: "department".into(),
+            value: "Bench Dept".into(),
+        },
+        Change::SetAttribute {
+            name: "AWS_Role".into(),
+            value: "Bench-Role".into(),
+        },
+    ];
+    let before = client.calls_made();
+    let preview = service.plan_selection(&ids, &mixed).await.unwrap();
+    let changed = preview.plan.users.len();
+    let opened = service.open(Work::Plan(Box::new(preview))).await.unwrap();
+    let done = service.run(opened, RunHandle::new(8), None).await;
+    assert_eq!(done.report.done, changed, "every user done");
+    let calls = client.calls_made() - before;
+    eprintln!("mixed: {changed} users changed (department + AWS_Role), {calls} calls in all");
+    report(
+        "fewest_mixed_calls_per_changed_user",
+        calls as f64 / changed as f64,
+        "calls",
+    );
+    let grant = [Change::AddRoles {
+        ids: vec![141_020],
+    }];
+    let targets = &ids[..500];
+    let before = client.calls_made();
+    let preview = service.plan_selection(targets, &grant).await.unwrap();
+    let granted = preview.plan.users.len();
+    let reads = preview.reads;
+    let opened = service.open(Work::Plan(Box::new(preview))).await.unwrap();
+    let done = service.run(opened, RunHandle::new(8), None).await;
+    assert_eq!(done.report.done, granted, "every user done");
+    let calls = client.calls_made() - before;
+    eprintln!(
+        "role grant: {granted} of 500 users lacked the role; {} role calls, {reads} calls to plan",
+        done.report.calls_sent
+    );
+    report("fewest_role_grant_500_calls", calls as f64, "calls");
+    report(
+        "fewest_role_grant_500_write_calls",
+        done.report.calls_sent as f64,
+        "calls",
+    );
+    sb.shutdown().await;
+}
+
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -373,6 +443,7 @@ fn main() {
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     runtime.block_on(async {
         throughput(dir.path()).await;
+        fewest_calls(dir.path()).await;
         pacing(dir.path()).await;
     });
 }
