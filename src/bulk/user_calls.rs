@@ -80,10 +80,16 @@ impl UserWork {
     }
 }
 
-/// After a retryable failure: a 429 holds every worker until the wait is over.
-fn on_retry(pacer: Option<&Pacer>, e: &ApiError, wait: Duration) {
-    if let (Some(p), ErrorKind::RateLimited { .. }) = (pacer, &e.kind) {
+/// After a retryable failure: a 429 holds every worker until the window is over (and
+/// the budget is read anew), a 502 for the retry's wait.
+pub(super) fn on_retry(pacer: Option<&Pacer>, e: &ApiError, wait: Duration) {
+    let Some(p) = pacer else {
+        return;
+    };
+    if let ErrorKind::RateLimited { .. } = e.kind {
         p.exhausted(Instant::now() + wait);
+    } else if e.http_status() == Some(502) {
+        p.hold(Instant::now() + wait);
     }
 }
 
