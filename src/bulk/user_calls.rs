@@ -95,18 +95,33 @@ pub(super) fn on_retry(pacer: Option<&Pacer>, e: &ApiError, wait: Duration) {
 
 /// A read through the pacer, retried by the bulk policy (no re-read needed:
 /// reads change nothing).
-pub async fn read_with_retry<T, F, Fut>(pacer: Option<&Pacer>, mut f: F) -> Result<T, ApiError>
+pub async fn read_with_retry<T, F, Fut>(pacer: Option<&Pacer>, f: F) -> Result<T, ApiError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, ApiError>>,
 {
-    RetryPolicy::BULK
+    paced(pacer, RetryPolicy::BULK, 1, f).await
+}
+
+/// A read through the pacer (each try waits its turn; `calls_left`: how many the work
+/// still plans, so the pacer can spread them), retried by `policy`.
+pub async fn paced<T, F, Fut>(
+    pacer: Option<&Pacer>,
+    policy: RetryPolicy,
+    calls_left: usize,
+    mut f: F,
+) -> Result<T, ApiError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, ApiError>>,
+{
+    policy
         .retry_notify(
             || {
                 let call = f();
                 async move {
                     let permit = match pacer {
-                        Some(p) => Some(p.acquire(1).await),
+                        Some(p) => Some(p.acquire(calls_left).await),
                         None => None,
                     };
                     let result = call.await;
