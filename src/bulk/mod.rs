@@ -27,6 +27,7 @@ mod call;
 pub mod csv_in;
 pub mod csv_out;
 pub mod execute;
+mod export;
 pub mod headless;
 pub mod journal;
 pub mod listing;
