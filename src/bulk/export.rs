@@ -78,7 +78,7 @@ pub async fn export(settings: &Settings, args: &ExportArgs) -> u8 {
         }
     };
     let found =
-        super::plan::search_targets(&client, Some(&pacer), &search, &fields, size, &mut on_page);
+        super::plan::list_search(&client, Some(&pacer), &search, &fields, size, &mut on_page);
     let users = match found.await {
         Ok(u) => u,
         Err(e) => {

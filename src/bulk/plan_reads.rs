@@ -195,9 +195,18 @@ async fn fetch_v1(
 /// Every user a search finds, with `fields`: the snapshot of a search's targets. The
 /// server part of the search goes to the API; its local part (`department:Sales`) filters
 /// what the API lists, as the console does, so the fields it reads are asked for too.
-/// With the search's `size` known, the pacer hears how many pages are left; `on_page`
-/// hears what is listed after each page.
 pub async fn search_targets(
+    client: &Client,
+    pacer: Option<&Pacer>,
+    search: &Search,
+    fields: &[String],
+) -> Result<Vec<User>, ApiError> {
+    list_search(client, pacer, search, fields, None, &mut |_| {}).await
+}
+
+/// [`search_targets`] for a long listing: with the search's `size` known, the pacer hears
+/// how many pages are left; `on_page` hears what is listed after each page.
+pub async fn list_search(
     client: &Client,
     pacer: Option<&Pacer>,
     search: &Search,
