@@ -52,7 +52,11 @@ async fn load_all_on_a_small_budget_asks_first_then_meets_no_429() {
         words.contains(&format!("more than the {left} left this hour")),
         "{words}"
     );
-    assert_eq!(console.state.users.all.len(), 50, "nothing loaded before the answer");
+    assert_eq!(
+        console.state.users.all.len(),
+        50,
+        "nothing loaded before the answer"
+    );
 
     let before = Instant::now();
     console.keys("y").await;
