@@ -266,15 +266,17 @@ impl Worker {
 }
 
 impl Worker {
-    /// A read through the console's pacer (`calls_left`: how many the work still plans
-    /// with this one), retried by the interactive policy. Writes are neither paced nor
-    /// retried here (the user sees the error and saves again, nothing is lost).
+    /// A read through the console's pacer, retried by the interactive policy.
+    /// `calls_left`: how many a long read (`L`) still plans with this one, to be spread
+    /// within the share; 1: a read the user waits for on its own, counted but never held
+    /// back by the share (past the budget the server's 429 says so). Writes are neither
+    /// paced nor retried here (the user sees the error and saves again, nothing is lost).
     async fn read<T, F, Fut>(&self, calls_left: u64, call: F) -> Result<T, ApiError>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, ApiError>>,
     {
-        let calls_left = usize::try_from(calls_left).unwrap_or(usize::MAX);
+        let calls_left = usize::try_from(calls_left).ok().filter(|n| *n > 1);
         paced(
             Some(&self.pacer),
             RetryPolicy::INTERACTIVE,

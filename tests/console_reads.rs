@@ -89,7 +89,7 @@ async fn all_v2_pages(client: &onelogin_tui::api::Client, pacer: Option<&Pacer>)
     let mut cursor: Option<String> = None;
     let mut users = 0;
     loop {
-        let page = paced(pacer, RetryPolicy::BULK, 20, || {
+        let page = paced(pacer, RetryPolicy::BULK, Some(20), || {
             client.list_users_v2(&query, cursor.as_deref())
         })
         .await

@@ -154,7 +154,8 @@ impl Cost {
 /// How many users `query` (a /1 search) holds: `Total-Count` of its /2 equivalent (one
 /// user asked for) where the search has one on /2 and the profile allows /2, else the
 /// highest id it matches on /1 (one id asked for). A /2 that refuses or fails leaves
-/// the /1 way.
+/// the /1 way. Each read is counted by `pacer` but not held back by its share: it is
+/// what tells whether the rest is worth it.
 pub async fn measure(
     client: &Client,
     pacer: Option<&Pacer>,
@@ -166,7 +167,7 @@ pub async fn measure(
         && let Some(v2) = V2UserQuery::from_v1(query)
     {
         let v2 = v2.fields(&["id"]).limit(1);
-        match paced(pacer, policy, 1, || client.list_users_v2(&v2, None)).await {
+        match paced(pacer, policy, None, || client.list_users_v2(&v2, None)).await {
             Ok(page) => {
                 if let Some(total) = page.total_count {
                     return Ok(Size::Total(total));
@@ -183,7 +184,7 @@ pub async fn measure(
         .sort(SortOrder::IdDesc)
         .limit(1)
         .fields(&["id"]);
-    let page = paced(pacer, policy, 1, || client.list_users_page(&last, None)).await?;
+    let page = paced(pacer, policy, None, || client.list_users_page(&last, None)).await?;
     Ok(Size::LastId(page.items.first().map(|u| u.id)))
 }
 

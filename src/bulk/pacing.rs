@@ -211,6 +211,23 @@ impl PacerCore {
         observed: Option<Budget>,
         calls_left: usize,
     ) -> Decision {
+        self.decide_as(now, observed, Some(calls_left))
+    }
+
+    /// As [`PacerCore::decide`] for a call someone waits for on its own (the console
+    /// opening a user): counted like any other, but neither spread nor held back by the
+    /// share (the rest of the budget is what the share keeps for it); it still waits for
+    /// a read of the budget and a 502's backoff. Past the budget, the server's 429 says so.
+    pub fn decide_now(&mut self, now: Instant, observed: Option<Budget>) -> Decision {
+        self.decide_as(now, observed, None)
+    }
+
+    fn decide_as(
+        &mut self,
+        now: Instant,
+        observed: Option<Budget>,
+        calls_left: Option<usize>,
+    ) -> Decision {
         if let Some(b) = &observed {
             self.note(b);
         }
@@ -245,6 +262,9 @@ impl PacerCore {
                     return Decision::Read;
                 }
             },
+        };
+        let Some(calls_left) = calls_left else {
+            return self.go(now);
         };
         let left = window.allowance.saturating_sub(window.spent);
         if left == 0 {
@@ -553,10 +573,20 @@ impl Pacer {
     /// Waits until a call may go (see [`PacerCore::decide`]), reading the budget when
     /// the pacer is told to.
     pub async fn acquire(&self, calls_left: usize) -> Permit<'_> {
+        self.acquire_as(Some(calls_left)).await
+    }
+
+    /// As [`Pacer::acquire`] for a call someone waits for on its own
+    /// (see [`PacerCore::decide_now`]).
+    pub async fn acquire_now(&self) -> Permit<'_> {
+        self.acquire_as(None).await
+    }
+
+    async fn acquire_as(&self, calls_left: Option<usize>) -> Permit<'_> {
         loop {
             let now = Instant::now();
             let observed = self.budget();
-            let decision = self.lock().decide(now, observed, calls_left);
+            let decision = self.lock().decide_as(now, observed, calls_left);
             match decision {
                 Decision::Go => {
                     return Permit {

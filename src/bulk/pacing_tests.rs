@@ -329,3 +329,24 @@ fn estimates() {
         ms(200)
     );
 }
+
+#[test]
+fn a_call_waited_for_on_its_own_is_counted_but_not_held_by_the_share() {
+    let t0 = Instant::now();
+    let mut p = PacerCore::new(0.5);
+    let b = budget(t0, 4, 60); // a share of 2
+    assert_eq!(p.decide(t0, Some(b), 1), Decision::Go);
+    assert_eq!(p.decide(t0, Some(b), 1), Decision::Go);
+    assert_eq!(
+        waits(p.decide(t0, Some(b), 1)),
+        Some(WaitReason::WindowSpent)
+    );
+    // Someone opens a user: it goes, and counts.
+    assert_eq!(p.decide_now(t0, Some(b)), Decision::Go);
+    assert_eq!(p.left(t0, None).map(|l| l.remaining), Some(1));
+    // Still read first when nothing is known, and held by a 502.
+    let mut fresh = PacerCore::new(0.5);
+    assert_eq!(fresh.decide_now(t0, None), Decision::Read);
+    p.hold(t0 + Duration::from_secs(1));
+    assert_eq!(waits(p.decide_now(t0, Some(b))), Some(WaitReason::Backoff));
+}

@@ -222,7 +222,7 @@ pub async fn list_search(
     let mut cursor: Option<String> = None;
     loop {
         let calls_left = size.map_or(1, |s| s.pages_left(listed));
-        let calls_left = usize::try_from(calls_left).unwrap_or(usize::MAX);
+        let calls_left = Some(usize::try_from(calls_left).unwrap_or(usize::MAX));
         let page = paced(pacer, RetryPolicy::BULK, calls_left, || {
             client.list_users_page(&query, cursor.as_deref())
         })

@@ -100,15 +100,16 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, ApiError>>,
 {
-    paced(pacer, RetryPolicy::BULK, 1, f).await
+    paced(pacer, RetryPolicy::BULK, Some(1), f).await
 }
 
-/// A read through the pacer (each try waits its turn; `calls_left`: how many the work
-/// still plans, so the pacer can spread them), retried by `policy`.
+/// A read through the pacer, each try in its turn, retried by `policy`. `calls_left`: how
+/// many calls the work still plans with this one, so the pacer can spread them; `None`
+/// for a read someone waits for on its own (counted, never held back by the share).
 pub async fn paced<T, F, Fut>(
     pacer: Option<&Pacer>,
     policy: RetryPolicy,
-    calls_left: usize,
+    calls_left: Option<usize>,
     mut f: F,
 ) -> Result<T, ApiError>
 where
@@ -120,9 +121,10 @@ where
             || {
                 let call = f();
                 async move {
-                    let permit = match pacer {
-                        Some(p) => Some(p.acquire(calls_left).await),
-                        None => None,
+                    let permit = match (pacer, calls_left) {
+                        (Some(p), Some(n)) => Some(p.acquire(n).await),
+                        (Some(p), None) => Some(p.acquire_now().await),
+                        (None, _) => None,
                     };
                     let result = call.await;
                     drop(permit);
