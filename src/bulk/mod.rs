@@ -31,6 +31,7 @@ mod export;
 pub mod headless;
 pub mod journal;
 pub mod listing;
+mod pacer;
 pub mod pacing;
 pub mod plan;
 mod plan_reads;
