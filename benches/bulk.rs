@@ -408,9 +408,7 @@ async fn fewest_calls(dir: &Path) {
         calls as f64 / changed as f64,
         "calls",
     );
-    let grant = [Change::AddRoles {
-        ids: vec![141_020],
-    }];
+    let grant = [Change::AddRoles { ids: vec![141_020] }];
     let targets = &ids[..500];
     let before = client.calls_made();
     let preview = service.plan_selection(targets, &grant).await.unwrap();

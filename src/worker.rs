@@ -12,9 +12,9 @@ use std::time::Duration;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinHandle;
 
-use crate::api::{ApiError, Client, RetryPolicy, SortOrder};
+use crate::api::{ApiError, Client, RetryPolicy};
 use crate::app::action::{Action, BulkControl, Command, Outcome, SavePart};
-use crate::bulk::{BulkError, BulkService, RunHandle, Work};
+use crate::bulk::{BulkError, BulkService, Cost, Pacer, RunHandle, Work, listing, paced};
 
 /// The running bulk run: its handle (pause, cancel…) and its task.
 #[derive(Default)]
@@ -30,6 +30,8 @@ pub struct Worker {
     slots: Arc<Semaphore>,
     bulk: Arc<BulkService>,
     running: Arc<Mutex<BulkSlot>>,
+    /// The console's reads share one pacer: they spend the budget like a bulk run.
+    pacer: Arc<Pacer>,
 }
 
 impl Worker {
@@ -39,8 +41,14 @@ impl Worker {
         actions: mpsc::UnboundedSender<Action>,
         concurrency: usize,
     ) -> Worker {
+        let waits = actions.clone();
+        let pacer = Pacer::new(bulk.client().clone(), bulk.options().max_budget_share)
+            .with_wait_hook(move |wait, reason| {
+                let _ = waits.send(Action::Outcome(Outcome::ReadsWaiting { wait, reason }));
+            });
         Worker {
             client: bulk.client().clone(),
+            pacer: Arc::new(pacer),
             actions,
             slots: Arc::new(Semaphore::new(concurrency.max(1))),
             bulk: Arc::new(bulk),
@@ -164,26 +172,44 @@ impl Worker {
     async fn run(&self, command: Command) -> Option<Outcome> {
         let c = &self.client;
         Some(match command {
-            Command::LoadFields => Outcome::Fields(read(|| c.custom_attribute_fields()).await),
-            Command::LoadRoles => Outcome::Roles(read(|| c.list_roles(None)).await),
-            Command::LoadGroups => Outcome::Groups(read(|| c.list_groups()).await),
+            Command::LoadFields => {
+                Outcome::Fields(self.read(1, || c.custom_attribute_fields()).await)
+            }
+            Command::LoadRoles => Outcome::Roles(self.read(1, || c.list_roles(None)).await),
+            Command::LoadGroups => Outcome::Groups(self.read(1, || c.list_groups()).await),
             Command::LoadUsers {
                 generation,
                 query,
                 after_cursor,
+                calls_left,
             } => {
-                let result = read(|| c.list_users_page(&query, after_cursor.as_deref())).await;
+                let page = || c.list_users_page(&query, after_cursor.as_deref());
+                let result = self.read(calls_left, page).await;
+                if calls_left > 1 && result.is_ok() {
+                    let rest = usize::try_from(calls_left - 1).unwrap_or(usize::MAX);
+                    let eta = self.pacer.eta(rest, self.pacer.latency(), 1);
+                    self.send(Outcome::LoadPace { generation, eta });
+                }
                 Outcome::UsersPage { generation, result }
             }
-            Command::LoadLastId { generation, query } => {
-                let query = query.sort(SortOrder::IdDesc).limit(1).fields(&["id"]);
-                let result = read(|| c.list_users_page(&query, None)).await;
-                let result = result.map(|page| page.items.first().map(|u| u.id));
-                Outcome::LastId { generation, result }
+            Command::EstimateLoadAll {
+                generation,
+                query,
+                listed,
+            } => {
+                let versions = self.bulk.versions();
+                let policy = RetryPolicy::INTERACTIVE;
+                let measured = listing::measure(c, Some(&self.pacer), policy, versions, &query);
+                let result = measured
+                    .await
+                    .map(|size| Cost::of(size, listed, &self.pacer));
+                Outcome::LoadAllEstimate { generation, result }
             }
             Command::LoadUser { id } => {
-                let result =
-                    read(|| async { Ok((c.get_user(id).await?, c.user_roles(id).await?)) }).await;
+                let result = match self.read(1, || c.get_user(id)).await {
+                    Ok(user) => self.read(1, || c.user_roles(id)).await.map(|r| (user, r)),
+                    Err(e) => Err(e),
+                };
                 Outcome::User { id, result }
             }
             Command::SetCustomAttributes { id, values } => Outcome::Saved {
@@ -239,12 +265,24 @@ impl Worker {
     }
 }
 
-/// A read, retried by the interactive policy; writes never are here
-/// (the user sees the error and saves again, nothing is lost).
-async fn read<T, F, Fut>(call: F) -> Result<T, ApiError>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, ApiError>>,
-{
-    RetryPolicy::INTERACTIVE.retry(call).await
+impl Worker {
+    /// A read through the console's pacer, retried by the interactive policy.
+    /// `calls_left`: how many a long read (`L`) still plans with this one, to be spread
+    /// within the share; 1: a read the user waits for on its own, counted but never held
+    /// back by the share (past the budget the server's 429 says so). Writes are neither
+    /// paced nor retried here (the user sees the error and saves again, nothing is lost).
+    async fn read<T, F, Fut>(&self, calls_left: u64, call: F) -> Result<T, ApiError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, ApiError>>,
+    {
+        let calls_left = usize::try_from(calls_left).ok().filter(|n| *n > 1);
+        paced(
+            Some(&self.pacer),
+            RetryPolicy::INTERACTIVE,
+            calls_left,
+            call,
+        )
+        .await
+    }
 }

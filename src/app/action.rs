@@ -12,7 +12,10 @@ use crossterm::event::KeyEvent;
 use crate::api::{
     ApiError, Exchange, Group, Page, RateLimit, Role, User, UserQuery, UserUpdate, V3UserUpdate,
 };
-use crate::bulk::{BulkError, Change, Preview, Progress, RunInfo, RunLog, RunReport, Work};
+use crate::bulk::pacing::WaitReason;
+use crate::bulk::{
+    BulkError, Change, Cost, Listed, Preview, Progress, RunInfo, RunLog, RunReport, Work,
+};
 
 /// Identifies a request so that a late answer to a superseded one is dropped.
 pub type Generation = u64;
@@ -51,10 +54,21 @@ pub enum Outcome {
         generation: Generation,
         result: Result<Page<User>, ApiError>,
     },
-    /// The highest id the search matches: how far "load all" has to go.
-    LastId {
+    /// What loading the rest of the search costs: the answer to `EstimateLoadAll`.
+    LoadAllEstimate {
         generation: Generation,
-        result: Result<Option<i64>, ApiError>,
+        result: Result<Cost, ApiError>,
+    },
+    /// How long the rest of a load-all takes, as the console's pacer sees it (not an
+    /// answer: it ends no command).
+    LoadPace {
+        generation: Generation,
+        eta: std::time::Duration,
+    },
+    /// The console's reads wait for the rate budget (not an answer).
+    ReadsWaiting {
+        wait: std::time::Duration,
+        reason: WaitReason,
     },
     User {
         id: i64,
@@ -121,14 +135,19 @@ pub enum Command {
         generation: Generation,
         query: UserQuery,
         after_cursor: Option<String>,
+        /// List calls the load still plans with this one (1: a page on its own), so
+        /// the console's pacer can spread them.
+        calls_left: u64,
     },
     LoadUser {
         id: i64,
     },
-    /// The highest id a search matches (one call: sort=-id, limit=1, fields=id).
-    LoadLastId {
+    /// What loading the rest of a search costs (one call: its `Total-Count` on /2, or its
+    /// highest id on /1), after the users `listed`: answers `LoadAllEstimate`.
+    EstimateLoadAll {
         generation: Generation,
         query: UserQuery,
+        listed: Listed,
     },
     SetCustomAttributes {
         id: i64,

@@ -2,6 +2,7 @@
 //! typed, and words that name a key are written with the user's own bindings.
 
 use crate::api::ApiError;
+use crate::bulk::pacing::WaitReason;
 use crate::bulk::{BulkError, RunReport};
 
 use super::action::SavePart;
@@ -17,6 +18,11 @@ pub enum Note {
     Hint(Hint),
     /// A bulk run ended.
     RunEnded(RunReport),
+    /// The console's reads wait for the rate budget.
+    Paced {
+        wait: std::time::Duration,
+        reason: WaitReason,
+    },
 }
 
 impl Note {
@@ -43,6 +49,8 @@ pub enum Doing {
     LoadRoles,
     LoadGroups,
     LoadUsers,
+    /// Measuring a search before loading every page.
+    MeasureSearch,
     LoadUser(i64),
     /// Saving a part of a user; `fields` names what it held (the envelope's field first).
     Save {

@@ -4,6 +4,9 @@
 
 use ratatui_textarea::TextArea;
 
+use crate::bulk::Cost;
+
+use super::action::Generation;
 use super::list::ListState;
 use super::message::Note;
 use super::state::{ChangeKind, RowKey};
@@ -42,6 +45,8 @@ pub enum Question {
     DiscardEdits,
     /// Cancel the running bulk run (it can be resumed).
     CancelRun,
+    /// Load every page of the search although it spends a good part of the rate budget.
+    LoadAll { generation: Generation, cost: Cost },
 }
 
 /// What a text input is for: where its text goes on Enter.

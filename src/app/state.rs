@@ -2,9 +2,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::api::{ApiError, Exchange, Group, LocalTerms, RateLimit, Role, User, UserQuery};
+use crate::bulk::{Listed, Size};
 use crate::config::UserUpdateApi;
 use crate::tenant::Tenant;
 
@@ -75,16 +76,31 @@ pub struct UsersState {
     pub loading: bool,
     /// Every page is loaded.
     pub complete: bool,
-    /// `L`: keep loading pages until the last.
-    pub load_all: bool,
-    /// The highest id the search matches, for the load-all gauge (pages come in id order).
-    pub last_id: Option<i64>,
+    /// `L`: where loading every page stands.
+    pub load: LoadAll,
     pub pages: usize,
     pub sort: Option<(SortColumn, bool)>,
     /// Every loaded user's position in `all`, in sort order (empty until a sort needs it).
     pub sorted: Vec<usize>,
     /// Why the last load failed, shown in the table's place.
     pub error: Option<ApiError>,
+}
+
+/// `L`, load every page: measured first, asked about when it costs, then page after page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LoadAll {
+    #[default]
+    Off,
+    /// `L` came before the first page: the estimate waits for it (its ids' density).
+    AwaitingPage,
+    /// The worker measures the search and the budget.
+    Estimating,
+    /// Every page until the last. `size` draws the gauge; `eta` is the time left as the
+    /// pacer told it, and the first tick that saw it (the view counts it down from there).
+    Loading {
+        size: Size,
+        eta: Option<(Duration, Option<Instant>)>,
+    },
 }
 
 impl UsersState {
@@ -94,6 +110,16 @@ impl UsersState {
             .get(self.list.cursor())
             .and_then(|&i| self.all.get(i))
             .map(|u| u.id)
+    }
+
+    /// The users loaded so far, as a listing's estimate counts them (pages come in id
+    /// order and `all` keeps it).
+    pub fn listed(&self) -> Listed {
+        Listed {
+            count: self.all.len(),
+            first_id: self.all.first().map(|u| u.id),
+            last_id: self.all.last().map(|u| u.id),
+        }
     }
 
     /// The ids of the users the table shows, in order.

@@ -224,20 +224,73 @@ fn a_long_error_fits_its_box_at_80x24_and_120x40() {
     }
 }
 
-#[test]
-fn load_all_shows_a_gauge_of_the_id_range() {
+/// `L` measured, and loading (a cost worth no question).
+fn loading_all(size: crate::bulk::Size) -> AppState {
     let mut state = loaded(50, Some("c1"));
     update(&mut state, ch('L'));
     update(
         &mut state,
-        Action::Outcome(Outcome::LastId {
+        Action::Outcome(Outcome::LoadAllEstimate {
             generation: 1,
-            result: Ok(Some(101)),
+            result: Ok(crate::bulk::Cost {
+                size,
+                calls: 2,
+                left: Some(5_000),
+                resets_in: None,
+                eta: std::time::Duration::from_secs(75),
+            }),
         }),
     );
+    state
+}
+
+#[test]
+fn load_all_shows_a_gauge_of_the_id_range() {
+    let mut state = loading_all(crate::bulk::Size::LastId(Some(101)));
     let text = format!("{}", render(&mut state, 80, 24).backend());
     assert!(text.contains("49% loaded"), "{text}");
     assert!(text.contains("50 users, page 2"), "{text}");
+}
+
+#[test]
+fn load_all_shows_the_total_and_the_time_left() {
+    let mut state = loading_all(crate::bulk::Size::Total(200));
+    let text = format!("{}", render(&mut state, 80, 24).backend());
+    assert!(text.contains("50 of 200"), "{text}");
+    assert!(text.contains("25% loaded · 1m15s left"), "{text}");
+}
+
+#[test]
+fn the_load_all_question_says_the_cost_and_the_keymaps_keys() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut state = loaded(50, Some("c1"));
+        let mut ask = std::collections::BTreeMap::new();
+        ask.insert("yes".to_string(), vec!["o".to_string()]);
+        let mut overrides = std::collections::BTreeMap::new();
+        overrides.insert("ask".to_string(), ask);
+        state.keymap = super::keymap::Keymap::new(&overrides, false).0;
+        update(&mut state, ch('L'));
+        update(
+            &mut state,
+            Action::Outcome(Outcome::LoadAllEstimate {
+                generation: 1,
+                result: Ok(crate::bulk::Cost {
+                    size: crate::bulk::Size::Total(100_000),
+                    calls: 2_000,
+                    left: Some(4_878),
+                    resets_in: Some(std::time::Duration::from_secs(42 * 60)),
+                    eta: std::time::Duration::from_secs(190),
+                }),
+            }),
+        );
+        let text = format!("{}", render(&mut state, w, h).backend());
+        assert!(
+            text.contains("≈ 2,000 calls, 41% of what is left"),
+            "{text}"
+        );
+        assert!(text.contains("100,000 users"), "{text}");
+        assert!(text.contains("│o  yes"), "the keymap's yes key: {text}");
+    }
 }
 
 mod bulk {

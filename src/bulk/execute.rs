@@ -24,7 +24,7 @@ use tokio::task::JoinSet;
 
 use super::call::ROLE_BATCH;
 use super::journal::{Journal, Record, now_text};
-use super::pacing::{self, Pacer};
+use super::pacing::Pacer;
 use super::role_batches::{Member, batches};
 use super::user_calls::{CallEnd, Ctx, Deferred};
 use super::versions::Versions;
@@ -198,15 +198,8 @@ impl Runner {
             let conc = handle.concurrency();
             let eta = (sent > 0).then(|| {
                 let per_call = elapsed.mul_f64(conc as f64 / sent as f64);
-                pacing::estimate(
-                    left,
-                    ctx.pacer.budget(),
-                    ctx.pacer.share(),
-                    ctx.pacer.window_len(),
-                    Instant::now(),
-                    per_call,
-                    conc,
-                )
+                // The pacer's own count: answers need not report the budget.
+                ctx.pacer.eta(left, per_call, conc)
             });
             ProgressStats {
                 users,

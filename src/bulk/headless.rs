@@ -14,19 +14,18 @@ use tokio::sync::mpsc;
 
 use super::csv_in::CsvInput;
 use super::csv_out;
-use super::execute::{
-    Progress, ProgressStats, RunHandle, RunOptions, UserOutcome, read_with_retry,
-};
+use super::execute::{Progress, ProgressStats, RunHandle, RunOptions, UserOutcome};
 use super::journal::runs_dir;
 use super::pacing::{self, Budget};
 use super::plan::UserPlan;
 use super::service::{
     BulkError, BulkService, Finished, Opened, PlanKind, Preview, RunReport, Work,
 };
-use crate::api::Search;
 use crate::config::Settings;
 use crate::sanitize::for_terminal;
 use crate::tenant::Tenant;
+
+pub use super::export::export;
 
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_REFUSED: u8 = 1;
@@ -507,79 +506,5 @@ pub async fn undo(settings: &Settings, args: &UndoArgs) -> u8 {
     match run_headless(&service, Work::Plan(Box::new(preview))).await {
         Ok(finished) => print_summary(&finished.report),
         Err(code) => code,
-    }
-}
-
-/// `onelogin-tui export`.
-pub async fn export(settings: &Settings, args: &ExportArgs) -> u8 {
-    let search = match args.search.as_deref().map(Search::parse).transpose() {
-        Ok(s) => s.unwrap_or_default(),
-        Err(e) => {
-            eprintln!("onelogin-tui: --search: {e}");
-            return EXIT_REFUSED;
-        }
-    };
-    let client = match crate::launch::client_for(&settings.connection, settings) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("onelogin-tui: {e}");
-            return EXIT_REFUSED;
-        }
-    };
-    let attributes = match read_with_retry(None, || client.custom_attribute_fields()).await {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("onelogin-tui: cannot read the custom attribute fields: {e}");
-            return EXIT_REFUSED;
-        }
-    };
-    let columns = match args.columns.as_deref() {
-        Some(list) => match csv_out::parse_columns(list, &attributes) {
-            Ok(c) => c,
-            Err(e) => {
-                eprintln!("onelogin-tui: --columns: {e}");
-                return EXIT_REFUSED;
-            }
-        },
-        None => csv_out::default_columns(&attributes),
-    };
-    let fields = csv_out::fields_for_columns(&columns);
-    let users = match super::plan::search_targets(&client, None, &search, &fields).await {
-        Ok(u) => u,
-        Err(e) => {
-            eprintln!("onelogin-tui: cannot list the users: {e}");
-            return EXIT_FAILED;
-        }
-    };
-    let bytes = match csv_out::users_csv(&users, &columns) {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("onelogin-tui: {e}");
-            return EXIT_FAILED;
-        }
-    };
-    let written = match &args.output {
-        Some(path) => std::fs::write(path, &bytes).map_err(|e| format!("{}: {e}", path.display())),
-        None => std::io::stdout()
-            .write_all(&bytes)
-            .map_err(|e| format!("stdout: {e}")),
-    };
-    match written {
-        Ok(()) => {
-            let to = args
-                .output
-                .as_ref()
-                .map_or_else(|| "stdout".to_string(), |p| p.display().to_string());
-            eprintln!(
-                "exported {} user(s), {} column(s), to {to}",
-                users.len(),
-                columns.len()
-            );
-            EXIT_OK
-        }
-        Err(e) => {
-            eprintln!("onelogin-tui: cannot write {e}");
-            EXIT_FAILED
-        }
     }
 }

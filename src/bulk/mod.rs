@@ -27,8 +27,11 @@ mod call;
 pub mod csv_in;
 pub mod csv_out;
 pub mod execute;
+mod export;
 pub mod headless;
 pub mod journal;
+pub mod listing;
+mod pacer;
 pub mod pacing;
 pub mod plan;
 mod plan_reads;
@@ -50,6 +53,7 @@ pub use journal::{
     CallStatus, Conflict, Journal, Record, RunInfo, RunKind, RunLog, RunMeta, Source, UserStatus,
     find_run, list_runs, runs_dir,
 };
+pub use listing::{Cost, Listed, Size};
 pub use pacing::{Budget, Pacer};
 pub use plan::{
     Call, Change, Current, Desired, Needs, Plan, PrepareError, Target, UserPlan, Values,
@@ -59,6 +63,7 @@ pub use service::{
     BulkError, BulkService, Finished, Opened, OtherTenant, PlanKind, Preview, ReadWhat, RunReport,
     Work, same_tenant,
 };
+pub use user_calls::paced;
 pub use versions::Versions;
 
 /// A duration as the bulk screens and the headless progress line show it: "1h02m",
@@ -72,4 +77,17 @@ pub fn duration_text(d: std::time::Duration) -> String {
     } else {
         format!("{:.1}s", d.as_secs_f64())
     }
+}
+
+/// 4988 → "4,988".
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -1,24 +1,33 @@
-//! The rate budget of a run, from the `X-RateLimit-*` headers.
+//! The rate budget of a run, and of the console's reads.
 //!
-//! OneLogin counts /1 calls in a fixed window (5,000 an hour) and reports
-//! `limit`, `remaining` and `reset` (seconds until the window refills) on every
-//! successful answer. A run takes at most `share` of what remains when a window
-//! starts (so the console and other tools keep the rest), spreads its calls
-//! over the window when it cannot finish within that allowance, and waits for
-//! the reset between chunks. A fixed window refills all at once, so the bucket
-//! refills at the reset, not continuously: refilling mid-window would spend
-//! calls the server has not given back yet.
+//! OneLogin counts calls in a fixed window (5,000 an hour). A pacer takes at most `share`
+//! of what remains when a window starts (so the console and other tools keep the rest),
+//! counts its own calls against that allowance, spreads them over the window when it
+//! cannot finish within it, and waits for the reset between chunks. A fixed window refills
+//! all at once, so the allowance refills at the reset, not continuously: refilling
+//! mid-window would spend calls the server has not given back yet.
+//!
+//! What remains when a window starts comes from the last answer's `X-RateLimit-*` headers
+//! while they are fresh, else from `GET /auth/rate_limit`: answers need not carry the
+//! headers (API /2's may not), and the pacer never relies on them after a reset. A server
+//! that reports a window not started yet (reset 0) sees one call start it, then is read
+//! again. A 429 holds everyone until the window ends and has the budget read anew; a 502
+//! holds everyone for the retry's backoff.
 //!
 //! [`PacerCore`] is the pure decision (unit-tested with made-up clocks);
-//! [`Pacer`] wraps it for concurrent workers.
+//! [`Pacer`] (`pacer.rs`) wraps it for concurrent workers and reads the budget when told to.
 
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+pub use super::pacer::{Pacer, Permit};
 pub use crate::api::RESET_MARGIN;
-use crate::api::{Client, RateLimit};
-/// How often a waiting worker looks again while a probe call is in flight.
-const PROBE_POLL: Duration = Duration::from_millis(25);
+use crate::api::RateLimit;
+/// How often a waiting worker looks again while another reads the budget.
+const READ_POLL: Duration = Duration::from_millis(25);
+/// After the budget could not be read, calls go unpaced this long before it is read again.
+const UNREADABLE_RETRY: Duration = Duration::from_secs(60);
+/// The documented window, for a server that keeps saying its window has not started.
+const DOCUMENTED_WINDOW: Duration = Duration::from_secs(3600);
 
 /// The budget as the server last reported it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,8 +67,10 @@ pub enum WaitReason {
     Spacing,
     /// This window's share is spent: wait for the reset.
     WindowSpent,
-    /// The window rolled over; one call is out to learn the new budget.
-    Probe,
+    /// Another worker reads the budget, or one call starts the server's window.
+    Reading,
+    /// The server answered 502: everyone backs off.
+    Backoff,
 }
 
 impl WaitReason {
@@ -69,7 +80,8 @@ impl WaitReason {
             WaitReason::WindowSpent => {
                 "this window's share of the rate budget is spent: waiting for the reset"
             }
-            WaitReason::Probe => "reading the new rate budget",
+            WaitReason::Reading => "reading the new rate budget",
+            WaitReason::Backoff => "the server is overloaded (502): backing off",
         }
     }
 }
@@ -78,37 +90,80 @@ impl WaitReason {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
     Go,
-    Wait { until: Instant, reason: WaitReason },
+    Wait {
+        until: Instant,
+        reason: WaitReason,
+    },
+    /// Read the budget (`GET /auth/rate_limit`) and hand it to [`PacerCore::read_done`];
+    /// the other workers wait meanwhile.
+    Read,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Window {
     ends: Instant,
+    /// What the server said was left when the window opened.
+    reported: u32,
     allowance: u32,
     spent: u32,
+}
+
+/// Where the pacer stands with the server's window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Nothing known, or the window is over: the budget is read before a call goes.
+    Unknown,
+    /// One worker reads the budget; the others wait.
+    Reading,
+    /// The server's window has not started (it said reset 0): one call starts it, and
+    /// the budget is read again once that call is answered.
+    Starting {
+        sent: bool,
+    },
+    Open(Window),
+    /// The budget could not be read: calls go unpaced (the retry policy meets a 429)
+    /// until `retry`, then it is read again.
+    Unreadable {
+        retry: Instant,
+    },
 }
 
 /// The pure pacing state.
 #[derive(Debug, Clone)]
 pub struct PacerCore {
     share: f64,
-    window: Option<Window>,
+    phase: Phase,
     in_flight: u32,
     max_in_flight: u32,
     last_send: Option<Instant>,
     /// The longest `reset` seen: the best guess of the window's length.
     window_len: Duration,
+    /// The window's size, as last reported.
+    limit: Option<u32>,
+    /// Nothing goes before this (a 502's backoff).
+    hold: Option<Instant>,
+    /// A 429 came: the headers seen before it are not trusted to open the next window.
+    must_read: bool,
+    /// Windows started by a call in a row (the server kept saying reset 0).
+    starts: u32,
+    /// How long a call takes, smoothed.
+    latency: Option<Duration>,
 }
 
 impl PacerCore {
     pub fn new(share: f64) -> PacerCore {
         PacerCore {
             share,
-            window: None,
+            phase: Phase::Unknown,
             in_flight: 0,
             max_in_flight: 0,
             last_send: None,
             window_len: Duration::ZERO,
+            limit: None,
+            hold: None,
+            must_read: false,
+            starts: 0,
+            latency: None,
         }
     }
 
@@ -116,73 +171,111 @@ impl PacerCore {
         self.share
     }
 
-    /// The longest window seen so far (zero before any header).
+    /// The longest window seen so far (zero before any report).
     pub fn window_len(&self) -> Duration {
         self.window_len
     }
 
     /// Calls left in this window's allowance, if a window is known.
     pub fn left_in_window(&self, now: Instant) -> Option<u32> {
-        self.window
-            .filter(|w| now < w.ends)
-            .map(|w| w.allowance.saturating_sub(w.spent))
+        match self.phase {
+            Phase::Open(w) if now < w.ends => Some(w.allowance.saturating_sub(w.spent)),
+            _ => None,
+        }
     }
 
-    /// May a call go now? `observed` is the last budget the server reported,
-    /// `calls_left` how many calls the run still plans. A `Go` counts the call.
+    fn note(&mut self, b: &Budget) {
+        self.window_len = self.window_len.max(b.reset);
+        self.limit = Some(b.limit);
+    }
+
+    /// A window from a live report: this window's share of what remains, less what may
+    /// be counted but not yet reported (`uncertain`).
+    fn open(&mut self, b: &Budget, ends: Instant, uncertain: u32) -> Window {
+        let w = Window {
+            ends,
+            reported: b.remaining,
+            allowance: allowance(b.remaining, self.share).saturating_sub(uncertain),
+            spent: 0,
+        };
+        self.phase = Phase::Open(w);
+        self.starts = 0;
+        w
+    }
+
+    /// May a call go now? `observed` is the budget the client last saw (headers, or the
+    /// last read), `calls_left` how many calls the work still plans. A `Go` counts the call.
     pub fn decide(
         &mut self,
         now: Instant,
         observed: Option<Budget>,
         calls_left: usize,
     ) -> Decision {
-        if let Some(b) = observed {
-            self.window_len = self.window_len.max(b.reset);
+        self.decide_as(now, observed, Some(calls_left))
+    }
+
+    /// As [`PacerCore::decide`] for a call someone waits for on its own (the console
+    /// opening a user): counted like any other, but neither spread nor held back by the
+    /// share (the rest of the budget is what the share keeps for it); it still waits for
+    /// a read of the budget and a 502's backoff. Past the budget, the server's 429 says so.
+    pub fn decide_now(&mut self, now: Instant, observed: Option<Budget>) -> Decision {
+        self.decide_as(now, observed, None)
+    }
+
+    pub(super) fn decide_as(
+        &mut self,
+        now: Instant,
+        observed: Option<Budget>,
+        calls_left: Option<usize>,
+    ) -> Decision {
+        if let Some(b) = &observed {
+            self.note(b);
         }
-        let Some(budget) = observed else {
-            // No header ever seen: nothing to pace on; retries handle a 429.
-            return self.go(now);
-        };
-        let expired = self.window.is_none_or(|w| now >= w.ends + RESET_MARGIN);
-        if expired {
-            if budget.resets_at > now {
-                // A live report: this window's share of what remains, less what
-                // may be counted but not yet reported (calls in flight).
-                let uncertain = self.in_flight + self.max_in_flight;
-                self.window = Some(Window {
-                    ends: budget.resets_at,
-                    allowance: allowance(budget.remaining, self.share).saturating_sub(uncertain),
-                    spent: 0,
-                });
-            } else if self.in_flight == 0 {
-                // The window refilled and nothing says by how much: one call finds out.
-                // Expired at once: the next decision reads the probe's answer.
-                self.window = Some(Window {
-                    ends: now.checked_sub(RESET_MARGIN).unwrap_or(now),
-                    allowance: 1,
-                    spent: 0,
-                });
-                return self.go(now);
-            } else {
+        if let Some(until) = self.hold {
+            if now < until {
                 return Decision::Wait {
-                    until: now + PROBE_POLL,
-                    reason: WaitReason::Probe,
+                    until,
+                    reason: WaitReason::Backoff,
                 };
             }
+            self.hold = None;
         }
-        let Some(w) = self.window else {
+        let window = match self.phase {
+            Phase::Reading | Phase::Starting { sent: true } if self.busy() => {
+                return Decision::Wait {
+                    until: now + READ_POLL,
+                    reason: WaitReason::Reading,
+                };
+            }
+            Phase::Starting { sent: false } => {
+                self.phase = Phase::Starting { sent: true };
+                return self.go(now);
+            }
+            Phase::Unreadable { retry } if now < retry => return self.go(now),
+            Phase::Open(w) if now < w.ends + RESET_MARGIN => w,
+            _ => match observed.filter(|b| b.resets_at > now && !self.must_read) {
+                // The window is over (or never was): a live report opens the next one. It
+                // came with one answer: the calls sent beside it may be counted already.
+                Some(b) => self.open(&b, b.resets_at, self.in_flight + self.max_in_flight),
+                None => {
+                    self.phase = Phase::Reading;
+                    return Decision::Read;
+                }
+            },
+        };
+        let Some(calls_left) = calls_left else {
             return self.go(now);
         };
-        let left = w.allowance.saturating_sub(w.spent);
+        let left = window.allowance.saturating_sub(window.spent);
         if left == 0 {
             return Decision::Wait {
-                until: w.ends + RESET_MARGIN,
+                until: window.ends + RESET_MARGIN,
                 reason: WaitReason::WindowSpent,
             };
         }
         if calls_left > left as usize {
-            // This window cannot finish the run: spread its share until the reset.
-            let spacing = w.ends.saturating_duration_since(now) / left;
+            // This window cannot finish the work: spread its share until the reset.
+            let spacing = window.ends.saturating_duration_since(now) / left;
             if let Some(last) = self.last_send
                 && last + spacing > now
             {
@@ -195,8 +288,18 @@ impl PacerCore {
         self.go(now)
     }
 
+    /// Whether the phase is still being settled: a read out, or the call that starts
+    /// the window not answered yet.
+    fn busy(&self) -> bool {
+        match self.phase {
+            Phase::Reading => true,
+            Phase::Starting { sent: true } => self.in_flight > 0,
+            _ => false,
+        }
+    }
+
     fn go(&mut self, now: Instant) -> Decision {
-        if let Some(w) = self.window.as_mut() {
+        if let Phase::Open(w) = &mut self.phase {
             w.spent += 1;
         }
         self.in_flight += 1;
@@ -205,20 +308,147 @@ impl PacerCore {
         Decision::Go
     }
 
+    /// The budget read after a [`Decision::Read`]; `None` when it could not be read.
+    pub fn read_done(&mut self, now: Instant, read: Option<Budget>) {
+        self.must_read = false;
+        let Some(b) = read else {
+            self.phase = Phase::Unreadable {
+                retry: now + UNREADABLE_RETRY,
+            };
+            return;
+        };
+        self.note(&b);
+        // Every call answered before the read is in it; those in flight may not be yet.
+        let uncertain = self.in_flight;
+        if b.resets_at > now {
+            self.open(&b, b.resets_at, uncertain);
+        } else if self.starts == 0 {
+            // The server's window starts at the next call: one call, then read again.
+            self.starts += 1;
+            self.phase = Phase::Starting { sent: false };
+        } else {
+            // Still not started after a call: assume the longest window seen.
+            let len = if self.window_len.is_zero() {
+                DOCUMENTED_WINDOW
+            } else {
+                self.window_len
+            };
+            self.open(&b, now + len, uncertain);
+        }
+    }
+
+    /// The worker told to read gave up (it was cancelled): the next one reads.
+    pub fn read_abandoned(&mut self) {
+        if self.phase == Phase::Reading {
+            self.phase = Phase::Unknown;
+        }
+    }
+
     /// A call that was let go has its answer (or failed).
     pub fn done(&mut self) {
         self.in_flight = self.in_flight.saturating_sub(1);
     }
 
-    /// A 429 arrived: nothing goes until `until`.
+    /// How long a call took (smoothed into the pace the ETA uses).
+    pub fn record_latency(&mut self, took: Duration) {
+        self.latency = Some(match self.latency {
+            Some(old) => old.mul_f64(0.8) + took.mul_f64(0.2),
+            None => took,
+        });
+    }
+
+    /// How long a call takes, smoothed (none measured yet: zero).
+    pub fn latency(&self) -> Duration {
+        self.latency.unwrap_or_default()
+    }
+
+    /// A 429 arrived: nothing goes until `until` nor before this window ends, and the
+    /// next window is opened from a fresh read.
     pub fn exhausted(&mut self, until: Instant) {
-        let ends = self.window.map_or(until, |w| w.ends.max(until));
-        self.window = Some(Window {
+        let ends = match self.phase {
+            Phase::Open(w) => w.ends.max(until),
+            _ => until,
+        };
+        self.phase = Phase::Open(Window {
             ends,
+            reported: 0,
             allowance: 0,
             spent: 0,
         });
+        self.must_read = true;
     }
+
+    /// A 502 arrived: nothing goes until `until`; the window is kept.
+    pub fn hold(&mut self, until: Instant) {
+        self.hold = Some(self.hold.map_or(until, |h| h.max(until)));
+    }
+
+    /// What is left of the budget this window as far as the pacer knows: the server's
+    /// last live report, or what was read at the window's start less the calls counted
+    /// since, whichever is lower.
+    pub fn left(&self, now: Instant, observed: Option<Budget>) -> Option<Budget> {
+        let counted = match self.phase {
+            Phase::Open(w) if now < w.ends => Some(Budget {
+                limit: self.limit.unwrap_or(w.reported),
+                remaining: w.reported.saturating_sub(w.spent),
+                reset: w.ends - now,
+                resets_at: w.ends,
+            }),
+            _ => None,
+        };
+        let live = observed.filter(|b| b.resets_at > now);
+        match (counted, live) {
+            (Some(c), Some(l)) if l.remaining < c.remaining => Some(l),
+            (Some(c), _) => Some(c),
+            (None, l) => l,
+        }
+    }
+
+    /// How long `calls` more will take at `per_call` each over `concurrency` workers,
+    /// with the waits for resets this window's allowance and the next ones force.
+    pub fn eta(
+        &self,
+        now: Instant,
+        calls: usize,
+        per_call: Duration,
+        concurrency: usize,
+    ) -> Duration {
+        let work = |n: usize| per_call.mul_f64(n as f64 / concurrency.max(1) as f64);
+        match (self.phase, self.limit) {
+            (Phase::Open(w), Some(limit)) if now < w.ends => {
+                let until_reset = w.ends - now;
+                finish(
+                    calls,
+                    w.allowance.saturating_sub(w.spent) as usize,
+                    until_reset,
+                    allowance(limit, self.share).max(1) as usize,
+                    self.window_len.max(until_reset),
+                    work,
+                )
+            }
+            _ => work(calls),
+        }
+    }
+}
+
+/// When `calls` are done: `first` of them fit before the reset `until_reset` from now,
+/// then `per_window` in each window of `window_len`; the calls themselves take `work(n)`.
+fn finish(
+    calls: usize,
+    first: usize,
+    until_reset: Duration,
+    per_window: usize,
+    window_len: Duration,
+    work: impl Fn(usize) -> Duration,
+) -> Duration {
+    if calls <= first {
+        return work(calls);
+    }
+    let per_window = per_window.max(1);
+    let rest = calls - first;
+    let extra = rest.div_ceil(per_window);
+    let wait = until_reset + window_len * (extra - 1) as u32;
+    wait + work(rest - (extra - 1) * per_window)
 }
 
 /// How long `calls` will take: the waits for resets the budget forces, plus
@@ -236,281 +466,16 @@ pub fn estimate(
     let Some(b) = budget else {
         return work(calls);
     };
-    let first = allowance(b.remaining, share) as usize;
-    if b.resets_at <= now || calls <= first {
-        // Either the window already refilled or this one is enough.
-        let per_window = allowance(b.limit, share).max(1) as usize;
-        if b.resets_at <= now && calls > per_window {
-            let windows = calls.div_ceil(per_window) - 1;
-            return window_len.max(b.reset) * windows as u32 + work(calls - windows * per_window);
-        }
-        return work(calls);
-    }
     let per_window = allowance(b.limit, share).max(1) as usize;
-    let rest = calls - first;
-    let extra = rest.div_ceil(per_window);
-    let wait = b.resets_at.saturating_duration_since(now)
-        + window_len.max(b.reset) * (extra.saturating_sub(1)) as u32;
-    let last_chunk = rest - (extra - 1) * per_window;
-    wait + work(last_chunk)
-}
-
-/// [`PacerCore`] shared by a run's workers, fed by the client's last-seen budget.
-pub struct Pacer {
-    client: Client,
-    core: Mutex<PacerCore>,
-    on_wait: Box<dyn Fn(Duration, WaitReason) + Send + Sync>,
-}
-
-impl std::fmt::Debug for Pacer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Pacer").finish_non_exhaustive()
+    let len = window_len.max(b.reset);
+    if b.resets_at <= now {
+        // The window already refilled: whole windows from now.
+        return finish(calls, per_window, len, per_window, len, work);
     }
-}
-
-/// A call in flight; dropping it tells the pacer the call is over.
-pub struct Permit<'a> {
-    pacer: &'a Pacer,
-}
-
-impl Drop for Permit<'_> {
-    fn drop(&mut self) {
-        self.pacer.lock().done();
-    }
-}
-
-impl Pacer {
-    pub fn new(client: Client, share: f64) -> Pacer {
-        Pacer {
-            client,
-            core: Mutex::new(PacerCore::new(share)),
-            on_wait: Box::new(|_, _| {}),
-        }
-    }
-
-    /// Called (from a worker) before a wait of a second or more.
-    pub fn with_wait_hook(
-        mut self,
-        hook: impl Fn(Duration, WaitReason) + Send + Sync + 'static,
-    ) -> Pacer {
-        self.on_wait = Box::new(hook);
-        self
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, PacerCore> {
-        self.core.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    pub fn budget(&self) -> Option<Budget> {
-        self.client.rate_limit().map(Budget::from)
-    }
-
-    pub fn share(&self) -> f64 {
-        self.lock().share()
-    }
-
-    pub fn window_len(&self) -> Duration {
-        self.lock().window_len()
-    }
-
-    /// Waits until a call may go (see [`PacerCore::decide`]).
-    pub async fn acquire(&self, calls_left: usize) -> Permit<'_> {
-        loop {
-            let now = Instant::now();
-            let observed = self.budget();
-            let decision = self.lock().decide(now, observed, calls_left);
-            match decision {
-                Decision::Go => return Permit { pacer: self },
-                Decision::Wait { until, reason } => {
-                    let wait = until.saturating_duration_since(now);
-                    if wait >= Duration::from_secs(1) {
-                        (self.on_wait)(wait, reason);
-                    }
-                    tokio::time::sleep_until(until.into()).await;
-                }
-            }
-        }
-    }
-
-    /// A 429 arrived: everyone waits until `until`.
-    pub fn exhausted(&self, until: Instant) {
-        self.lock().exhausted(until);
-    }
+    let first = allowance(b.remaining, share) as usize;
+    finish(calls, first, b.resets_at - now, per_window, len, work)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn budget(now: Instant, remaining: u32, reset_s: u64) -> Budget {
-        Budget {
-            limit: 600,
-            remaining,
-            reset: Duration::from_secs(reset_s),
-            resets_at: now + Duration::from_secs(reset_s),
-        }
-    }
-
-    #[test]
-    fn allowance_is_a_share() {
-        assert_eq!(allowance(590, 0.8), 472);
-        assert_eq!(allowance(0, 0.8), 0);
-        assert_eq!(allowance(10, 1.0), 10);
-        assert_eq!(allowance(10, f64::NAN), 8);
-    }
-
-    #[test]
-    fn plenty_of_budget_never_waits() {
-        let t0 = Instant::now();
-        let mut p = PacerCore::new(0.8);
-        let b = budget(t0, 5000, 3600);
-        for i in 0..100 {
-            assert_eq!(p.decide(t0, Some(b), 100 - i), Decision::Go);
-            p.done();
-        }
-    }
-
-    #[test]
-    fn short_budget_spreads_then_waits_for_the_reset() {
-        let t0 = Instant::now();
-        let mut p = PacerCore::new(0.5);
-        let b = budget(t0, 20, 10); // allowance 10 over 10 s, 30 calls to do
-        assert_eq!(p.decide(t0, Some(b), 30), Decision::Go);
-        p.done();
-        // Spacing: 10 s / 9 left ≈ 1.1 s after the last send.
-        match p.decide(t0, Some(b), 29) {
-            Decision::Wait { until, reason } => {
-                assert_eq!(reason, WaitReason::Spacing);
-                let d = until - t0;
-                assert!(
-                    d > Duration::from_millis(1000) && d < Duration::from_millis(1200),
-                    "{d:?}"
-                );
-            }
-            other => panic!("{other:?}"),
-        }
-        let mut t = t0;
-        let mut sent = 1;
-        while sent < 10 {
-            t += Duration::from_millis(100);
-            assert!(
-                t < b.resets_at + RESET_MARGIN,
-                "the window's share fits in the window"
-            );
-            if p.decide(t, Some(b), 30 - sent) == Decision::Go {
-                p.done();
-                sent += 1;
-            }
-        }
-        // Spent: wait for the reset plus the margin.
-        match p.decide(t, Some(b), 20) {
-            Decision::Wait { until, reason } => {
-                assert_eq!(reason, WaitReason::WindowSpent);
-                assert_eq!(until, b.resets_at + RESET_MARGIN);
-            }
-            other => panic!("{other:?}"),
-        }
-        // After the reset, with only the stale report: one probe call, others wait.
-        let t1 = b.resets_at + RESET_MARGIN;
-        assert_eq!(p.decide(t1, Some(b), 20), Decision::Go);
-        assert!(matches!(
-            p.decide(t1, Some(b), 19),
-            Decision::Wait {
-                reason: WaitReason::Probe,
-                ..
-            }
-        ));
-        p.done();
-        // The probe's answer opens the new window.
-        let fresh = budget(t1, 599, 10);
-        assert_eq!(p.decide(t1, Some(fresh), 19), Decision::Go);
-    }
-
-    #[test]
-    fn in_flight_calls_shrink_a_new_window() {
-        let t0 = Instant::now();
-        let mut p = PacerCore::new(1.0);
-        let b = budget(t0, 100, 10);
-        for _ in 0..4 {
-            assert_eq!(p.decide(t0, Some(b), 4), Decision::Go);
-        }
-        // New window while 4 are in flight: 10 − 4 − 4 = 2 calls.
-        let t1 = t0 + Duration::from_secs(11);
-        let b2 = budget(t1, 10, 10);
-        assert_eq!(p.decide(t1, Some(b2), 1), Decision::Go);
-        assert_eq!(p.decide(t1, Some(b2), 1), Decision::Go);
-        assert!(matches!(
-            p.decide(t1, Some(b2), 1),
-            Decision::Wait {
-                reason: WaitReason::WindowSpent,
-                ..
-            }
-        ));
-    }
-
-    #[test]
-    fn a_429_stops_everyone_until_the_reset() {
-        let t0 = Instant::now();
-        let mut p = PacerCore::new(0.8);
-        let b = budget(t0, 5000, 3600);
-        assert_eq!(p.decide(t0, Some(b), 10), Decision::Go);
-        p.done();
-        let until = t0 + Duration::from_secs(5);
-        p.exhausted(until);
-        assert!(matches!(p.decide(t0, Some(b), 10), Decision::Wait { .. }));
-    }
-
-    #[test]
-    fn no_headers_no_pacing() {
-        let t0 = Instant::now();
-        let mut p = PacerCore::new(0.8);
-        for _ in 0..10 {
-            assert_eq!(p.decide(t0, None, 10), Decision::Go);
-        }
-    }
-
-    #[test]
-    fn estimates() {
-        let t0 = Instant::now();
-        let ms = Duration::from_millis;
-        // Enough budget: the work alone.
-        assert_eq!(
-            estimate(
-                400,
-                Some(budget(t0, 5000, 3600)),
-                0.8,
-                Duration::ZERO,
-                t0,
-                ms(100),
-                4
-            ),
-            ms(10_000)
-        );
-        // 500 calls, 472 now, then the reset in 10 s, then 28 more.
-        let e = estimate(
-            500,
-            Some(budget(t0, 590, 10)),
-            0.8,
-            Duration::from_secs(10),
-            t0,
-            ms(100),
-            4,
-        );
-        assert_eq!(e, Duration::from_secs(10) + ms(700));
-        // 1500 calls: 472 now, then 480 a window: the last chunk starts after three resets.
-        let e = estimate(
-            1500,
-            Some(budget(t0, 590, 10)),
-            0.8,
-            Duration::from_secs(10),
-            t0,
-            ms(0),
-            4,
-        );
-        assert_eq!(e, Duration::from_secs(30));
-        assert_eq!(
-            estimate(8, None, 0.8, Duration::ZERO, t0, ms(100), 4),
-            ms(200)
-        );
-    }
-}
+#[path = "pacing_tests.rs"]
+mod tests;

@@ -16,7 +16,9 @@ use crate::api::{UPDATABLE_FIELDS, User, UserUpdate};
 use crate::config::ApiMode;
 
 pub use super::call::Call;
-pub use super::plan_reads::{Current, Needs, PrepareError, fetch_current, prepare, search_targets};
+pub use super::plan_reads::{
+    Current, Needs, PrepareError, fetch_current, list_search, prepare, search_targets,
+};
 
 /// One change, as the console offers it: applied to every target of a selection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,11 +5,12 @@
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 
+use super::listing::{Listed, Size};
 use super::pacing::Pacer;
 use super::plan::{Desired, Plan, Target, UnknownUser, fields_for};
-use super::user_calls::read_with_retry;
+use super::user_calls::{paced, read_with_retry};
 use super::versions::Versions;
-use crate::api::{ApiError, Client, MAX_LIMIT, Search, User};
+use crate::api::{ApiError, Client, MAX_LIMIT, RetryPolicy, Search, User};
 
 /// Why a plan could not be made.
 #[derive(Debug, Clone)]
@@ -200,14 +201,34 @@ pub async fn search_targets(
     search: &Search,
     fields: &[String],
 ) -> Result<Vec<User>, ApiError> {
+    list_search(client, pacer, search, fields, None, &mut |_| {}).await
+}
+
+/// [`search_targets`] for a long listing: with the search's `size` known, the pacer hears
+/// how many pages are left; `on_page` hears what is listed after each page.
+pub async fn list_search(
+    client: &Client,
+    pacer: Option<&Pacer>,
+    search: &Search,
+    fields: &[String],
+    size: Option<Size>,
+    on_page: &mut (dyn FnMut(Listed) + Send),
+) -> Result<Vec<User>, ApiError> {
     let fields = search.fields_with_local(fields);
     let field_refs: Vec<&str> = fields.iter().map(String::as_str).collect();
     let query = search.server().clone().fields(&field_refs).limit(MAX_LIMIT);
     let mut out = Vec::new();
+    let mut listed = Listed::default();
     let mut cursor: Option<String> = None;
     loop {
-        let page =
-            read_with_retry(pacer, || client.list_users_page(&query, cursor.as_deref())).await?;
+        let calls_left = size.map_or(1, |s| s.pages_left(listed));
+        let calls_left = Some(usize::try_from(calls_left).unwrap_or(usize::MAX));
+        let page = paced(pacer, RetryPolicy::BULK, calls_left, || {
+            client.list_users_page(&query, cursor.as_deref())
+        })
+        .await?;
+        listed.add(page.items.iter().map(|u| u.id));
+        on_page(listed);
         out.extend(page.items.into_iter().filter(|u| search.matches(u)));
         match page.after_cursor {
             Some(next) if Some(&next) != cursor.as_ref() => cursor = Some(next),

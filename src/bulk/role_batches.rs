@@ -132,9 +132,7 @@ impl Ctx {
             let Some(delay) = policy.delay(&e, schedule.next()) else {
                 return self.fail_all(ended, pending, &e, true).await;
             };
-            if let crate::api::ErrorKind::RateLimited { .. } = e.kind {
-                self.pacer.exhausted(std::time::Instant::now() + delay);
-            }
+            super::user_calls::on_retry(Some(&self.pacer), &e, delay);
             tokio::select! {
                 () = tokio::time::sleep(delay) => {}
                 // Left as `sent`: a resume re-reads the role first.

@@ -231,6 +231,11 @@ impl BulkService {
         self
     }
 
+    /// API /2 or /1 alone, and whether /2 was refused (the console's reads follow it too).
+    pub fn versions(&self) -> &Versions {
+        &self.versions
+    }
+
     pub fn client(&self) -> &Client {
         &self.client
     }

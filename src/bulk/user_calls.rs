@@ -80,28 +80,51 @@ impl UserWork {
     }
 }
 
-/// After a retryable failure: a 429 holds every worker until the wait is over.
-fn on_retry(pacer: Option<&Pacer>, e: &ApiError, wait: Duration) {
-    if let (Some(p), ErrorKind::RateLimited { .. }) = (pacer, &e.kind) {
+/// After a retryable failure: a 429 holds every worker until the window is over (and
+/// the budget is read anew), a 502 for the retry's wait.
+pub(super) fn on_retry(pacer: Option<&Pacer>, e: &ApiError, wait: Duration) {
+    let Some(p) = pacer else {
+        return;
+    };
+    if let ErrorKind::RateLimited { .. } = e.kind {
         p.exhausted(Instant::now() + wait);
+    } else if e.http_status() == Some(502) {
+        p.hold(Instant::now() + wait);
     }
 }
 
 /// A read through the pacer, retried by the bulk policy (no re-read needed:
 /// reads change nothing).
-pub async fn read_with_retry<T, F, Fut>(pacer: Option<&Pacer>, mut f: F) -> Result<T, ApiError>
+pub async fn read_with_retry<T, F, Fut>(pacer: Option<&Pacer>, f: F) -> Result<T, ApiError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, ApiError>>,
 {
-    RetryPolicy::BULK
+    paced(pacer, RetryPolicy::BULK, Some(1), f).await
+}
+
+/// A read through the pacer, each try in its turn, retried by `policy`. `calls_left`: how
+/// many calls the work still plans with this one, so the pacer can spread them; `None`
+/// for a read someone waits for on its own (counted, never held back by the share).
+pub async fn paced<T, F, Fut>(
+    pacer: Option<&Pacer>,
+    policy: RetryPolicy,
+    calls_left: Option<usize>,
+    mut f: F,
+) -> Result<T, ApiError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, ApiError>>,
+{
+    policy
         .retry_notify(
             || {
                 let call = f();
                 async move {
-                    let permit = match pacer {
-                        Some(p) => Some(p.acquire(1).await),
-                        None => None,
+                    let permit = match (pacer, calls_left) {
+                        (Some(p), Some(n)) => Some(p.acquire(n).await),
+                        (Some(p), None) => Some(p.acquire_now().await),
+                        (None, _) => None,
                     };
                     let result = call.await;
                     drop(permit);

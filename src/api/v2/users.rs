@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use super::super::client::{Client, Request};
 use super::super::envelope::ApiError;
-use super::super::users::{MAX_LIMIT, User};
+use super::super::users::{MAX_LIMIT, User, UserQuery};
 use super::paging::V2Page;
 use super::{Mappings, V2_MAX_IDS};
 
@@ -110,6 +110,38 @@ impl V2UserQuery {
 
     pub fn pairs(&self) -> &[(String, String)] {
         &self.params
+    }
+
+    /// The same search on /2, when every term of the /1 `query` has a documented /2
+    /// filter: `since`/`until` become `created_since`/`created_until`, a single `id` is
+    /// `user_ids`. `None` when a term has none (`userprincipalname`, `role_id`,
+    /// `manager_ad_id`) or negates (`!`: /2 documents wildcards, not negation).
+    /// `fields`, `sort` and `limit` are the caller's to set.
+    pub fn from_v1(query: &UserQuery) -> Option<V2UserQuery> {
+        let mut v2 = V2UserQuery::new();
+        for (key, value) in query.pairs() {
+            let same = matches!(
+                key.as_str(),
+                "email"
+                    | "username"
+                    | "firstname"
+                    | "lastname"
+                    | "samaccountname"
+                    | "external_id"
+                    | "directory_id"
+            ) || key.starts_with("custom_attributes.");
+            let name = match key.as_str() {
+                "fields" | "sort" | "limit" => continue,
+                _ if value.starts_with('!') => return None,
+                _ if same => key.as_str(),
+                "since" => "created_since",
+                "until" => "created_until",
+                "id" if value.trim().parse::<i64>().is_ok() => "user_ids",
+                _ => return None,
+            };
+            v2 = v2.param(name, value.trim());
+        }
+        Some(v2)
     }
 
     /// The pairs of the first page: the parameters, with `limit=50` unless set.
@@ -369,6 +401,45 @@ mod tests {
             V2UserQuery::new().fields(&["id", "x"]).get("fields"),
             Some("id,x")
         );
+    }
+
+    #[test]
+    fn a_v1_search_on_v2_when_every_term_has_a_filter() {
+        let v1 = UserQuery::new()
+            .email("kat*")
+            .custom_attribute("AWS_Role", "Admin")
+            .since("2024-01-01T00:00:00Z")
+            .id(42)
+            .fields(&["id", "email"])
+            .limit(50);
+        let v2 = V2UserQuery::from_v1(&v1).unwrap();
+        assert_eq!(
+            v2.pairs(),
+            [
+                ("email".to_string(), "kat*".to_string()),
+                (
+                    "custom_attributes.AWS_Role".to_string(),
+                    "Admin".to_string()
+                ),
+                (
+                    "created_since".to_string(),
+                    "2024-01-01T00:00:00Z".to_string()
+                ),
+                ("user_ids".to_string(), "42".to_string()),
+            ]
+        );
+        assert_eq!(
+            V2UserQuery::from_v1(&UserQuery::new()),
+            Some(V2UserQuery::new())
+        );
+        for no_filter in [
+            UserQuery::new().role_id(7),
+            UserQuery::new().userprincipalname("a@b"),
+            UserQuery::new().manager_ad_id(3),
+            UserQuery::new().email("!bob@example.com"),
+        ] {
+            assert_eq!(V2UserQuery::from_v1(&no_filter), None, "{no_filter:?}");
+        }
     }
 
     #[test]

@@ -17,7 +17,9 @@ use super::keymap::{Context, KeyAction};
 use super::layout::{self, ListId};
 use super::message::{Doing, Failure, Hint, Note};
 use super::modal::{Choice, Input, InputFor, Modal, Pick, PickFor, Question};
-use super::state::{AppState, EditorState, Level, Pending, RowKey, Screen, SortColumn, Toast};
+use super::state::{
+    AppState, EditorState, Level, LoadAll, Pending, RowKey, Screen, SortColumn, Toast,
+};
 use super::users_table;
 
 mod bulk;
@@ -127,6 +129,13 @@ fn tick(state: &mut AppState, now: std::time::Instant) {
     state.toasts.retain_mut(fresh);
     if state.status.as_mut().is_some_and(|s| !fresh(s)) {
         state.status = None;
+    }
+    if let LoadAll::Loading {
+        eta: Some((_, told @ None)),
+        ..
+    } = &mut state.users.load
+    {
+        *told = Some(now);
     }
 }
 
@@ -302,7 +311,14 @@ fn leave_to(state: &mut AppState, target: Screen) -> Vec<Command> {
 // ---------------------------------------------------------------- outcomes
 
 fn on_outcome(state: &mut AppState, outcome: Outcome) -> Vec<Command> {
-    if !matches!(outcome, Outcome::RateLimit(_) | Outcome::BulkProgress(_)) {
+    let answers = !matches!(
+        outcome,
+        Outcome::RateLimit(_)
+            | Outcome::BulkProgress(_)
+            | Outcome::LoadPace { .. }
+            | Outcome::ReadsWaiting { .. }
+    );
+    if answers {
         state.in_flight = state.in_flight.saturating_sub(1);
     }
     match outcome {
@@ -331,11 +347,12 @@ fn on_outcome(state: &mut AppState, outcome: Outcome) -> Vec<Command> {
         Outcome::UsersPage { generation, result } => {
             return on_users_page(state, generation, result);
         }
-        Outcome::LastId { generation, result } => {
-            // Without it the gauge is only a count: not worth an error message.
-            if generation == state.users.generation {
-                state.users.last_id = result.ok().flatten();
-            }
+        Outcome::LoadAllEstimate { generation, result } => {
+            return users::on_load_estimate(state, generation, result);
+        }
+        Outcome::LoadPace { generation, eta } => users::on_load_pace(state, generation, eta),
+        Outcome::ReadsWaiting { wait, reason } => {
+            status(state, Level::Info, Note::Paced { wait, reason });
         }
         Outcome::User { id, result } => editor::on_user(state, id, result),
         Outcome::Saved { id, part, result } => on_saved(state, id, part, result),

@@ -300,5 +300,6 @@ fn answer(state: &mut AppState, question: Question) -> Vec<Command> {
             Vec::new()
         }
         Question::CancelRun => bulk::cancel_run(state),
+        Question::LoadAll { generation, cost } => users::load_every_page(state, generation, cost),
     }
 }

@@ -3,6 +3,8 @@
 use super::modal::Rejected;
 use super::*;
 use crate::api::Search;
+use crate::app::state::{LoadAll, UsersState};
+use crate::bulk::Cost;
 
 pub(super) fn reload_users(state: &mut AppState) -> Vec<Command> {
     let users = &mut state.users;
@@ -16,14 +18,14 @@ pub(super) fn reload_users(state: &mut AppState) -> Vec<Command> {
     users.next_cursor = None;
     users.complete = false;
     users.pages = 0;
-    users.load_all = false;
-    users.last_id = None;
+    users.load = LoadAll::Off;
     users.error = None;
     users.loading = true;
     vec![Command::LoadUsers {
         generation: users.generation,
         query: users.query.clone(),
         after_cursor: None,
+        calls_left: 1,
     }]
 }
 
@@ -36,11 +38,90 @@ pub(super) fn next_page(state: &mut AppState) -> Vec<Command> {
         return Vec::new();
     };
     users.loading = true;
+    // While `L` loads, the pacer hears how many pages are left, to spread them.
+    let calls_left = match users.load {
+        LoadAll::Loading { size, .. } => size.pages_left(users.listed()),
+        _ => 1,
+    };
     vec![Command::LoadUsers {
         generation: users.generation,
         query: users.query.clone(),
         after_cursor: Some(cursor),
+        calls_left,
     }]
+}
+
+/// `L`: measure what the rest costs first (the worker answers `LoadAllEstimate`); the
+/// first page must be in, its ids tell the density of the id range on API /1.
+fn load_all(state: &mut AppState) -> Vec<Command> {
+    let users = &mut state.users;
+    if users.complete {
+        status(state, Level::Info, Note::text("Every page is loaded"));
+        return Vec::new();
+    }
+    if users.load != LoadAll::Off {
+        return Vec::new();
+    }
+    if users.pages == 0 {
+        users.load = LoadAll::AwaitingPage;
+        return Vec::new();
+    }
+    users.load = LoadAll::Estimating;
+    vec![estimate(users)]
+}
+
+fn estimate(users: &UsersState) -> Command {
+    Command::EstimateLoadAll {
+        generation: users.generation,
+        query: users.query.clone(),
+        listed: users.listed(),
+    }
+}
+
+/// The cost of `L` is known: ask first when it spends more than a tenth of what is left.
+pub(super) fn on_load_estimate(
+    state: &mut AppState,
+    generation: u64,
+    result: Result<Cost, ApiError>,
+) -> Vec<Command> {
+    if generation != state.users.generation || state.users.load != LoadAll::Estimating {
+        return Vec::new();
+    }
+    state.users.load = LoadAll::Off;
+    match result {
+        Ok(cost) if cost.worth_asking() => {
+            modal::ask(state, Question::LoadAll { generation, cost });
+            Vec::new()
+        }
+        Ok(cost) => load_every_page(state, generation, cost),
+        Err(e) => {
+            failed(state, Doing::MeasureSearch, Failure::Api(e));
+            Vec::new()
+        }
+    }
+}
+
+/// Loads page after page until the last (the answer "yes", or a cost not worth asking).
+pub(super) fn load_every_page(state: &mut AppState, generation: u64, cost: Cost) -> Vec<Command> {
+    let users = &mut state.users;
+    if generation != users.generation || users.complete {
+        return Vec::new();
+    }
+    users.load = LoadAll::Loading {
+        size: cost.size,
+        eta: Some((cost.eta, None)),
+    };
+    next_page(state)
+}
+
+/// The pacer's word on how long the rest of `L` takes.
+pub(super) fn on_load_pace(state: &mut AppState, generation: u64, eta: Duration) {
+    if generation != state.users.generation {
+        return;
+    }
+    if let LoadAll::Loading { eta: slot, .. } = &mut state.users.load {
+        *slot = Some((eta, None));
+    }
 }
 
 pub(super) fn users_key(state: &mut AppState, action: KeyAction) -> Vec<Command> {
@@ -60,18 +141,7 @@ pub(super) fn users_key(state: &mut AppState, action: KeyAction) -> Vec<Command>
             let text = users.search.clone();
             modal::input(state, InputFor::UsersSearch, &text);
         }
-        KeyAction::LoadAll => {
-            if users.complete {
-                status(state, Level::Info, Note::text("Every page is loaded"));
-                return Vec::new();
-            }
-            users.load_all = true;
-            let generation = users.generation;
-            let query = users.query.clone();
-            let mut commands = vec![Command::LoadLastId { generation, query }];
-            commands.extend(next_page(state));
-            return commands;
-        }
+        KeyAction::LoadAll => return load_all(state),
         KeyAction::Refresh => return reload_users(state),
         KeyAction::SortNext => {
             let columns = users_table::sort_columns(state.columns.len());
@@ -138,7 +208,7 @@ pub(super) fn search(state: &mut AppState, text: &str) -> Result<Vec<Command>, R
 /// read. `L` loads everything on purpose.
 pub(super) fn prefetch(state: &mut AppState) -> Vec<Command> {
     let users = &state.users;
-    if users.load_all {
+    if matches!(users.load, LoadAll::Loading { .. }) {
         return next_page(state);
     }
     let narrowed = !users.filter.is_empty() || !users.local_terms.is_empty();
@@ -190,21 +260,31 @@ pub(super) fn on_users_page(
             state.users.pages += 1;
             state.users.next_cursor = page.after_cursor.clone();
             state.users.complete = page.after_cursor.is_none();
-            if state.users.complete {
-                state.users.load_all = false;
-            }
             users_table::append(&mut state.users, page.items, &state.columns);
             refilter_users(state);
-            if state.users.load_all {
-                return next_page(state);
+            let users = &mut state.users;
+            match users.load {
+                _ if users.complete => users.load = LoadAll::Off,
+                LoadAll::Loading { .. } => return next_page(state),
+                LoadAll::AwaitingPage => {
+                    users.load = LoadAll::Estimating;
+                    let mut commands = vec![estimate(users)];
+                    commands.extend(prefetch(state));
+                    return commands;
+                }
+                LoadAll::Off | LoadAll::Estimating => {}
             }
             prefetch(state)
         }
         Err(e) => {
-            state.users.load_all = false;
+            state.users.load = LoadAll::Off;
             state.users.error = Some(e.clone());
             failed(state, Doing::LoadUsers, Failure::Api(e));
             Vec::new()
         }
     }
 }
+
+#[cfg(test)]
+#[path = "users_tests.rs"]
+mod tests;

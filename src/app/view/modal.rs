@@ -16,7 +16,7 @@ use crate::bulk::PlanKind;
 use crate::theme::Theme;
 
 use super::widgets::{key, safe};
-use super::words::note_text;
+use super::words::{load_all_question, note_text};
 
 /// `area` is the whole terminal, `body` the screen between the tab and status lines.
 pub fn draw(frame: &mut Frame, area: Rect, body: Rect, state: &AppState, theme: &Theme) {
@@ -77,6 +77,39 @@ fn draw_help(frame: &mut Frame, area: Rect, state: &AppState, scroll: u16, theme
 }
 
 fn draw_ask(frame: &mut Frame, area: Rect, state: &AppState, question: Question, theme: &Theme) {
+    let text = question_text(state, question);
+    // One line of words wraps into three; more lines get more room.
+    let height = if text.len() > 1 { 9 } else { 7 };
+    let rect = centered(area, 60, height);
+    frame.render_widget(Clear, rect);
+    let mut lines: Vec<Line> = text.into_iter().map(Line::from).collect();
+    lines.extend([
+        Line::default(),
+        Line::from(vec![
+            Span::styled(
+                format!(" {} ", state.keymap.key(Context::Ask, KeyAction::Yes)),
+                theme.key,
+            ),
+            Span::raw(" yes    "),
+            Span::styled(
+                format!(" {} ", state.keymap.keys_of(Context::Ask, KeyAction::No)),
+                theme.selected,
+            ),
+            Span::raw(" no, stay"),
+        ]),
+    ]);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(" confirm ")
+        .style(theme.base)
+        .border_style(theme.warn);
+    frame.render_widget(
+        Paragraph::new(lines).block(block).wrap(Wrap { trim: true }),
+        rect,
+    );
+}
+
+fn question_text(state: &AppState, question: Question) -> Vec<String> {
     let text = match question {
         Question::Quit if state.bulk.running() => format!(
             "A bulk run is going. Quit? It stops cleanly (the calls in flight finish) and can be resumed: {}, then {}.",
@@ -95,34 +128,9 @@ fn draw_ask(frame: &mut Frame, area: Rect, state: &AppState, question: Question,
             let n = state.editor.as_ref().map_or(0, |e| e.pending.len());
             format!("{n} unsaved change(s). Leave and discard them?")
         }
+        Question::LoadAll { cost, .. } => return load_all_question(&cost),
     };
-    let rect = centered(area, 60, 7);
-    frame.render_widget(Clear, rect);
-    let lines = vec![
-        Line::from(text),
-        Line::default(),
-        Line::from(vec![
-            Span::styled(
-                format!(" {} ", state.keymap.key(Context::Ask, KeyAction::Yes)),
-                theme.key,
-            ),
-            Span::raw(" yes    "),
-            Span::styled(
-                format!(" {} ", state.keymap.keys_of(Context::Ask, KeyAction::No)),
-                theme.selected,
-            ),
-            Span::raw(" no, stay"),
-        ]),
-    ];
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(" confirm ")
-        .style(theme.base)
-        .border_style(theme.warn);
-    frame.render_widget(
-        Paragraph::new(lines).block(block).wrap(Wrap { trim: true }),
-        rect,
-    );
+    vec![text]
 }
 
 fn draw_pick(frame: &mut Frame, body: Rect, state: &AppState, pick: &Pick, theme: &Theme) {

@@ -1,5 +1,7 @@
 //! The users screen: search line, the windowed table, load progress.
 
+use std::time::Duration;
+
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -8,8 +10,9 @@ use ratatui::widgets::{Cell, LineGauge, Paragraph, Row, Table};
 use crate::app::keymap::{Context, KeyAction};
 use crate::app::layout;
 use crate::app::modal::InputFor;
-use crate::app::state::{AppState, SortColumn};
+use crate::app::state::{AppState, LoadAll, SortColumn};
 use crate::app::users_table::{cell, column_title, sort_columns};
+use crate::bulk::{Size, duration_text};
 use crate::theme::Theme;
 
 use super::widgets::{key, safe, safe_owned, spinner};
@@ -120,7 +123,7 @@ fn draw_info(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         frame.render_widget(&input.text, field);
         return;
     }
-    if users.load_all {
+    if users.load != LoadAll::Off {
         draw_load_all(frame, area, state, theme);
         return;
     }
@@ -163,16 +166,23 @@ fn draw_info(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// `L` at work: a gauge of how far through the search's id range the pages have come
-/// (API /1 gives no total; pages arrive in id order and one call told the highest id).
+/// `L` at work: "12,350 of 100,000" and a gauge where API /2 told the total, else the
+/// count and how far through the search's id range the pages have come (pages arrive in
+/// id order; one call told the highest id); the time left as the pacer told it.
 fn draw_load_all(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let users = &state.users;
-    let count = format!(" {} users, page {} ", users.all.len(), users.pages + 1);
-    let ratio = match (users.all.first(), users.all.last(), users.last_id) {
-        (Some(first), Some(last), Some(max)) if max > first.id => {
-            Some(((last.id - first.id) as f64 / (max - first.id) as f64).clamp(0.0, 1.0))
-        }
-        _ => None,
+    let LoadAll::Loading { size, eta } = users.load else {
+        let text = format!(
+            " {} measuring the search before loading every page…",
+            spinner(state.spinner)
+        );
+        frame.render_widget(Paragraph::new(Span::styled(text, theme.info)), area);
+        return;
+    };
+    let listed = users.listed();
+    let count = match size {
+        Size::Total(_) => format!(" {} ", size.progress_text(listed)),
+        Size::LastId(_) => format!(" {}, page {} ", size.progress_text(listed), users.pages + 1),
     };
     let [text, gauge] = Layout::horizontal([
         Constraint::Length(count.len() as u16 + 2),
@@ -186,16 +196,22 @@ fn draw_load_all(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme)
         )),
         text,
     );
-    let Some(ratio) = ratio else {
+    let Some(ratio) = size.ratio(listed) else {
         frame.render_widget(
             Paragraph::new(Span::styled("loading every page…", theme.muted)),
             gauge,
         );
         return;
     };
+    let mut label = format!("{:>3.0}% loaded", ratio * 100.0);
+    if let Some((eta, told)) = eta {
+        let gone = told.map_or(Duration::ZERO, |t| state.now.saturating_duration_since(t));
+        let left = eta.saturating_sub(gone);
+        label.push_str(&format!(" · {} left", duration_text(left)));
+    }
     let widget = LineGauge::default()
         .ratio(ratio)
-        .label(format!("{:>3.0}% loaded", ratio * 100.0))
+        .label(label)
         .filled_style(theme.gauge)
         .unfilled_style(theme.muted);
     frame.render_widget(widget, gauge);

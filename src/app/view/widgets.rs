@@ -105,18 +105,8 @@ pub fn spinner(tick: usize) -> char {
     ['|', '/', '-', '\\'][tick % 4]
 }
 
-/// 4988 → "4,988".
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+/// 4988 → "4,988" (shared with the command line's progress lines).
+pub use crate::bulk::thousands;
 
 #[cfg(test)]
 mod tests {

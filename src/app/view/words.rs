@@ -3,7 +3,7 @@
 
 use crate::app::keymap::{Context, KeyAction, Keymap};
 use crate::app::message::{Doing, Failure, Hint, Note};
-use crate::bulk::{BulkError, RunReport, duration_text};
+use crate::bulk::{BulkError, Cost, RunReport, Size, duration_text, thousands};
 
 use super::widgets::key;
 
@@ -14,6 +14,9 @@ pub fn note_text(note: &Note, keymap: &Keymap) -> String {
         Note::Failed { doing, error } => failed_text(doing, error),
         Note::Hint(hint) => hint_text(hint, keymap),
         Note::RunEnded(report) => run_ended(report, keymap),
+        Note::Paced { wait, reason } => {
+            format!("Reads wait {}: {}", duration_text(*wait), reason.describe())
+        }
     }
 }
 
@@ -31,6 +34,7 @@ fn failed_text(doing: &Doing, error: &Failure) -> String {
         Doing::LoadRoles => format!("Loading roles failed: {e}"),
         Doing::LoadGroups => format!("Loading groups failed: {e}"),
         Doing::LoadUsers => format!("Loading users failed: {e}"),
+        Doing::MeasureSearch => format!("Measuring the search to load every page failed: {e}"),
         Doing::LoadUser(id) => format!("Loading user {id} failed: {e}"),
         Doing::Save { id, part, fields } if fields.is_empty() => {
             format!("Saving {} of user {id} failed: {e}", part.label())
@@ -156,4 +160,31 @@ fn run_ended(r: &RunReport, keymap: &Keymap) -> String {
         ));
     }
     text
+}
+
+/// The question before `L` spends a good part of the rate budget: what it costs, how long
+/// it takes (the keys to answer are drawn under it, from the keymap).
+pub fn load_all_question(cost: &Cost) -> Vec<String> {
+    let calls = thousands(cost.calls);
+    let spend = match (cost.left, cost.percent()) {
+        (Some(left), Some(p)) if p > 100 => format!(
+            "≈ {calls} calls, more than the {} left this hour",
+            thousands(left.into())
+        ),
+        (Some(_), Some(p)) => format!("≈ {calls} calls, {p}% of what is left this hour"),
+        _ => format!("≈ {calls} calls; the rate budget is not known"),
+    };
+    let refill = cost
+        .resets_in
+        .map(|d| format!(" (it refills in {})", duration_text(d)))
+        .unwrap_or_default();
+    let size = match cost.size {
+        Size::Total(n) => format!("{} users in this search", thousands(n)),
+        Size::LastId(_) => "Counted from the id range (API /1 gives no total)".to_string(),
+    };
+    vec![
+        "Load every page of this search?".to_string(),
+        format!("{spend}{refill}."),
+        format!("{size}; about {} at this pace.", duration_text(cost.eta)),
+    ]
 }
