@@ -1,10 +1,75 @@
 //! One page of an API /1 list: the query string that asks for it, the items in
 //! `data` and the cursors in `pagination`.
 
+use std::future::Future;
+
+use futures::stream::{self, BoxStream, StreamExt};
 use serde_json::Value;
 
-use super::client::Request;
+use super::client::{Client, Request};
 use super::envelope::ApiError;
+
+/// Query parameters in the order they were set; setting one again replaces its
+/// value (a strict server may refuse a repeated key).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Params(Vec<(String, String)>);
+
+impl Params {
+    pub(crate) fn set(&mut self, key: &str, value: String) {
+        match self.0.iter_mut().find(|(k, _)| k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.0.push((key.to_string(), value)),
+        }
+    }
+
+    pub(crate) fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub(crate) fn pairs(&self) -> &[(String, String)] {
+        &self.0
+    }
+}
+
+/// Every page of `query`, fetched by `fetch(client, query, cursor)` (each call given its own copy) (None: the first
+/// page) and following the cursor `next` reads from each page until there is none.
+/// A cursor that repeats would loop forever, so it ends the list too. Ends after the
+/// first error, which is yielded.
+pub(crate) fn every_page<Q, P, F, Fut>(
+    client: &Client,
+    query: Q,
+    fetch: F,
+    next: fn(&P) -> Option<String>,
+) -> BoxStream<'static, Result<P, ApiError>>
+where
+    Q: Clone + Send + 'static,
+    P: Send + 'static,
+    F: Fn(Client, Q, Option<String>) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<P, ApiError>> + Send,
+{
+    // State: (client, query, fetch, cursor of the next page, done).
+    let start = (client.clone(), query, fetch, None::<String>, false);
+    stream::unfold(
+        start,
+        move |(client, query, fetch, cursor, done)| async move {
+            if done {
+                return None;
+            }
+            match fetch(client.clone(), query.clone(), cursor.clone()).await {
+                Ok(page) => {
+                    let after = next(&page).filter(|c| Some(c) != cursor.as_ref());
+                    let done = after.is_none();
+                    Some((Ok(page), (client, query, fetch, after, done)))
+                }
+                Err(e) => Some((Err(e), (client, query, fetch, None, true))),
+            }
+        },
+    )
+    .boxed()
+}
 
 /// `path?k=v&…` in application/x-www-form-urlencoded (space as `+`, the rest of
 /// what is not `*-._` or alphanumeric as `%XX`), or `path` alone without pairs.

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::envelope;
 use super::envelope::Reject;
-use super::query;
+use super::query::{self, value_of};
 
 pub(crate) const MAX_LIMIT: usize = 50;
 
@@ -25,14 +25,6 @@ pub(crate) struct PageRequest {
     after: Option<i64>,
     before: Option<i64>,
     fingerprint: String,
-}
-
-fn value_of<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    pairs
-        .iter()
-        .rev()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
 }
 
 fn encode_cursor(id: i64, fingerprint: &str) -> String {

@@ -14,6 +14,15 @@ pub(crate) fn pairs(uri: &Uri) -> Option<Vec<(String, String)>> {
         .map(|Query(v)| v)
 }
 
+/// The value of `key` (the last one, when a client repeats a key).
+pub(crate) fn value_of<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .rev()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
 /// A string search: `kat*`, `*@example.com`, `*mid*`, `!x`, or exact.
 #[derive(Debug, Clone)]
 pub(crate) struct Pattern {

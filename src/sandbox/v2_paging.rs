@@ -28,7 +28,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
 use super::envelope::Reject;
-use super::query;
+use super::query::{self, value_of};
 use super::v2_errors::{bad_request, set_header};
 
 pub(crate) const MAX_LIMIT: usize = 50;
@@ -84,14 +84,6 @@ pub(crate) struct PageAsk {
     pub(crate) query: Vec<(String, String)>,
     /// Which list the query belongs to (`users`, `roles/141013/users`).
     scope: String,
-}
-
-fn value_of<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    pairs
-        .iter()
-        .rev()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
 }
 
 fn positive(pairs: &[(String, String)], key: &str) -> Result<Option<usize>, Reject> {

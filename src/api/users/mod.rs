@@ -15,14 +15,14 @@ pub use update::{UPDATABLE_FIELDS, UserUpdate, custom_attributes_diff, roles_dif
 pub(crate) use user::value_to_string;
 pub use user::{User, state_label, state_name, status_label, status_name};
 
-use futures::stream::{self, BoxStream, StreamExt};
+use futures::stream::BoxStream;
 use reqwest::Method;
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::client::{Client, Request};
 use super::envelope::ApiError;
-use super::page::{Page, cursors, data_list, path_with_query};
+use super::page::{Page, cursors, data_list, every_page, path_with_query};
 
 impl Client {
     /// One page of users (at most 50), from the start or after a cursor.
@@ -46,26 +46,14 @@ impl Client {
     /// Every page, following `after_cursor` until it is null. Ends after the
     /// first error (which is yielded).
     pub fn list_users(&self, query: UserQuery) -> BoxStream<'static, Result<Page<User>, ApiError>> {
-        // State: (client, query, cursor of the next page, done); None cursor = first page.
-        let start = (self.clone(), query, None::<String>, false);
-        stream::unfold(start, |(client, query, cursor, done)| async move {
-            if done {
-                return None;
-            }
-            match client.list_users_page(&query, cursor.as_deref()).await {
-                Ok(page) => {
-                    // A repeated cursor would loop forever: stop instead.
-                    let next = page
-                        .after_cursor
-                        .clone()
-                        .filter(|c| Some(c) != cursor.as_ref());
-                    let done = next.is_none();
-                    Some((Ok(page), (client, query, next, done)))
-                }
-                Err(e) => Some((Err(e), (client, query, None, true))),
-            }
-        })
-        .boxed()
+        every_page(
+            self,
+            query,
+            |client, query, cursor| async move {
+                client.list_users_page(&query, cursor.as_deref()).await
+            },
+            |page| page.after_cursor.clone(),
+        )
     }
 
     /// One user (the answer is a one-element list).

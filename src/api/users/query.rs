@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::super::page::query_string;
+use super::super::page::{Params, query_string};
 
 /// The API's page size limit.
 pub const MAX_LIMIT: u32 = 50;
@@ -47,7 +47,7 @@ impl SortOrder {
 /// a parameter again replaces its value.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct UserQuery {
-    params: Vec<(String, String)>,
+    params: Params,
 }
 
 macro_rules! query_params {
@@ -107,28 +107,21 @@ impl UserQuery {
 
     /// Set any parameter, replacing an earlier value.
     pub fn param(mut self, key: &str, value: impl Into<String>) -> Self {
-        let value = value.into();
-        match self.params.iter_mut().find(|(k, _)| k == key) {
-            Some(slot) => slot.1 = value,
-            None => self.params.push((key.to_string(), value)),
-        }
+        self.params.set(key, value.into());
         self
     }
 
     /// The value of a parameter, if set.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+        self.params.get(key)
     }
 
     pub fn pairs(&self) -> &[(String, String)] {
-        &self.params
+        self.params.pairs()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.params.is_empty()
+        self.params.pairs().is_empty()
     }
 
     /// The encoded query string (`email=kat*&sort=%2Bid`), without `?`.
@@ -142,6 +135,7 @@ impl UserQuery {
         after_cursor: Option<&'a str>,
     ) -> impl Iterator<Item = (&'a str, &'a str)> {
         self.params
+            .pairs()
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .chain(after_cursor.map(|c| ("after_cursor", c)))
@@ -152,7 +146,7 @@ impl fmt::Display for UserQuery {
     /// The search-box form, which [`Search::parse`](super::Search::parse) reads back.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut first = true;
-        for (k, v) in &self.params {
+        for (k, v) in self.params.pairs() {
             if !first {
                 f.write_str(" ")?;
             }

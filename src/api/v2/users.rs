@@ -5,13 +5,14 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use futures::stream::{self, BoxStream, StreamExt};
+use futures::stream::BoxStream;
 use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::super::client::{Client, Request};
 use super::super::envelope::ApiError;
+use super::super::page::{Params, every_page};
 use super::super::users::{MAX_LIMIT, User, UserQuery};
 use super::paging::V2Page;
 use super::{Mappings, V2_MAX_IDS};
@@ -23,7 +24,7 @@ const USERS: &str = "/api/2/users";
 /// them (with `limit=50` unless set); later pages send the cursor alone.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct V2UserQuery {
-    params: Vec<(String, String)>,
+    params: Params,
 }
 
 macro_rules! v2_filters {
@@ -92,24 +93,17 @@ impl V2UserQuery {
 
     /// Set any parameter, replacing an earlier value.
     pub fn param(mut self, key: &str, value: impl Into<String>) -> Self {
-        let value = value.into();
-        match self.params.iter_mut().find(|(k, _)| k == key) {
-            Some(slot) => slot.1 = value,
-            None => self.params.push((key.to_string(), value)),
-        }
+        self.params.set(key, value.into());
         self
     }
 
     /// The value of a parameter, if set.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+        self.params.get(key)
     }
 
     pub fn pairs(&self) -> &[(String, String)] {
-        &self.params
+        self.params.pairs()
     }
 
     /// The same search on /2, when every term of the /1 `query` has a documented /2
@@ -146,7 +140,7 @@ impl V2UserQuery {
 
     /// The pairs of the first page: the parameters, with `limit=50` unless set.
     pub(crate) fn first_page_pairs(&self) -> Vec<(String, String)> {
-        let mut pairs = self.params.clone();
+        let mut pairs = self.params.pairs().to_vec();
         if self.get("limit").is_none() {
             pairs.push(("limit".into(), MAX_LIMIT.to_string()));
         }
@@ -274,25 +268,12 @@ impl Client {
         &self,
         query: V2UserQuery,
     ) -> BoxStream<'static, Result<V2Page<User>, ApiError>> {
-        let start = (self.clone(), query, None::<String>, false);
-        stream::unfold(start, |(client, query, cursor, done)| async move {
-            if done {
-                return None;
-            }
-            match client.list_users_v2(&query, cursor.as_deref()).await {
-                Ok(page) => {
-                    // A repeated cursor would loop forever: stop instead.
-                    let next = page
-                        .after_cursor
-                        .clone()
-                        .filter(|c| Some(c) != cursor.as_ref());
-                    let done = next.is_none();
-                    Some((Ok(page), (client, query, next, done)))
-                }
-                Err(e) => Some((Err(e), (client, query, None, true))),
-            }
-        })
-        .boxed()
+        every_page(
+            self,
+            query,
+            |client, query, cursor| async move { client.list_users_v2(&query, cursor.as_deref()).await },
+            |page| page.after_cursor.clone(),
+        )
     }
 
     /// `GET /api/2/users?user_ids=…&limit=50`: the users found among `ids` (at most 50,
