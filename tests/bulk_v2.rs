@@ -47,6 +47,15 @@ fn mixed() -> Vec<Change> {
     ]
 }
 
+/// Every call the preview lists goes to API /1.
+fn assert_plan_is_v1_only(preview: &onelogin_tui::bulk::Preview) {
+    let calls = preview.plan.call_summary();
+    assert!(
+        calls.iter().all(|(call, _)| call.contains("/api/1/")),
+        "{calls:?}"
+    );
+}
+
 async fn run(svc: &BulkService, preview: onelogin_tui::bulk::Preview) -> (usize, usize) {
     let opened = svc.open(Work::Plan(Box::new(preview))).await.unwrap();
     let finished = svc.run(opened, RunHandle::new(4), None).await;
@@ -158,15 +167,7 @@ async fn with_api_v1_the_same_changes_converge_on_1_alone() {
         ids: vec![CONTRACTORS],
     });
     let preview = svc.plan_selection(&targets, &changes).await.unwrap();
-    assert!(
-        preview
-            .plan
-            .call_summary()
-            .iter()
-            .all(|(call, _)| call.contains("/api/1/")),
-        "{:?}",
-        preview.plan.call_summary()
-    );
+    assert_plan_is_v1_only(&preview);
     run(&svc, preview).await;
     let mut seen = 0;
     while let Ok(exchange) = feed.try_recv() {
@@ -245,15 +246,7 @@ async fn without_api_2_a_plan_and_a_run_fall_back_to_1_and_say_so() {
         note.contains("API /2 refused") && note.contains("api = \"v1\""),
         "{note}"
     );
-    assert!(
-        preview
-            .plan
-            .call_summary()
-            .iter()
-            .all(|(call, _)| call.contains("/api/1/")),
-        "{:?}",
-        preview.plan.call_summary()
-    );
+    assert_plan_is_v1_only(&preview);
     run(&svc, preview).await;
 
     // Running: a plan made for /2 meets the refusal on its first write, says so once, and
