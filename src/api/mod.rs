@@ -45,3 +45,5 @@ pub use v2::{
 
 #[cfg(test)]
 mod http_tests;
+#[cfg(test)]
+mod loopback;

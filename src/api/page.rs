@@ -4,6 +4,7 @@
 use std::future::Future;
 
 use futures::stream::{self, BoxStream, StreamExt};
+use reqwest::Method;
 use serde_json::Value;
 
 use super::client::{Client, Request};
@@ -69,6 +70,34 @@ where
         },
     )
     .boxed()
+}
+
+impl Client {
+    /// Every page of a /1 list, following `after_cursor`.
+    pub(crate) async fn all_pages<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        mut params: Vec<(String, String)>,
+        what: &str,
+    ) -> Result<Vec<T>, ApiError> {
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            if let Some(c) = &cursor {
+                params.retain(|(k, _)| k != "after_cursor");
+                params.push(("after_cursor".into(), c.clone()));
+            }
+            let full = path_with_query(path, params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            let req = Request::new(Method::GET, self.url(&full)?);
+            let v = self.call(&req).await?;
+            out.extend(data_list::<T>(&v, &req, what)?);
+            match cursors(&v).0 {
+                // A repeated cursor would loop forever.
+                Some(next) if Some(&next) != cursor.as_ref() => cursor = Some(next),
+                _ => return Ok(out),
+            }
+        }
+    }
 }
 
 /// `path?k=v&…` in application/x-www-form-urlencoded (space as `+`, the rest of

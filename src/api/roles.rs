@@ -8,7 +8,6 @@ use serde_json::Value;
 
 use super::client::{Client, RateLimit, Request};
 use super::envelope::{ApiError, lenient_int};
-use super::page::{cursors, data_list, path_with_query};
 use super::users::value_to_string;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -99,32 +98,6 @@ fn role_body(role_ids: &[i64]) -> String {
 }
 
 impl Client {
-    /// Every page of a /1 list, following `after_cursor`.
-    async fn all_pages<T: serde::de::DeserializeOwned>(
-        &self,
-        path: &str,
-        mut params: Vec<(String, String)>,
-        what: &str,
-    ) -> Result<Vec<T>, ApiError> {
-        let mut out = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            if let Some(c) = &cursor {
-                params.retain(|(k, _)| k != "after_cursor");
-                params.push(("after_cursor".into(), c.clone()));
-            }
-            let full = path_with_query(path, params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-            let req = Request::new(Method::GET, self.url(&full)?);
-            let v = self.call(&req).await?;
-            out.extend(data_list::<T>(&v, &req, what)?);
-            match cursors(&v).0 {
-                // A repeated cursor would loop forever.
-                Some(next) if Some(&next) != cursor.as_ref() => cursor = Some(next),
-                _ => return Ok(out),
-            }
-        }
-    }
-
     /// All roles, optionally filtered by name (`*` wildcards).
     pub async fn list_roles(&self, name: Option<&str>) -> Result<Vec<Role>, ApiError> {
         let mut params = vec![("limit".to_string(), "50".to_string())];
@@ -178,6 +151,7 @@ impl Client {
 
 #[cfg(test)]
 mod tests {
+    use super::super::page::data_list;
     use super::*;
 
     fn req() -> Request {

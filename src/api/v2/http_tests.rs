@@ -5,138 +5,18 @@
 //! rate-limit headers, and the request log.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::Router;
-use axum::extract::{Request as HttpRequest, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
-use secrecy::SecretString;
 use serde_json::{Value, json};
 
-use super::super::{Client, ClientConfig, ErrorKind, FieldProblem, RetryPolicy};
+use super::super::loopback::{Seen, assert_log_redacted, bare, drain, setup, to};
+use super::super::{ErrorKind, FieldProblem, RetryPolicy};
 use super::{Mappings, V2UserQuery, V2UserUpdate};
 
-/// One request as the server saw it.
-#[derive(Debug, Clone)]
-struct Seen {
-    method: String,
-    path: String,
-    /// The raw query string, as sent on the wire.
-    query: String,
-    authorization: String,
-    content_type: String,
-    body: String,
-}
-
-impl Seen {
-    /// The query's pairs, decoded as a server decodes them.
-    fn pairs(&self) -> Vec<(String, String)> {
-        form_urlencoded::parse(self.query.as_bytes())
-            .into_owned()
-            .collect()
-    }
-}
-
-type Log = Arc<Mutex<Vec<Seen>>>;
-/// The canned answer for one request.
-type Answer = fn(&Seen, usize) -> Response;
-
-#[derive(Clone)]
-struct Server {
-    log: Log,
-    answer: Answer,
-}
-
 const USER_7: &str = r#"{"id":7,"email":"kat@example.com","department":"Sales","custom_attributes":{"AWS_Role":"Admin"}}"#;
-
-/// A JSON answer with no rate-limit headers, as /2 answers may come.
-fn bare(status: StatusCode, body: &str) -> Response {
-    (
-        status,
-        [("content-type", "application/json; charset=utf-8")],
-        body.to_string(),
-    )
-        .into_response()
-}
-
-fn token(n: usize) -> Response {
-    (
-        StatusCode::OK,
-        [
-            ("content-type", "application/json; charset=utf-8"),
-            ("x-ratelimit-limit", "5000"),
-            ("x-ratelimit-remaining", "4321"),
-            ("x-ratelimit-reset", "900"),
-        ],
-        format!(
-            r#"{{"access_token":"tok-{n}","created_at":"2024-01-01T00:00:00.000Z","expires_in":36000,"refresh_token":"ref-{n}","token_type":"bearer","account_id":1}}"#
-        ),
-    )
-        .into_response()
-}
-
-async fn handle(State(s): State<Server>, req: HttpRequest) -> Response {
-    let (parts, body) = req.into_parts();
-    let header = |name: &str| {
-        parts
-            .headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string()
-    };
-    let body = axum::body::to_bytes(body, 1 << 20)
-        .await
-        .unwrap_or_default();
-    let seen = Seen {
-        method: parts.method.to_string(),
-        path: parts.uri.path().to_string(),
-        query: parts.uri.query().unwrap_or_default().to_string(),
-        authorization: header("authorization"),
-        content_type: header("content-type"),
-        body: String::from_utf8_lossy(&body).into_owned(),
-    };
-    let n = {
-        let mut log = s.log.lock().unwrap();
-        log.push(seen.clone());
-        log.iter().filter(|x| x.path == seen.path).count()
-    };
-    if seen.path == "/auth/oauth2/v2/token" {
-        return token(n);
-    }
-    (s.answer)(&seen, n)
-}
-
-/// A server answering with `answer`, and a client for it.
-async fn setup(answer: Answer) -> (Client, Log) {
-    let log = Log::default();
-    let app = Router::new().fallback(handle).with_state(Server {
-        log: log.clone(),
-        answer,
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    let url = reqwest::Url::parse(&format!("http://{addr}")).unwrap();
-    let mut cfg = ClientConfig::new(url, "cid-123", SecretString::from("csecret-456"));
-    cfg.timeout = Duration::from_secs(5);
-    (Client::new(cfg).unwrap(), log)
-}
-
-/// The requests to `path` (the token calls left out).
-fn to(log: &Log, path: &str) -> Vec<Seen> {
-    log.lock()
-        .unwrap()
-        .iter()
-        .filter(|s| s.path == path)
-        .cloned()
-        .collect()
-}
 
 fn users_pages(seen: &Seen, _: usize) -> Response {
     let page = |items: &str, cursor: Option<&str>| {
@@ -577,10 +457,7 @@ async fn every_v2_call_is_in_the_request_log_with_the_token_redacted() {
     c.update_user_v2(7, &update, Mappings::Async).await.unwrap();
     c.delete_user_v2(7).await.unwrap();
     let _ = c.get_user_v2(99).await.unwrap_err();
-    let mut got = Vec::new();
-    while let Ok(x) = feed.try_recv() {
-        got.push(x);
-    }
+    let got = drain(&mut feed);
     let paths: Vec<String> = got
         .iter()
         .map(|x| format!("{} {}", x.method, x.path()))
@@ -625,13 +502,7 @@ async fn every_v2_call_is_in_the_request_log_with_the_token_redacted() {
             .unwrap_or_default()
             .contains("NotFoundError")
     );
-    let all: String = got
-        .iter()
-        .map(|x| format!("{}\n{}\n{x:?}", x.to_jsonl(), x.to_curl()))
-        .collect();
-    for secret in ["tok-1", "ref-1", "csecret-456", "cid-123"] {
-        assert!(!all.contains(secret), "{secret} leaked");
-    }
+    assert_log_redacted(&got);
 }
 
 #[tokio::test]
