@@ -180,6 +180,16 @@ impl ApiError {
         }
     }
 
+    /// A 404 "No Route Exists": the method and path are not served here (a wrong base URL,
+    /// or a tenant without that API /2 route), as opposed to a 404 about a missing user.
+    /// Only the server's words tell the two apart; a 404 with no readable words is not this.
+    pub fn is_no_route(&self) -> bool {
+        self.http_status() == Some(404)
+            && self
+                .envelope_message()
+                .is_some_and(|m| super::v2::says_no_route(&m))
+    }
+
     /// The field problems of a /2 error (a 422 that lists them); empty otherwise.
     pub fn field_problems(&self) -> &[FieldProblem] {
         match &self.kind {
@@ -203,7 +213,7 @@ impl ApiError {
 
     /// What the user should do next (the table in `hints.rs`).
     pub fn hint(&self) -> &'static str {
-        super::hints::hint(&self.kind)
+        super::hints::hint(&self.kind, &self.path())
     }
 }
 

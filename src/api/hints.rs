@@ -2,7 +2,8 @@
 //!
 //! The server's own words are matched against one ordered table, [`SERVER_HINTS`]: the
 //! first row whose form and condition fit gives the hint, so a specific row goes above a
-//! general one. Failures with no server words (network, settings, odd bodies) are
+//! general one. A few rows also ask which call failed (the same "Insufficient
+//! Permission" needs a different scope to read events than to lock a user). Failures with no server words (network, settings, odd bodies) are
 //! worded by their kind.
 
 use super::envelope::{EnvelopeMessage, ErrorKind};
@@ -25,6 +26,9 @@ pub(crate) enum Form {
 pub(crate) enum When {
     /// The message (or the attribute's description) contains this, in any case.
     Says(&'static str),
+    /// The request's path contains the first (as sent, case and all) and the words the
+    /// second, in any case.
+    On(&'static str, &'static str),
     /// The attribute a `{attribute, description}` message names.
     Attribute(&'static str),
     /// The v3 title, in any case.
@@ -54,11 +58,31 @@ const SERVER_PROBLEM: &str = "OneLogin had a server problem: retry in a moment";
 const BUDGET_SPENT: &str = "the hourly API budget is spent: wait for the reset";
 
 use Form::{Attribute, Text, V2, V3};
-use When::{Always, Says, Status, StatusFrom, Title};
+use When::{Always, On, Says, Status, StatusFrom, Title};
+
+const NOT_ENROLLED: &str = "that MFA device is no longer enrolled: refresh the user's devices";
+const ACCOUNT_OWNER: &str = "the account owner cannot be deleted or changed this way: transfer account ownership in the OneLogin admin console first";
+const LOCK_MINUTES: &str = "the lock time must be a whole number of minutes, not shorter than the user policy's lock period (0 uses the policy's own)";
 
 /// The server's words → a hint, first match wins.
 pub(crate) const SERVER_HINTS: &[HintRule] = &[
-    // /1, a text message. Words before statuses: a 401 says which of two things it is.
+    // /1, a text message. The calls whose scope differs from the general rule first.
+    row(
+        Text,
+        On("/api/1/events", "insufficient permission"),
+        "the API credential cannot read events: events need Read Users, Manage users, Read All or Manage All (not Authentication Only)",
+    ),
+    row(
+        Text,
+        On("/lock_user", "insufficient permission"),
+        "the API credential's scope is too low: locking a user needs Manage All",
+    ),
+    row(
+        Text,
+        On("/set_state", "insufficient permission"),
+        "the API credential's scope is too low: setting a user's state needs Manage All",
+    ),
+    // Words before statuses: a 401 says which of two things it is.
     row(
         Text,
         Says("insufficient permission"),
@@ -127,6 +151,18 @@ pub(crate) const SERVER_HINTS: &[HintRule] = &[
         Says("already been taken"),
         "another user already has that value: choose a unique email / username",
     ),
+    row(Text, Says("account owner"), ACCOUNT_OWNER),
+    row(Text, Says("locked_until"), LOCK_MINUTES),
+    row(
+        Text,
+        Says("already in this state"),
+        "the user is already in that state: refresh the user",
+    ),
+    row(
+        Text,
+        Says("state is invalid"),
+        "that state change is not allowed from the user's current state (e.g. Unlicensed to Unapproved): refresh the user and choose another state",
+    ),
     row(
         Text,
         Says("grant_type"),
@@ -155,6 +191,12 @@ pub(crate) const SERVER_HINTS: &[HintRule] = &[
         Attribute,
         Says("not a valid attribute"),
         "that field cannot be changed through the API: remove it from the change",
+    ),
+    row(Attribute, When::Attribute("locked_until"), LOCK_MINUTES),
+    row(
+        Attribute,
+        When::Attribute("state"),
+        "the state must be an integer 0-3 (Unapproved, Approved, Rejected, Unlicensed): report this as a bug",
     ),
     row(
         Attribute,
@@ -211,6 +253,26 @@ pub(crate) const SERVER_HINTS: &[HintRule] = &[
         Says("expected array"),
         "the role change was not sent as a list of user ids: report this as a bug",
     ),
+    // Words before statuses: a route this tenant does not serve is a 404 too, not a
+    // deleted user; an account owner's refusal may come as a 403.
+    row(
+        V2,
+        Says("no route exists"),
+        "this tenant does not serve that API /2 call: set api = \"v1\" in the profile, or do it in the admin console",
+    ),
+    row(V2, Says("factor could not be found"), NOT_ENROLLED),
+    row(V2, Says("device not found"), NOT_ENROLLED),
+    row(
+        V2,
+        Says("cannot be unlocked"),
+        "OneLogin would not unlock this user (it may not be locked, or its directory decides): refresh the user",
+    ),
+    row(V2, Says("account owner"), ACCOUNT_OWNER),
+    row(
+        V2,
+        On("/devices/", "permission"),
+        "the API credential's scope is too low: removing an MFA device needs Manage All",
+    ),
     row(
         V2,
         Says("permission"),
@@ -249,6 +311,8 @@ pub(crate) const SERVER_HINTS: &[HintRule] = &[
 /// The parts of a server error the rows look at.
 struct Words<'a> {
     form: Form,
+    /// The path (and query) of the request.
+    path: &'a str,
     status: u16,
     attribute: &'a str,
     title: &'a str,
@@ -256,7 +320,7 @@ struct Words<'a> {
     text: String,
 }
 
-fn words(kind: &ErrorKind) -> Option<Words<'_>> {
+fn words<'a>(kind: &'a ErrorKind, path: &'a str) -> Option<Words<'a>> {
     Some(match kind {
         ErrorKind::Envelope {
             http_status,
@@ -264,6 +328,7 @@ fn words(kind: &ErrorKind) -> Option<Words<'_>> {
             ..
         } => Words {
             form: Form::Text,
+            path,
             status: *http_status,
             attribute: "",
             title: "",
@@ -279,6 +344,7 @@ fn words(kind: &ErrorKind) -> Option<Words<'_>> {
             ..
         } => Words {
             form: Form::Attribute,
+            path,
             status: *http_status,
             attribute,
             title: "",
@@ -291,6 +357,7 @@ fn words(kind: &ErrorKind) -> Option<Words<'_>> {
             ..
         } => Words {
             form: Form::V2,
+            path,
             status: *http_status,
             attribute: "",
             title: "",
@@ -302,6 +369,7 @@ fn words(kind: &ErrorKind) -> Option<Words<'_>> {
             message,
         } => Words {
             form: Form::V3,
+            path,
             status: *http_status,
             attribute: "",
             title,
@@ -316,6 +384,7 @@ impl HintRule {
         self.form == w.form
             && match self.when {
                 When::Says(part) => w.text.contains(part),
+                When::On(path, part) => w.path.contains(path) && w.text.contains(part),
                 When::Attribute(name) => w.attribute == name,
                 When::Title(title) => w.title.trim().eq_ignore_ascii_case(title),
                 When::Status(s) => w.status == s,
@@ -325,15 +394,17 @@ impl HintRule {
     }
 }
 
-/// The index of the row that words this error, if the server said anything.
-pub(crate) fn server_row(kind: &ErrorKind) -> Option<usize> {
-    let w = words(kind)?;
+/// The index of the row that words this error of a request to `path`, if the server
+/// said anything.
+pub(crate) fn server_row(kind: &ErrorKind, path: &str) -> Option<usize> {
+    let w = words(kind, path)?;
     SERVER_HINTS.iter().position(|r| r.fits(&w))
 }
 
-/// What the user should do next.
-pub(crate) fn hint(kind: &ErrorKind) -> &'static str {
-    if let Some(row) = server_row(kind).and_then(|i| SERVER_HINTS.get(i)) {
+/// What the user should do next after `kind` answered a request to `path` (path and
+/// query; empty when no request was made).
+pub(crate) fn hint(kind: &ErrorKind, path: &str) -> &'static str {
+    if let Some(row) = server_row(kind, path).and_then(|i| SERVER_HINTS.get(i)) {
         return row.hint;
     }
     match kind {
@@ -366,190 +437,5 @@ pub(crate) fn hint(kind: &ErrorKind) -> &'static str {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn text(status: u16, message: &str) -> ErrorKind {
-        ErrorKind::Envelope {
-            http_status: status,
-            code: i64::from(status),
-            error_type: String::new(),
-            message: EnvelopeMessage::Text(message.into()),
-        }
-    }
-
-    fn attr(attribute: &str, description: &str) -> ErrorKind {
-        ErrorKind::Envelope {
-            http_status: 400,
-            code: 400,
-            error_type: "bad request".into(),
-            message: EnvelopeMessage::Attribute {
-                attribute: attribute.into(),
-                description: description.into(),
-            },
-        }
-    }
-
-    fn v3(status: u16, title: &str, message: &str) -> ErrorKind {
-        ErrorKind::V3 {
-            http_status: status,
-            title: title.into(),
-            message: message.into(),
-        }
-    }
-
-    /// One error per row of [`SERVER_HINTS`], in the table's order, as the server words it.
-    fn examples() -> Vec<ErrorKind> {
-        vec![
-            text(401, "Insufficient Permission"),
-            text(401, "Authentication Failure"),
-            text(400, "Authorization Information is incorrect"),
-            text(403, "user is not authorized to access this User"),
-            text(404, "No Route Exists"),
-            text(404, "Not Found"),
-            text(400, "User for id 88888888 was not found"),
-            text(
-                400,
-                "input custom_attributes is not valid. Valid custom_attributes -> [AWS_Role]",
-            ),
-            text(400, "custom_attributes is empty"),
-            text(400, "Input JSON is not valid"),
-            text(
-                400,
-                "role_id_array should be a subset of the account's roles",
-            ),
-            text(400, "role_id_array is empty"),
-            text(400, "role 5 is already included"),
-            text(400, "role 5 is not included"),
-            text(422, "Email has already been taken"),
-            text(400, "unsupported grant_type"),
-            text(429, "Too many requests"),
-            text(503, "Service Unavailable"),
-            text(401, "Unauthorized"),
-            text(403, "Forbidden"),
-            text(400, "something new"),
-            attr("id", "ID is incorrect"),
-            attr("nickname", "nickname is not a valid attribute"),
-            attr("role_id_array", "must be an array"),
-            attr("title", "is too long"),
-            v3(401, "Access denied", "bad key"),
-            v3(400, "Unauthorized Access", "bad key"),
-            v3(404, "Not Found", "no user"),
-            v3(422, "Record Not Found", "No user found by id '42'"),
-            v3(
-                422,
-                "Invalid Request",
-                "Validation failed: Group does not exist",
-            ),
-            v3(502, "Bad Gateway", "upstream"),
-            v3(
-                422,
-                "Invalid Request",
-                "Validation failed: Email is invalid",
-            ),
-            v2(400, "query parameter(s) not allowed: shoe_size"),
-            v2(
-                400,
-                "Requests can only have cursor xor pagination arguments",
-            ),
-            v2(400, "Invalid pagination cursor"),
-            v2(400, "Expected array in request"),
-            v2(401, "Insufficient Permission"),
-            v2(401, "Authentication Failure"),
-            v2(403, "Forbidden"),
-            v2(404, "Not Found"),
-            ErrorKind::V2 {
-                http_status: 422,
-                name: "UnprocessableEntityError".into(),
-                message: "Validation failed".into(),
-                problems: vec![crate::api::FieldProblem {
-                    field: Some("email".into()),
-                    message: "has already been taken".into(),
-                }],
-            },
-            v2(422, "Validation failed"),
-            v2(429, "Too Many Requests"),
-            v2(500, "Internal Server Error"),
-            v2(409, "Conflict"),
-        ]
-    }
-
-    fn v2(status: u16, message: &str) -> ErrorKind {
-        ErrorKind::V2 {
-            http_status: status,
-            name: String::new(),
-            message: message.into(),
-            problems: Vec::new(),
-        }
-    }
-
-    /// Each row is reached by its example, and by no earlier row: no row hides another.
-    #[test]
-    fn every_row_words_its_own_example() {
-        let examples = examples();
-        assert_eq!(examples.len(), SERVER_HINTS.len(), "one example per row");
-        for (i, (example, row)) in examples.iter().zip(SERVER_HINTS).enumerate() {
-            assert_eq!(server_row(example), Some(i), "row {i} {row:?}: {example:?}");
-            assert_eq!(hint(example), row.hint, "row {i}");
-        }
-    }
-
-    /// Where rows overlap, the earlier one wins, and that choice is the right one.
-    #[test]
-    fn order_decides_where_rows_overlap() {
-        // Both 401s: the words say which of the two it is.
-        assert!(hint(&text(401, "Insufficient Permission")).contains("scope is too low"));
-        assert!(hint(&text(401, "Authentication Failure")).contains("client_secret"));
-        // A 404 with "No Route Exists" is a wrong path, not a deleted user.
-        assert!(hint(&text(404, "No Route Exists")).starts_with("wrong method or path"));
-        // "already included" also contains "included"; "not included" stays distinct.
-        assert!(hint(&text(400, "role 5 is already included")).contains("already has"));
-        // A 401 on a v3 page with a Record Not Found title is the key, not the user.
-        assert!(hint(&v3(401, "Record Not Found", "x")).contains("API key"));
-        // An attribute message never takes a text row: "id" here is not a text match.
-        assert_eq!(
-            hint(&attr("id", "Insufficient Permission")),
-            "the user id must be an integer"
-        );
-    }
-
-    #[test]
-    fn each_form_ends_with_a_catch_all() {
-        for form in [Form::Text, Form::Attribute, Form::V3, Form::V2] {
-            let last = SERVER_HINTS.iter().rev().find(|r| r.form == form).unwrap();
-            assert!(matches!(last.when, When::Always), "{form:?}");
-        }
-    }
-
-    #[test]
-    fn failures_without_server_words() {
-        assert!(hint(&ErrorKind::Config("x".into())).starts_with("fix the settings"));
-        let transport = |timeout, connect| ErrorKind::Transport {
-            message: String::new(),
-            timeout,
-            connect,
-        };
-        assert!(hint(&transport(true, false)).contains("in time"));
-        assert!(hint(&transport(false, true)).starts_with("could not connect"));
-        assert_eq!(
-            hint(&transport(false, false)),
-            "check the network / VPN and retry"
-        );
-        let body = |status| ErrorKind::UnexpectedBody {
-            http_status: status,
-            content_type: None,
-            body_start: String::new(),
-        };
-        assert!(hint(&body(502)).contains("error page"));
-        assert!(hint(&body(302)).contains("redirected"));
-        assert!(hint(&body(200)).contains("not OneLogin JSON"));
-        assert_eq!(
-            hint(&ErrorKind::RateLimited {
-                http_status: 429,
-                reset: None,
-                body_start: String::new()
-            }),
-            BUDGET_SPENT
-        );
-    }
-}
+#[path = "hints_tests.rs"]
+mod tests;

@@ -53,6 +53,14 @@ pub(crate) fn blames_permission(message: &str) -> bool {
     m.contains("permission") || m.contains("scope")
 }
 
+/// Whether a 404's words say the route itself is not served ("No Route Exists", in /2 or
+/// /1 words), as a tenant answers for a path it does not serve. A 404 about a missing
+/// user or device ("User for id 7 was not found", "The resource with the given id could
+/// not be found") does not.
+pub(crate) fn says_no_route(message: &str) -> bool {
+    message.to_lowercase().contains("no route")
+}
+
 /// Turn a /2 answer into its JSON value or the error it carries.
 ///
 /// - 429 → `RateLimited` whatever the body.

@@ -16,7 +16,7 @@ mod users;
 
 pub use attributes::AttributeDefinition;
 pub use errors::FieldProblem;
-pub(crate) use errors::{blames_permission, words};
+pub(crate) use errors::{blames_permission, says_no_route, words};
 pub use paging::V2Page;
 pub use users::{V2UserQuery, V2UserUpdate};
 
