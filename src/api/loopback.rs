@@ -56,6 +56,37 @@ pub(crate) fn bare(status: StatusCode, body: &str) -> Response {
         .into_response()
 }
 
+/// A /1 answer: JSON with the rate-limit headers every successful /1 answer carries
+/// (error answers carry none).
+pub(crate) fn v1(status: StatusCode, body: &str) -> Response {
+    if !status.is_success() {
+        return bare(status, body);
+    }
+    (
+        status,
+        [
+            ("content-type", "application/json; charset=utf-8"),
+            ("x-ratelimit-limit", "5000"),
+            ("x-ratelimit-remaining", "4300"),
+            ("x-ratelimit-reset", "900"),
+        ],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// The /1 status-only success.
+pub(crate) const V1_SUCCESS: &str =
+    r#"{"status":{"error":false,"code":200,"type":"success","message":"Success"}}"#;
+
+/// A /1 error envelope with a text message.
+pub(crate) fn v1_error(status: StatusCode, error_type: &str, message: &str) -> Response {
+    let body = serde_json::json!({
+        "status": {"error": true, "code": status.as_u16(), "type": error_type, "message": message}
+    });
+    bare(status, &body.to_string())
+}
+
 fn token(n: usize) -> Response {
     (
         StatusCode::OK,
@@ -129,6 +160,25 @@ pub(crate) fn to(log: &Log, path: &str) -> Vec<Seen> {
         .iter()
         .filter(|s| s.path == path)
         .cloned()
+        .collect()
+}
+
+/// Every request but the token calls, as `METHOD path?query body`.
+pub(crate) fn calls(log: &Log) -> Vec<String> {
+    log.lock()
+        .unwrap()
+        .iter()
+        .filter(|s| s.path != "/auth/oauth2/v2/token")
+        .map(|s| {
+            let query = if s.query.is_empty() {
+                String::new()
+            } else {
+                format!("?{}", s.query)
+            };
+            format!("{} {}{query} {}", s.method, s.path, s.body)
+                .trim_end()
+                .to_string()
+        })
         .collect()
 }
 

@@ -17,6 +17,7 @@ mod envelope;
 mod exchange;
 mod hints;
 mod legacy_v3;
+mod lifecycle;
 mod page;
 mod retry;
 mod roles;
@@ -31,6 +32,7 @@ pub use exchange::{
     BODY_CAP, Exchange, REDACTED, redact_authorization, redact_body, redact_header, shell_quote,
 };
 pub use legacy_v3::{NO_API_KEY, V3_ELEMENTS, V3User, V3UserUpdate, parse_v3_user};
+pub use lifecycle::USER_STATES;
 pub use page::Page;
 pub use retry::{RESET_MARGIN, RetryPolicy};
 pub use roles::{Group, Role};
