@@ -14,6 +14,7 @@ mod attributes;
 mod auth;
 mod client;
 mod envelope;
+mod events;
 mod exchange;
 mod hints;
 mod legacy_v3;
@@ -28,6 +29,7 @@ pub use auth::{REVOKE_PATH, TOKEN_PATH};
 pub(crate) use client::is_loopback;
 pub use client::{Client, ClientConfig, HTTP_LOG_TARGET, RateLimit, RawAuth, V3_DEFAULT_URL};
 pub use envelope::{ApiError, EnvelopeMessage, ErrorKind};
+pub use events::{Event, EventQuery, EventType};
 pub use exchange::{
     BODY_CAP, Exchange, REDACTED, redact_authorization, redact_body, redact_header, shell_quote,
 };

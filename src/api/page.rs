@@ -23,6 +23,11 @@ impl Params {
         }
     }
 
+    /// Forget a parameter (nothing happens when it is not set).
+    pub(crate) fn remove(&mut self, key: &str) {
+        self.0.retain(|(k, _)| k != key);
+    }
+
     pub(crate) fn get(&self, key: &str) -> Option<&str> {
         self.0
             .iter()

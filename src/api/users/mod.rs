@@ -12,8 +12,8 @@ pub use search::{
     SearchFields,
 };
 pub use update::{UPDATABLE_FIELDS, UserUpdate, custom_attributes_diff, roles_diff};
-pub(crate) use user::value_to_string;
 pub use user::{User, state_label, state_name, status_label, status_name};
+pub(crate) use user::{de_int, de_string, value_to_string};
 
 use futures::stream::BoxStream;
 use reqwest::Method;

@@ -110,11 +110,11 @@ pub(crate) fn value_to_string(v: Value) -> Option<String> {
     }
 }
 
-fn de_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+pub(crate) fn de_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     Ok(value_to_string(Value::deserialize(d)?))
 }
 
-fn de_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+pub(crate) fn de_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     // A value that is no integer at all (e.g. "n/a") reads as absent, not as a failed page.
     Ok(lenient_int(&Value::deserialize(d)?))
 }
