@@ -363,6 +363,24 @@ pub(crate) fn lenient_int(v: &Value) -> Option<i64> {
     }
 }
 
+/// A yes/no that may arrive as a bool, `"true"`/`"false"` (any case) or 1/0.
+pub(crate) fn lenient_bool(v: &Value) -> Option<bool> {
+    match v {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" => Some(true),
+            "false" | "0" => Some(false),
+            _ => None,
+        },
+        Value::Number(n) => match n.as_i64() {
+            Some(1) => Some(true),
+            Some(0) => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// Read an envelope-ish error object: `{"status": {...}}`, or the bare forms
 /// other OneLogin endpoints use (`{"statusCode","name","message"}`,
 /// `{"error","error_description"}`).

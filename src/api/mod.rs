@@ -44,7 +44,8 @@ pub use users::{
     custom_attributes_diff, roles_diff, state_label, state_name, status_label, status_name,
 };
 pub use v2::{
-    AttributeDefinition, FieldProblem, Mappings, V2_MAX_IDS, V2Page, V2UserQuery, V2UserUpdate,
+    AttributeDefinition, FieldProblem, Mappings, MfaDevice, UserApp, V2_MAX_IDS, V2Page,
+    V2UserQuery, V2UserUpdate,
 };
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
-//! API /2 beside /1: users, custom attribute definitions and role membership, the
-//! calls OneLogin asks new work to use where /2 has them.
+//! API /2 beside /1: users, custom attribute definitions, role membership, unlocking,
+//! a user's apps and MFA devices: the calls OneLogin asks new work to use where /2 has them.
 //!
 //! What differs from /1, and lives here: answers are bare (no status wrapper),
 //! resource calls send `Authorization: bearer <token>` (a space, no colon), errors are
@@ -8,15 +8,20 @@
 //! pipeline: the token and its renewal, the redacted request log, the rate-limit state
 //! (an answer without `X-RateLimit-*` leaves it as it was), the error type.
 
+mod apps;
 mod attributes;
 mod errors;
+mod mfa;
 mod paging;
 mod roles;
+mod unlock;
 mod users;
 
+pub use apps::UserApp;
 pub use attributes::AttributeDefinition;
 pub use errors::FieldProblem;
 pub(crate) use errors::{blames_permission, says_no_route, words};
+pub use mfa::MfaDevice;
 pub use paging::V2Page;
 pub use users::{V2UserQuery, V2UserUpdate};
 
