@@ -273,6 +273,18 @@ pub(crate) const SERVER_HINTS: &[HintRule] = &[
         On("/devices/", "permission"),
         "the API credential's scope is too low: removing an MFA device needs Manage All",
     ),
+    // Reads whose scope differs from the writes' rule below (the device list has no
+    // trailing segment: the removal row above has taken every `/devices/<id>`).
+    row(
+        V2,
+        On("/devices", "permission"),
+        "the API credential's scope is too low: reading a user's MFA devices needs Manage All",
+    ),
+    row(
+        V2,
+        On("/apps", "permission"),
+        "the API credential cannot read a user's apps: that needs Read Users, Manage users, Read All or Manage All",
+    ),
     row(
         V2,
         Says("permission"),

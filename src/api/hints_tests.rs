@@ -151,6 +151,11 @@ fn examples() -> Vec<(ErrorKind, &'static str)> {
             v2(401, "Insufficient Permission"),
             "/api/2/mfa/users/42/devices/9",
         ),
+        (
+            v2(401, "Insufficient Permission"),
+            "/api/2/mfa/users/42/devices",
+        ),
+        (v2(403, "Insufficient Permission"), "/api/2/users/42/apps"),
         any(v2(401, "Insufficient Permission")),
         any(v2(401, "Authentication Failure")),
         any(v2(403, "Forbidden")),
@@ -223,10 +228,24 @@ fn insufficient_permission_names_the_scope_of_the_call() {
     }
     // Path rows ask for their words too: another failure on the events path is itself.
     assert!(hint(&text(401, "Authentication Failure"), "/api/1/events").contains("client_secret"));
-    // Listing devices is not removing one.
+    // Listing devices is not removing one, and each names the scope it needs.
     let v2_scope = v2(401, "Insufficient Permission");
-    assert!(hint(&v2_scope, "/api/2/mfa/users/42/devices/9").contains("MFA"));
-    assert!(!hint(&v2_scope, "/api/2/mfa/users/42/devices").contains("MFA"));
+    let removing = hint(&v2_scope, "/api/2/mfa/users/42/devices/9");
+    assert!(removing.contains("removing an MFA device"), "{removing}");
+    let listing = hint(&v2_scope, "/api/2/mfa/users/42/devices");
+    assert!(
+        listing.contains("reading a user's MFA devices needs Manage All"),
+        "{listing}"
+    );
+    let apps = hint(&v2(403, "Insufficient Permission"), "/api/2/users/42/apps");
+    assert!(
+        apps.contains("apps") && apps.contains("Read Users"),
+        "{apps}"
+    );
+    assert!(
+        hint(&v2_scope, "/api/2/users/42").contains("writes need Manage users"),
+        "other /2 calls keep the general rule"
+    );
 }
 
 #[test]
