@@ -13,7 +13,12 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 pub enum Context {
     Global,
     Users,
+    /// The user view's first section: fields and custom attributes, edited in place.
     Editor,
+    /// The user view's other sections: roles, apps, MFA factors, recent events.
+    UserView,
+    /// The tenant's events.
+    Events,
     RequestLog,
     /// The bulk screen's change form and preview.
     Bulk,
@@ -29,13 +34,17 @@ pub enum Context {
     Input,
     /// A list to pick from.
     Pick,
+    /// One record shown whole (an event).
+    Detail,
 }
 
 impl Context {
-    pub const ALL: [Context; 11] = [
+    pub const ALL: [Context; 14] = [
         Context::Global,
         Context::Users,
         Context::Editor,
+        Context::UserView,
+        Context::Events,
         Context::RequestLog,
         Context::Bulk,
         Context::BulkRun,
@@ -43,6 +52,7 @@ impl Context {
         Context::Input,
         Context::Pick,
         Context::Ask,
+        Context::Detail,
         Context::HelpBox,
     ];
 
@@ -52,6 +62,8 @@ impl Context {
             Context::Global => "global",
             Context::Users => "users",
             Context::Editor => "editor",
+            Context::UserView => "user_view",
+            Context::Events => "events",
             Context::RequestLog => "request_log",
             Context::Bulk => "bulk",
             Context::BulkRun => "bulk_run",
@@ -60,6 +72,7 @@ impl Context {
             Context::Ask => "ask",
             Context::Input => "input",
             Context::Pick => "pick",
+            Context::Detail => "detail",
         }
     }
 
@@ -73,7 +86,9 @@ impl Context {
         match self {
             Context::Global => "Everywhere",
             Context::Users => "Users",
-            Context::Editor => "Editor",
+            Context::Editor => "User view: fields and custom attributes",
+            Context::UserView => "User view: roles, apps, MFA factors, events",
+            Context::Events => "Events",
             Context::RequestLog => "Request log",
             Context::Bulk => "Bulk edits: changes and preview",
             Context::BulkRun => "Bulk edits: a run",
@@ -82,6 +97,7 @@ impl Context {
             Context::Ask => "A question",
             Context::Input => "While typing (every other key is text)",
             Context::Pick => "A list to pick from",
+            Context::Detail => "An event shown whole",
         }
     }
 }
@@ -113,6 +129,7 @@ key_actions! {
     ScreenUsers => "screen_users", "users screen", false;
     ScreenBulk => "screen_bulk", "bulk edits screen", false;
     ScreenLog => "screen_request_log", "request log screen", false;
+    ScreenEvents => "screen_events", "events screen", false;
     NextScreen => "next_screen", "next screen", false;
     Dismiss => "dismiss", "close a message or go back", false;
     Up => "up", "move up", false;
@@ -136,6 +153,16 @@ key_actions! {
     ClearValue => "clear_value", "clear the custom attribute", true;
     Revert => "revert", "undo the pending change of the row", true;
     Save => "save", "save every pending change", true;
+    NextSection => "next_section", "next section of the user", false;
+    PrevSection => "previous_section", "previous section of the user", false;
+    RemoveFactor => "remove_factor", "remove the MFA factor under the cursor (asks)", true;
+    UserEvents => "user_events", "this user's events on the events screen", false;
+    FilterUser => "filter_user", "events of one user (an id; empty: every user)", false;
+    FilterTypes => "filter_types", "events of some types (picked from the tenant's)", false;
+    FilterWindow => "filter_window", "a time window: last hour, day, week, or typed dates", false;
+    ClearFilters => "clear_filters", "clear every filter", false;
+    NextPage => "next_page", "load the next (older) page", false;
+    Live => "live", "follow new events (polls within the rate budget)", false;
     Follow => "follow", "follow new requests", false;
     ErrorsOnly => "errors_only", "errors only", false;
     CopyCurl => "copy_curl", "copy as a curl command (OSC 52)", false;
@@ -336,6 +363,7 @@ const DEFAULTS: &[(Context, KeyAction, &[&str])] = {
         (Global, ScreenUsers, &["1"]),
         (Global, ScreenBulk, &["2"]),
         (Global, ScreenLog, &["3"]),
+        (Global, ScreenEvents, &["4"]),
         (Global, NextScreen, &["tab"]),
         (Global, Dismiss, &["esc"]),
         (Global, Up, &["up", "k"]),
@@ -355,11 +383,31 @@ const DEFAULTS: &[(Context, KeyAction, &[&str])] = {
         (Users, MarkAll, &["a"]),
         (Users, ClearMarks, &["A"]),
         (Users, InvertMarks, &["v"]),
+        (Users, UserEvents, &["E"]),
         (Editor, Edit, &["enter", "e"]),
         (Editor, ClearValue, &["x"]),
         (Editor, Revert, &["u"]),
         (Editor, Save, &["ctrl+s"]),
-        (Editor, Refresh, &["R", "ctrl+r"]),
+        (Editor, Refresh, &["r", "R", "ctrl+r"]),
+        // Tab moves between the user's sections here, not between screens (1-4 do).
+        (Editor, NextSection, &["]", "tab"]),
+        (Editor, PrevSection, &["[", "backtab"]),
+        (Editor, UserEvents, &["E"]),
+        (UserView, NextSection, &["]", "tab"]),
+        (UserView, PrevSection, &["[", "backtab"]),
+        (UserView, Open, &["enter"]),
+        (UserView, RemoveFactor, &["d", "delete"]),
+        (UserView, Refresh, &["r", "R", "ctrl+r"]),
+        (UserView, UserEvents, &["E"]),
+        (Events, Open, &["enter"]),
+        (Events, Filter, &["/"]),
+        (Events, FilterUser, &["u"]),
+        (Events, FilterTypes, &["t"]),
+        (Events, FilterWindow, &["w"]),
+        (Events, ClearFilters, &["x"]),
+        (Events, Live, &["f"]),
+        (Events, NextPage, &["n"]),
+        (Events, Refresh, &["r", "R", "ctrl+r"]),
         (RequestLog, Open, &["enter"]),
         (RequestLog, Filter, &["/"]),
         (RequestLog, Follow, &["f"]),
@@ -392,6 +440,7 @@ const DEFAULTS: &[(Context, KeyAction, &[&str])] = {
         (Pick, Cancel, &["esc"]),
         (Ask, Yes, &["y", "Y"]),
         (Ask, No, &["n", "N", "esc", "enter"]),
+        (Detail, Close, &["esc", "enter", "q"]),
         (HelpBox, Close, &["?", "f1", "q", "esc", "enter"]),
     ]
 };
