@@ -13,7 +13,11 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinHandle;
 
 use crate::api::{ApiError, Client, RetryPolicy};
+use chrono::Utc;
+
 use crate::app::action::{Action, BulkControl, Command, Outcome, SavePart};
+use crate::app::events_state::EventFilter;
+use crate::audit::RunMarks;
 use crate::bulk::{BulkError, BulkService, Cost, Pacer, RunHandle, Work, listing, paced};
 
 /// The running bulk run: its handle (pause, cancel…) and its task.
@@ -205,12 +209,82 @@ impl Worker {
                     .map(|size| Cost::of(size, listed, &self.pacer));
                 Outcome::LoadAllEstimate { generation, result }
             }
-            Command::LoadUser { id } => {
-                let result = match self.read(1, || c.get_user(id)).await {
-                    Ok(user) => self.read(1, || c.user_roles(id)).await.map(|r| (user, r)),
-                    Err(e) => Err(e),
-                };
-                Outcome::User { id, result }
+            Command::LoadUser { id } => Outcome::User {
+                id,
+                result: self.read(1, || c.get_user(id)).await,
+            },
+            Command::LoadUserRoles { id } => Outcome::UserRoles {
+                id,
+                result: self.read(1, || c.user_roles(id)).await,
+            },
+            Command::LoadUserApps { id } => Outcome::UserApps {
+                id,
+                result: self.read(1, || c.user_apps(id)).await,
+            },
+            Command::LoadUserFactors { id } => Outcome::UserFactors {
+                id,
+                result: self.read(1, || c.mfa_devices(id)).await,
+            },
+            Command::RemoveFactor {
+                id,
+                device_id,
+                name,
+            } => Outcome::FactorRemoved {
+                id,
+                result: c.remove_mfa_device(id, &device_id).await,
+                device_id,
+                name,
+            },
+            Command::LoadUserEvents { id } => {
+                let query = EventFilter::for_user(id).query(Utc::now());
+                let page = || c.list_events_page(&query, None);
+                Outcome::UserEvents {
+                    id,
+                    result: self.read(1, page).await.map(|p| p.items),
+                }
+            }
+            Command::LoadEventTypes => Outcome::EventTypes(self.read(1, || c.event_types()).await),
+            Command::LoadEvents { generation, filter } => {
+                let query = filter.query(Utc::now());
+                let result = self.read(1, || c.list_events_page(&query, None)).await;
+                Outcome::EventsPage {
+                    generation,
+                    query,
+                    result,
+                }
+            }
+            Command::LoadMoreEvents {
+                generation,
+                query,
+                after_cursor,
+            } => {
+                let page = || c.list_events_page(&query, Some(&after_cursor));
+                let result = self.read(1, page).await;
+                Outcome::EventsPage {
+                    generation,
+                    query,
+                    result,
+                }
+            }
+            Command::PollEvents {
+                generation,
+                query,
+                after_cursor,
+            } => {
+                let page = || c.list_events_page(&query, after_cursor.as_deref());
+                Outcome::EventsPolled {
+                    generation,
+                    result: self.read(1, page).await,
+                }
+            }
+            Command::LoadRunMarks => {
+                let dir = self.bulk.runs_dir().to_path_buf();
+                let tenant = self.bulk.tenant().clone();
+                let own = Some(c.config().client_id.clone());
+                let built =
+                    tokio::task::spawn_blocking(move || RunMarks::build(&dir, &tenant, own));
+                // A build that panicked marks nothing: marks are a help, not a record.
+                Outcome::RunMarks(Arc::new(built.await.unwrap_or_default()))
             }
             Command::SetCustomAttributes { id, values } => Outcome::Saved {
                 id,

@@ -10,12 +10,16 @@ use std::sync::Arc;
 use crossterm::event::KeyEvent;
 
 use crate::api::{
-    ApiError, Exchange, Group, Page, RateLimit, Role, User, UserQuery, UserUpdate, V3UserUpdate,
+    ApiError, Event, EventQuery, EventType, Exchange, Group, MfaDevice, Page, RateLimit, Role,
+    User, UserApp, UserQuery, UserUpdate, V3UserUpdate,
 };
+use crate::audit::RunMarks;
 use crate::bulk::pacing::WaitReason;
 use crate::bulk::{
     BulkError, Change, Cost, Listed, Preview, Progress, RunInfo, RunLog, RunReport, Work,
 };
+
+use super::events_state::EventFilter;
 
 /// Identifies a request so that a late answer to a superseded one is dropped.
 pub type Generation = u64;
@@ -72,8 +76,45 @@ pub enum Outcome {
     },
     User {
         id: i64,
-        result: Result<(User, Vec<i64>), ApiError>,
+        result: Result<User, ApiError>,
     },
+    UserRoles {
+        id: i64,
+        result: Result<Vec<i64>, ApiError>,
+    },
+    UserApps {
+        id: i64,
+        result: Result<Vec<UserApp>, ApiError>,
+    },
+    UserFactors {
+        id: i64,
+        result: Result<Vec<MfaDevice>, ApiError>,
+    },
+    FactorRemoved {
+        id: i64,
+        device_id: String,
+        name: String,
+        result: Result<(), ApiError>,
+    },
+    /// A user's newest events (one page).
+    UserEvents {
+        id: i64,
+        result: Result<Vec<Event>, ApiError>,
+    },
+    EventTypes(Result<Vec<EventType>, ApiError>),
+    /// A page of the events screen, with the query it was asked with (times resolved).
+    EventsPage {
+        generation: Generation,
+        query: EventQuery,
+        result: Result<Page<Event>, ApiError>,
+    },
+    /// A page of events newer than the newest shown.
+    EventsPolled {
+        generation: Generation,
+        result: Result<Page<Event>, ApiError>,
+    },
+    /// The index of our bulk runs, built from their journals.
+    RunMarks(Arc<RunMarks>),
     Saved {
         id: i64,
         part: SavePart,
@@ -139,9 +180,49 @@ pub enum Command {
         /// the console's pacer can spread them.
         calls_left: u64,
     },
+    /// The user's fields and attributes: answers `User`.
     LoadUser {
         id: i64,
     },
+    LoadUserRoles {
+        id: i64,
+    },
+    LoadUserApps {
+        id: i64,
+    },
+    LoadUserFactors {
+        id: i64,
+    },
+    /// Remove one MFA factor (`name`: how messages name it).
+    RemoveFactor {
+        id: i64,
+        device_id: String,
+        name: String,
+    },
+    /// The newest page of the user's events.
+    LoadUserEvents {
+        id: i64,
+    },
+    LoadEventTypes,
+    /// The first page of the events screen.
+    LoadEvents {
+        generation: Generation,
+        filter: EventFilter,
+    },
+    /// The page after `after_cursor` of `query` (older events).
+    LoadMoreEvents {
+        generation: Generation,
+        query: EventQuery,
+        after_cursor: String,
+    },
+    /// Events newer than those shown: `query` already holds the `since`.
+    PollEvents {
+        generation: Generation,
+        query: EventQuery,
+        after_cursor: Option<String>,
+    },
+    /// Build the index of our bulk runs from their journals: answers `RunMarks`.
+    LoadRunMarks,
     /// What loading the rest of a search costs (one call: its `Total-Count` on /2, or its
     /// highest id on /1), after the users `listed`: answers `LoadAllEstimate`.
     EstimateLoadAll {
@@ -215,6 +296,7 @@ impl Command {
                 | Command::UpdateUserV3 { .. }
                 | Command::AddRoles { .. }
                 | Command::RemoveRoles { .. }
+                | Command::RemoveFactor { .. }
                 | Command::BulkStart(_)
         )
     }

@@ -24,6 +24,26 @@ pub fn info_and_list(body: Rect) -> [Rect; 2] {
     Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(body)
 }
 
+/// The user view: who and the keys, the section line, the section's list.
+pub fn user_view(body: Rect) -> [Rect; 3] {
+    Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Fill(1),
+    ])
+    .areas(body)
+}
+
+/// The events screen: what is shown and how it is followed, the filters, the table.
+pub fn events(body: Rect) -> [Rect; 3] {
+    user_view(body)
+}
+
+/// An event shown whole: a bordered box over most of the body.
+pub fn detail(body: Rect) -> Rect {
+    centered(body, 100, body.height)
+}
+
 /// The bulk screen: the step line, the step's body, the key line.
 pub fn bulk(body: Rect) -> [Rect; 3] {
     Layout::vertical([
@@ -114,7 +134,13 @@ pub fn help_lines(state: &AppState) -> usize {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ListId {
     Users,
+    /// The user view's fields.
     Editor,
+    /// The user view's other sections.
+    UserSection,
+    Events,
+    /// The lines of one event.
+    EventDetail,
     RequestLog,
     /// The text of one exchange.
     ExchangeDetail,
@@ -135,7 +161,10 @@ pub fn rows(state: &AppState, list: ListId) -> usize {
     let [_, under_info] = info_and_list(body);
     let [_, bulk_body, _] = bulk(body);
     match list {
-        ListId::Users | ListId::Editor | ListId::RequestLog => rows_under_header(under_info),
+        ListId::Users | ListId::RequestLog => rows_under_header(under_info),
+        ListId::Events => rows_under_header(events(body)[2]),
+        ListId::Editor | ListId::UserSection => rows_under_header(user_view(body)[2]),
+        ListId::EventDetail => rows_inside_border(detail(body)),
         ListId::ExchangeDetail => usize::from(under_info.height).max(1),
         ListId::BulkChanges => rows_under_header(bulk_form(bulk_body, state.read_only)[1]),
         ListId::BulkPreview => {

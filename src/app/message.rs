@@ -6,6 +6,7 @@ use crate::bulk::pacing::WaitReason;
 use crate::bulk::{BulkError, RunReport};
 
 use super::action::SavePart;
+use super::user_view::Section;
 
 /// A message for the status line or a toast.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,6 +53,20 @@ pub enum Doing {
     /// Measuring a search before loading every page.
     MeasureSearch,
     LoadUser(i64),
+    /// Reading a section of the user view (roles, apps, factors, events) of a user.
+    LoadSection {
+        id: i64,
+        section: Section,
+    },
+    /// Removing the MFA factor `name` of a user.
+    RemoveFactor {
+        id: i64,
+        name: String,
+    },
+    LoadEventTypes,
+    LoadEvents,
+    /// Asking for events newer than those shown (live updates stop).
+    PollEvents,
     /// Saving a part of a user; `fields` names what it held (the envelope's field first).
     Save {
         id: i64,
@@ -96,4 +111,10 @@ pub enum Hint {
     LocalTerms(Vec<String>),
     /// Enter with nothing typed in the typed confirmation.
     TypeTheNumber(usize),
+    /// A poll found more new events than it reads: a reload shows them.
+    ManyNewEvents(usize),
+    /// The type picker waits for the tenant's event types.
+    TypesNotLoaded {
+        failed: bool,
+    },
 }

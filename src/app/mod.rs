@@ -8,6 +8,7 @@ pub mod action;
 pub mod bulk_flow;
 pub mod bulk_rows;
 pub mod editor_rows;
+pub mod events_state;
 pub mod keymap;
 pub mod layout;
 pub mod list;
@@ -16,6 +17,7 @@ pub mod modal;
 pub mod request_log;
 pub mod state;
 pub mod update;
+pub mod user_view;
 pub mod users_table;
 pub mod view;
 

@@ -4,9 +4,11 @@
 
 use ratatui_textarea::TextArea;
 
+use crate::api::Event;
 use crate::bulk::Cost;
 
 use super::action::Generation;
+use super::events_state::WindowChoice;
 use super::list::ListState;
 use super::message::Note;
 use super::state::{ChangeKind, RowKey};
@@ -34,10 +36,24 @@ pub enum Modal {
     Ask(Question),
     Input(Box<Input>),
     Pick(Box<Pick>),
+    /// One event, every key it came with.
+    Event(Box<EventDetail>),
+}
+
+/// An event shown whole, with what the console knows beside it.
+#[derive(Debug, Clone)]
+pub struct EventDetail {
+    pub event: Event,
+    /// The type's name, from the tenant's types.
+    pub type_name: String,
+    /// The bulk run of ours that caused it.
+    pub run: Option<String>,
+    /// Lines scrolled.
+    pub scroll: u16,
 }
 
 /// A question that blocks other keys until answered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Question {
     /// Quit although requests (or a bulk run) are in flight.
     Quit,
@@ -47,6 +63,15 @@ pub enum Question {
     CancelRun,
     /// Load every page of the search although it spends a good part of the rate budget.
     LoadAll { generation: Generation, cost: Cost },
+    /// Remove an MFA factor of a user (it cannot be undone).
+    RemoveFactor {
+        user: i64,
+        /// The user as the question names them.
+        user_name: String,
+        device_id: String,
+        /// The factor as the question names it.
+        name: String,
+    },
 }
 
 /// What a text input is for: where its text goes on Enter.
@@ -64,6 +89,14 @@ pub enum InputFor {
     ChangeValue { kind: ChangeKind, name: String },
     /// The number of users, typed to confirm a bulk run.
     TypedConfirm,
+    /// The events screen's `/` filter over the loaded events, applied as you type.
+    EventsFilter,
+    /// The events of one user: an id.
+    EventsUser,
+    /// The start of the events' time window: a date.
+    EventsSince,
+    /// The end of the events' time window: a date.
+    EventsUntil,
 }
 
 #[derive(Debug)]
@@ -96,6 +129,8 @@ pub enum Choice {
     Group(Option<i64>),
     Attribute(String),
     Field(&'static str),
+    EventType(i64),
+    Window(WindowChoice),
 }
 
 /// What a picker is for.
@@ -107,6 +142,10 @@ pub enum PickFor {
     Group,
     /// What a bulk change of this kind applies to.
     Change(ChangeKind),
+    /// The events screen's types (many).
+    EventTypes,
+    /// The events screen's time window (one).
+    Window,
 }
 
 #[derive(Debug)]
@@ -170,7 +209,7 @@ impl Modals {
     /// The question being asked, if any.
     pub fn question(&self) -> Option<Question> {
         self.0.iter().rev().find_map(|m| match m {
-            Modal::Ask(q) => Some(*q),
+            Modal::Ask(q) => Some(q.clone()),
             _ => None,
         })
     }

@@ -4,24 +4,31 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::api::{ApiError, Exchange, Group, LocalTerms, RateLimit, Role, User, UserQuery};
+use crate::api::{
+    ApiError, Event, Exchange, Group, LocalTerms, MfaDevice, RateLimit, Role, User, UserApp,
+    UserQuery,
+};
 use crate::bulk::{Listed, Size};
 use crate::config::UserUpdateApi;
 use crate::tenant::Tenant;
 
 use super::action::{Generation, SavePart};
 use super::bulk_flow::BulkState;
+use super::events_state::{EventTypes, EventsState, RunMarksState};
 use super::keymap::{Context, Keymap};
 use super::list::ListState;
 use super::message::Note;
 use super::modal::{Modal, Modals};
+use super::user_view::{Loaded, Section};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
     Users,
+    /// The user view: fields (the editor) and the other sections.
     Editor,
     Bulk,
     RequestLog,
+    Events,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,10 +173,26 @@ pub enum Pending {
 #[derive(Debug)]
 pub struct EditorState {
     pub id: i64,
+    /// The section shown.
+    pub section: Section,
     pub user: Option<User>,
+    /// The user's role ids: read beside the user (the fields show and edit them too).
     pub roles: Option<Vec<i64>>,
+    /// The user is being read.
     pub loading: bool,
+    /// Why reading the user failed.
     pub error: Option<ApiError>,
+    pub roles_loading: bool,
+    pub roles_error: Option<ApiError>,
+    /// The cursor of the roles section.
+    pub roles_list: ListState,
+    pub apps: Loaded<UserApp>,
+    pub factors: Loaded<MfaDevice>,
+    /// The factor whose removal is in flight (its device id).
+    pub removing: Option<String>,
+    /// The user's newest events.
+    pub events: Loaded<Event>,
+    /// The editor's rows.
     pub list: ListState,
     pub pending: BTreeMap<RowKey, Pending>,
     /// Calls of the last save still in flight.
@@ -182,10 +205,18 @@ impl EditorState {
     pub fn new(id: i64) -> EditorState {
         EditorState {
             id,
+            section: Section::Fields,
             user: None,
             roles: None,
             loading: true,
             error: None,
+            roles_loading: true,
+            roles_error: None,
+            roles_list: ListState::default(),
+            apps: Loaded::default(),
+            factors: Loaded::default(),
+            removing: None,
+            events: Loaded::default(),
             list: ListState::default(),
             pending: BTreeMap::new(),
             saving: BTreeSet::new(),
@@ -278,6 +309,11 @@ pub struct AppState {
     pub editor: Option<EditorState>,
     pub log: RequestLogState,
     pub bulk: BulkState,
+    pub events: EventsState,
+    /// Read once a session, for every screen that names an event's type.
+    pub event_types: EventTypes,
+    /// Which events our bulk runs caused.
+    pub run_marks: RunMarksState,
     /// The tenant's custom attribute fields.
     pub fields: Vec<String>,
     pub roles: Vec<Role>,
@@ -323,6 +359,9 @@ impl AppState {
             editor: None,
             log: RequestLogState::new(config.request_log_capacity),
             bulk: BulkState::default(),
+            events: EventsState::default(),
+            event_types: EventTypes::default(),
+            run_marks: RunMarksState::default(),
             fields: Vec::new(),
             roles: Vec::new(),
             groups: Vec::new(),
@@ -343,7 +382,11 @@ impl AppState {
     pub fn context(&self) -> Context {
         match self.screen {
             Screen::Users => Context::Users,
-            Screen::Editor => Context::Editor,
+            Screen::Editor => match self.editor.as_ref().map(|e| e.section) {
+                Some(Section::Fields) | None => Context::Editor,
+                Some(_) => Context::UserView,
+            },
+            Screen::Events => Context::Events,
             Screen::RequestLog => Context::RequestLog,
             Screen::Bulk => self.bulk.flow.context(),
         }
@@ -356,13 +399,16 @@ impl AppState {
             Some(Modal::Ask(_)) => Context::Ask,
             Some(Modal::Input(_)) => Context::Input,
             Some(Modal::Pick(_)) => Context::Pick,
+            Some(Modal::Event(_)) => Context::Detail,
             None => self.context(),
         }
     }
 
-    /// Whether the spinner should tick: something runs, or a message must fade.
+    /// Whether the clock should tick: something runs, a message must fade, or the events
+    /// screen follows new events (its polls are timed by ticks).
     pub fn wants_ticks(&self) -> bool {
         self.in_flight > 0
+            || (self.screen == Screen::Events && self.events.live)
             || self.toasts.iter().any(|t| t.level != Level::Error)
             || self
                 .status

@@ -114,7 +114,7 @@ pub fn loaded(n: i64, after: Option<&str>) -> AppState {
     state
 }
 
-fn api_error(status: u16, message: &str) -> ApiError {
+pub fn api_error(status: u16, message: &str) -> ApiError {
     ApiError {
         kind: crate::api::ErrorKind::Envelope {
             http_status: status,
@@ -256,14 +256,27 @@ fn a_good_search_reloads_from_the_tenant() {
 /// Opens user 1 and answers its load.
 pub fn editing_user_1(state: &mut AppState) {
     let commands = update(state, key(KeyCode::Enter));
-    assert_eq!(commands, vec![Command::LoadUser { id: 1 }]);
+    assert_eq!(
+        commands,
+        vec![
+            Command::LoadUser { id: 1 },
+            Command::LoadUserRoles { id: 1 }
+        ]
+    );
     assert_eq!(state.screen, Screen::Editor);
     let loaded = user(1, "Ann", "ann@example.com", Some("Reader"));
     update(
         state,
         Action::Outcome(Outcome::User {
             id: 1,
-            result: Ok((loaded, vec![])),
+            result: Ok(loaded),
+        }),
+    );
+    update(
+        state,
+        Action::Outcome(Outcome::UserRoles {
+            id: 1,
+            result: Ok(vec![]),
         }),
     );
 }

@@ -155,7 +155,7 @@ fn hostile_names_are_drawn_as_visible_text() {
     update(&mut state, key(KeyCode::Enter));
     let answer = Outcome::User {
         id: 666,
-        result: Ok((hostile, vec![])),
+        result: Ok(hostile),
     };
     update(&mut state, Action::Outcome(answer));
     let text = screen_text(&render(&mut state, 120, 40));
@@ -437,3 +437,6 @@ mod bulk {
         }
     }
 }
+
+#[path = "view_audit_tests.rs"]
+mod audit;

@@ -138,6 +138,25 @@ impl RunMarks {
         });
     }
 
+    /// An index of these calls (user, start, end, run), for tests of what shows it.
+    #[cfg(test)]
+    pub fn of_calls(
+        own_client_id: Option<&str>,
+        calls: &[(i64, DateTime<Utc>, DateTime<Utc>, &str)],
+    ) -> RunMarks {
+        let mut marks = RunMarks {
+            own_client_id: own_client_id.map(str::to_string),
+            ..RunMarks::default()
+        };
+        let mut runs = std::collections::BTreeSet::new();
+        for (user, start, end, run) in calls {
+            runs.insert(*run);
+            marks.push(*user, *start, *end, &Arc::from(*run));
+        }
+        marks.runs = runs.len();
+        marks
+    }
+
     /// How many runs of this tenant were read.
     pub fn runs(&self) -> usize {
         self.runs
@@ -151,10 +170,10 @@ impl RunMarks {
     /// The run that caused `event`, if one of ours did.
     pub fn run_of(&self, event: &Event) -> Option<&str> {
         let windows = self.by_user.get(&event.user_id?)?;
-        if let (Some(theirs), Some(ours)) = (event.client_id.as_deref(), self.own_client_id()) {
-            if theirs != ours {
-                return None;
-            }
+        if let (Some(theirs), Some(ours)) = (event.client_id.as_deref(), self.own_client_id())
+            && theirs != ours
+        {
+            return None;
         }
         let at = event.created_at_utc()?;
         // Windows are sorted by start: none starting after `at + SKEW` can hold it.

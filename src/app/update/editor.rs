@@ -19,8 +19,19 @@ pub(super) fn editor_key(state: &mut AppState, action: KeyAction) -> Vec<Command
                 toast(state, Level::Warning, Note::Hint(Hint::SaveOrUndoFirst));
                 return Vec::new();
             }
-            editor.loading = true;
-            return vec![Command::LoadUser { id: editor.id }];
+            // The fields show the roles too: both are read again.
+            let id = editor.id;
+            let mut commands = Vec::new();
+            if !editor.loading {
+                editor.loading = true;
+                commands.push(Command::LoadUser { id });
+            }
+            if !editor.roles_loading {
+                editor.roles_loading = true;
+                editor.roles_error = None;
+                commands.push(Command::LoadUserRoles { id });
+            }
+            return commands;
         }
         KeyAction::Edit => {
             if let Some(key) = current {
@@ -49,17 +60,16 @@ pub(super) fn editor_key(state: &mut AppState, action: KeyAction) -> Vec<Command
     Vec::new()
 }
 
-/// The user (and its roles) arrived for the editor.
-pub(super) fn on_user(state: &mut AppState, id: i64, result: Result<(User, Vec<i64>), ApiError>) {
+/// The user arrived for the editor (its roles come on their own).
+pub(super) fn on_user(state: &mut AppState, id: i64, result: Result<User, ApiError>) {
     let Some(editor) = state.editor.as_mut().filter(|e| e.id == id) else {
         return;
     };
     editor.loading = false;
     match result {
-        Ok((user, roles)) => {
+        Ok(user) => {
             users_table::replace(&mut state.users, &user, &state.columns);
             editor.user = Some(user);
-            editor.roles = Some(roles);
             editor.error = None;
         }
         Err(e) => {
@@ -109,6 +119,15 @@ pub(super) fn start_edit(state: &mut AppState, key: RowKey) {
                 .unwrap_or(0);
             open_pick(state, PickFor::Group, options, [at], at, false);
         }
+        // Without the user's roles a pick could not tell what it adds or removes.
+        RowKey::Roles if editor.roles.is_none() => {
+            let text = if editor.roles_error.is_some() {
+                "The user's roles could not be read: r reads them again"
+            } else {
+                "The user's roles are still loading"
+            };
+            status(state, Level::Warning, Note::text(text));
+        }
         RowKey::Roles => {
             let chosen: BTreeSet<i64> = match editor.pending.get(&key) {
                 Some(Pending::Roles(set)) => set.clone(),
@@ -149,7 +168,7 @@ pub(super) fn start_edit(state: &mut AppState, key: RowKey) {
     }
 }
 
-fn open_pick(
+pub(super) fn open_pick(
     state: &mut AppState,
     purpose: PickFor,
     options: Vec<(Choice, String)>,

@@ -24,11 +24,16 @@ use super::users_table;
 
 mod bulk;
 mod editor;
+mod events;
 mod modal;
 mod request_log;
+mod user_view;
 mod users;
 
-use editor::{editor_key, on_saved};
+#[cfg(test)]
+pub(crate) use user_view::tests as user_view_tests;
+
+use editor::{editor_key, on_saved, open_pick};
 use request_log::{log_key, push_exchange};
 use users::{clamp_users_view, on_users_page, reload_users, users_key};
 
@@ -63,7 +68,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Command> {
         }
         Action::Tick(now) => {
             tick(state, now);
-            Vec::new()
+            events::tick(state, now)
         }
         Action::Outcome(outcome) => on_outcome(state, outcome),
         Action::Exchange(exchange) => {
@@ -113,8 +118,10 @@ fn clamp_lists(state: &mut AppState) {
     if let Some(editor) = state.editor.as_mut() {
         editor.list.clamp(rows, height);
     }
+    user_view::clamp(state);
     let height = layout::rows(state, ListId::RequestLog);
     state.log.list.clamp(state.log.rows.len(), height);
+    events::clamp(state);
     bulk::clamp_lists(state);
 }
 
@@ -212,11 +219,13 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
         KeyAction::ScreenUsers => leave_to(state, Screen::Users),
         KeyAction::ScreenBulk => leave_to(state, Screen::Bulk),
         KeyAction::ScreenLog => leave_to(state, Screen::RequestLog),
+        KeyAction::ScreenEvents => leave_to(state, Screen::Events),
         KeyAction::NextScreen => {
             let next = match state.screen {
                 Screen::Users | Screen::Editor => Screen::Bulk,
                 Screen::Bulk => Screen::RequestLog,
-                Screen::RequestLog => Screen::Users,
+                Screen::RequestLog => Screen::Events,
+                Screen::Events => Screen::Users,
             };
             leave_to(state, next)
         }
@@ -229,8 +238,9 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
         KeyAction::Quit | KeyAction::Dismiss => go_back(state, action == KeyAction::Quit),
         _ => match state.screen {
             Screen::Users => users_key(state, action),
-            Screen::Editor => editor_key(state, action),
+            Screen::Editor => user_view::key(state, action),
             Screen::RequestLog => log_key(state, action),
+            Screen::Events => events::key(state, action),
             Screen::Bulk => bulk::key(state, action),
         },
     }
@@ -274,7 +284,12 @@ fn go_back(state: &mut AppState, quit_key: bool) -> Vec<Command> {
             state.log.detail = None;
             Vec::new()
         }
-        Screen::RequestLog | Screen::Bulk => {
+        Screen::Events if !quit_key && !state.events.filter.is_empty() => {
+            state.events.filter.clear();
+            events::refilter(state);
+            Vec::new()
+        }
+        Screen::RequestLog | Screen::Bulk | Screen::Events => {
             state.screen = if state.editor.is_some() {
                 Screen::Editor
             } else {
@@ -304,7 +319,11 @@ fn leave_to(state: &mut AppState, target: Screen) -> Vec<Command> {
         }
         state.editor = None;
     }
+    let entering = state.screen != target;
     state.screen = target;
+    if target == Screen::Events && entering {
+        return events::enter(state);
+    }
     Vec::new()
 }
 
@@ -355,6 +374,23 @@ fn on_outcome(state: &mut AppState, outcome: Outcome) -> Vec<Command> {
             status(state, Level::Info, Note::Paced { wait, reason });
         }
         Outcome::User { id, result } => editor::on_user(state, id, result),
+        Outcome::UserRoles { id, result } => user_view::on_roles(state, id, result),
+        Outcome::UserApps { id, result } => user_view::on_apps(state, id, result),
+        Outcome::UserFactors { id, result } => user_view::on_factors(state, id, result),
+        Outcome::FactorRemoved {
+            id, name, result, ..
+        } => return user_view::on_removed(state, id, name, result),
+        Outcome::UserEvents { id, result } => user_view::on_events(state, id, result),
+        Outcome::EventTypes(result) => events::on_types(state, result),
+        Outcome::EventsPage {
+            generation,
+            query,
+            result,
+        } => return events::on_page(state, generation, query, result),
+        Outcome::EventsPolled { generation, result } => {
+            return events::on_polled(state, generation, result);
+        }
+        Outcome::RunMarks(marks) => events::on_marks(state, marks),
         Outcome::Saved { id, part, result } => on_saved(state, id, part, result),
         Outcome::RateLimit(rate) => {
             if rate.is_some() {
@@ -365,7 +401,11 @@ fn on_outcome(state: &mut AppState, outcome: Outcome) -> Vec<Command> {
         Outcome::BulkRuns(result) => bulk::on_runs(state, result),
         Outcome::BulkJournal(result) => bulk::on_journal(state, result),
         Outcome::BulkProgress(progress) => bulk::on_progress(state, progress),
-        Outcome::BulkFinished(result) => return bulk::on_finished(state, result),
+        Outcome::BulkFinished(result) => {
+            let mut commands = bulk::on_finished(state, result);
+            commands.extend(events::run_finished(state));
+            return commands;
+        }
     }
     Vec::new()
 }

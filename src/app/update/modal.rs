@@ -48,8 +48,30 @@ pub(super) fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
         },
         Some(Modal::Input(_)) => input_key(state, action, key),
         Some(Modal::Pick(_)) => pick_key(state, action),
+        Some(Modal::Event(_)) => event_key(state, action),
         None => Vec::new(),
     }
+}
+
+/// An event shown whole: scroll, close.
+fn event_key(state: &mut AppState, action: Option<KeyAction>) -> Vec<Command> {
+    if action == Some(KeyAction::Close) {
+        return close(state, Closed::Cancelled);
+    }
+    let page = u16::try_from(layout::rows(state, ListId::EventDetail)).unwrap_or(u16::MAX);
+    let Some(Modal::Event(detail)) = state.modals.top_mut() else {
+        return Vec::new();
+    };
+    // The box wraps long values: the last line is not known here, the view stops there.
+    detail.scroll = match action {
+        Some(KeyAction::Down) => detail.scroll.saturating_add(1),
+        Some(KeyAction::Up) => detail.scroll.saturating_sub(1),
+        Some(KeyAction::PageDown) => detail.scroll.saturating_add(page),
+        Some(KeyAction::PageUp) => detail.scroll.saturating_sub(page),
+        Some(KeyAction::Top) => 0,
+        _ => detail.scroll,
+    };
+    Vec::new()
 }
 
 fn help_key(state: &mut AppState, action: Option<KeyAction>) {
@@ -139,6 +161,10 @@ fn after_edit(state: &mut AppState) {
             state.log.filter = input.text();
             request_log::refilter_log(state);
         }
+        InputFor::EventsFilter => {
+            state.events.filter = input.text();
+            events::refilter(state);
+        }
         _ => {}
     }
 }
@@ -158,7 +184,10 @@ fn commit(state: &mut AppState) -> Vec<Command> {
     };
     let text = input.text();
     let result = match &input.purpose {
-        InputFor::UsersFilter | InputFor::LogFilter => Ok(Vec::new()),
+        InputFor::UsersFilter | InputFor::LogFilter | InputFor::EventsFilter => Ok(Vec::new()),
+        InputFor::EventsUser => events::commit_user(state, &text),
+        InputFor::EventsSince => events::commit_date(state, &text, true),
+        InputFor::EventsUntil => events::commit_date(state, &text, false),
         InputFor::UsersSearch => users::search(state, &text),
         InputFor::EditValue(key) => editor::commit_value(state, key.clone(), &text),
         InputFor::ChangeValue { kind, name } => bulk::commit_value(state, *kind, name, &text),
@@ -223,7 +252,9 @@ fn close(state: &mut AppState, how: Closed) -> Vec<Command> {
         return Vec::new();
     };
     match (modal, how) {
-        (Modal::Help { .. }, _) | (Modal::Ask(_), Closed::Cancelled) => Vec::new(),
+        (Modal::Help { .. } | Modal::Event(_), _) | (Modal::Ask(_), Closed::Cancelled) => {
+            Vec::new()
+        }
         (Modal::Ask(question), Closed::Answered) => answer(state, question),
         (Modal::Input(input), Closed::Cancelled) => {
             cancelled_input(state, &input.purpose);
@@ -260,6 +291,11 @@ fn close(state: &mut AppState, how: Closed) -> Vec<Command> {
                     Some(choice) => bulk::picked(state, kind, choice),
                     None => Vec::new(),
                 },
+                PickFor::EventTypes => events::picked_types(state, chosen),
+                PickFor::Window => match chosen.into_iter().next() {
+                    Some(Choice::Window(choice)) => events::picked_window(state, choice),
+                    _ => Vec::new(),
+                },
             }
         }
     }
@@ -283,7 +319,16 @@ fn cancelled_input(state: &mut AppState, purpose: &InputFor) {
                 Note::text("Cancelled: nothing was written"),
             );
         }
-        InputFor::UsersSearch | InputFor::EditValue(_) | InputFor::ChangeValue { .. } => {}
+        InputFor::EventsFilter => {
+            state.events.filter.clear();
+            events::refilter(state);
+        }
+        InputFor::UsersSearch
+        | InputFor::EditValue(_)
+        | InputFor::ChangeValue { .. }
+        | InputFor::EventsUser
+        | InputFor::EventsSince
+        | InputFor::EventsUntil => {}
     }
 }
 
@@ -301,5 +346,11 @@ fn answer(state: &mut AppState, question: Question) -> Vec<Command> {
         }
         Question::CancelRun => bulk::cancel_run(state),
         Question::LoadAll { generation, cost } => users::load_every_page(state, generation, cost),
+        Question::RemoveFactor {
+            user,
+            device_id,
+            name,
+            ..
+        } => user_view::remove_factor(state, user, device_id, name),
     }
 }

@@ -142,6 +142,11 @@ pub(super) fn users_key(state: &mut AppState, action: KeyAction) -> Vec<Command>
             modal::input(state, InputFor::UsersSearch, &text);
         }
         KeyAction::LoadAll => return load_all(state),
+        KeyAction::UserEvents => {
+            if let Some(id) = users.current_id() {
+                return super::events::open_for_user(state, id);
+            }
+        }
         KeyAction::Refresh => return reload_users(state),
         KeyAction::SortNext => {
             let columns = users_table::sort_columns(state.columns.len());
@@ -243,7 +248,8 @@ pub(super) fn open_user(state: &mut AppState) -> Vec<Command> {
     // The list keeps only what it shows: the editor reads the whole user, fresh.
     state.editor = Some(EditorState::new(id));
     state.screen = Screen::Editor;
-    vec![Command::LoadUser { id }]
+    // The fields show the roles: both now; apps, factors and events when first shown.
+    vec![Command::LoadUser { id }, Command::LoadUserRoles { id }]
 }
 
 pub(super) fn on_users_page(

@@ -12,8 +12,10 @@ use crate::app::keymap::{Context, KeyAction};
 use crate::app::layout;
 use crate::app::modal::{InputFor, Modal};
 use crate::app::state::{AppState, EditorState, Pending, RowKey};
+use crate::app::user_view::Section;
 use crate::theme::Theme;
 
+use super::user_view;
 use super::widgets::{key, safe, safe_owned, spinner};
 
 const LABEL_WIDTH: u16 = 24;
@@ -22,7 +24,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let Some(editor) = state.editor.as_ref() else {
         return;
     };
-    let [info, table] = layout::info_and_list(area);
+    let [info, sections, table] = layout::user_view(area);
+    user_view::draw_sections(frame, sections, state, editor, theme);
+    if editor.section != Section::Fields {
+        user_view::draw(frame, info, table, state, editor, theme);
+        return;
+    }
     draw_info(frame, info, state, editor, theme);
     let Some(user) = editor.user.as_ref() else {
         let text = match &editor.error {

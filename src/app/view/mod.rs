@@ -3,8 +3,10 @@
 
 mod bulk;
 mod editor;
+mod events;
 mod modal;
 mod request_log;
+mod user_view;
 mod users;
 pub mod widgets;
 pub mod words;
@@ -52,6 +54,7 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
         Screen::Editor => editor::draw(frame, body, state, theme),
         Screen::Bulk => bulk::draw(frame, body, state, theme),
         Screen::RequestLog => request_log::draw(frame, body, state, theme),
+        Screen::Events => events::draw(frame, body, state, theme),
     }
     draw_status(frame, status, state, theme);
     draw_toasts(frame, body, state, theme);
@@ -63,6 +66,7 @@ fn draw_tabs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         Screen::Users | Screen::Editor => 0,
         Screen::Bulk => 1,
         Screen::RequestLog => 2,
+        Screen::Events => 3,
     };
     let mut spans = vec![Span::styled(
         " onelogin-tui ",
@@ -72,6 +76,7 @@ fn draw_tabs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         (KeyAction::ScreenUsers, "Users"),
         (KeyAction::ScreenBulk, "Bulk"),
         (KeyAction::ScreenLog, "Request log"),
+        (KeyAction::ScreenEvents, "Events"),
     ];
     for (i, (action, name)) in tabs.into_iter().enumerate() {
         let style = if i == active {

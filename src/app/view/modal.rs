@@ -23,7 +23,8 @@ pub fn draw(frame: &mut Frame, area: Rect, body: Rect, state: &AppState, theme: 
     for modal in state.modals.iter() {
         match modal {
             Modal::Help { scroll } => draw_help(frame, area, state, *scroll, theme),
-            Modal::Ask(question) => draw_ask(frame, area, state, *question, theme),
+            Modal::Ask(question) => draw_ask(frame, area, state, question, theme),
+            Modal::Event(detail) => super::events::draw_detail(frame, body, state, detail, theme),
             Modal::Pick(pick) => draw_pick(frame, body, state, pick, theme),
             Modal::Input(input) => match input.purpose {
                 InputFor::ChangeValue { .. } => draw_change_value(frame, body, state, input, theme),
@@ -32,7 +33,11 @@ pub fn draw(frame: &mut Frame, area: Rect, body: Rect, state: &AppState, theme: 
                 InputFor::UsersFilter
                 | InputFor::UsersSearch
                 | InputFor::LogFilter
-                | InputFor::EditValue(_) => {}
+                | InputFor::EditValue(_)
+                | InputFor::EventsFilter
+                | InputFor::EventsUser
+                | InputFor::EventsSince
+                | InputFor::EventsUntil => {}
             },
         }
     }
@@ -76,7 +81,7 @@ fn draw_help(frame: &mut Frame, area: Rect, state: &AppState, scroll: u16, theme
     frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), rect);
 }
 
-fn draw_ask(frame: &mut Frame, area: Rect, state: &AppState, question: Question, theme: &Theme) {
+fn draw_ask(frame: &mut Frame, area: Rect, state: &AppState, question: &Question, theme: &Theme) {
     let text = question_text(state, question);
     // One line of words wraps into three; more lines get more room.
     let height = if text.len() > 1 { 9 } else { 7 };
@@ -109,7 +114,7 @@ fn draw_ask(frame: &mut Frame, area: Rect, state: &AppState, question: Question,
     );
 }
 
-fn question_text(state: &AppState, question: Question) -> Vec<String> {
+fn question_text(state: &AppState, question: &Question) -> Vec<String> {
     let text = match question {
         Question::Quit if state.bulk.running() => format!(
             "A bulk run is going. Quit? It stops cleanly (the calls in flight finish) and can be resumed: {}, then {}.",
@@ -128,7 +133,17 @@ fn question_text(state: &AppState, question: Question) -> Vec<String> {
             let n = state.editor.as_ref().map_or(0, |e| e.pending.len());
             format!("{n} unsaved change(s). Leave and discard them?")
         }
-        Question::LoadAll { cost, .. } => return load_all_question(&cost),
+        Question::LoadAll { cost, .. } => return load_all_question(cost),
+        Question::RemoveFactor {
+            user,
+            user_name,
+            name,
+            ..
+        } => format!(
+            "Remove the MFA factor {} from user {user} {}? It cannot be undone: the user enrolls it again.",
+            safe(name),
+            safe(user_name)
+        ),
     };
     vec![text]
 }
@@ -157,6 +172,23 @@ fn draw_pick(frame: &mut Frame, body: Rect, state: &AppState, pick: &Pick, theme
             true,
         ),
         PickFor::Change(kind) => (format!(" {} ", kind.title()), false),
+        PickFor::EventTypes => (
+            format!(
+                " event types · {} toggles · {} keeps · {} cancels ",
+                k(KeyAction::ToggleChoice),
+                k(KeyAction::Choose),
+                k(KeyAction::Cancel)
+            ),
+            true,
+        ),
+        PickFor::Window => (
+            format!(
+                " time window · {} chooses · {} cancels ",
+                k(KeyAction::Choose),
+                k(KeyAction::Cancel)
+            ),
+            false,
+        ),
     };
     let items: Vec<ListItem> = pick
         .options

@@ -36,6 +36,15 @@ fn failed_text(doing: &Doing, error: &Failure) -> String {
         Doing::LoadUsers => format!("Loading users failed: {e}"),
         Doing::MeasureSearch => format!("Measuring the search to load every page failed: {e}"),
         Doing::LoadUser(id) => format!("Loading user {id} failed: {e}"),
+        Doing::LoadSection { id, section } => {
+            format!("Loading {} of user {id} failed: {e}", section.what())
+        }
+        Doing::RemoveFactor { id, name } => {
+            format!("Removing the MFA factor {name} of user {id} failed: {e}")
+        }
+        Doing::LoadEventTypes => format!("Loading the event types failed: {e}"),
+        Doing::LoadEvents => format!("Loading events failed: {e}"),
+        Doing::PollEvents => format!("Asking for new events failed (live updates are off): {e}"),
         Doing::Save { id, part, fields } if fields.is_empty() => {
             format!("Saving {} of user {id} failed: {e}", part.label())
         }
@@ -67,7 +76,7 @@ pub fn failure_text(error: &Failure) -> String {
 
 fn hint_text(hint: &Hint, keymap: &Keymap) -> String {
     let k = |context, action| key(keymap, context, action);
-    use Context::{Bulk, BulkRuns, Editor, Global, Users};
+    use Context::{Bulk, BulkRuns, Editor, Events, Global, Users};
     match hint {
         Hint::RunGoesOn => format!(
             "The bulk run goes on in the background: {} shows it",
@@ -131,6 +140,17 @@ fn hint_text(hint: &Hint, keymap: &Keymap) -> String {
             "Type {users} to confirm, or {} to cancel",
             k(Context::Input, KeyAction::Cancel)
         ),
+        Hint::ManyNewEvents(n) => format!(
+            "More than {n} new events since the last look: {} reloads the newest",
+            k(Events, KeyAction::Refresh)
+        ),
+        Hint::TypesNotLoaded { failed: true } => format!(
+            "The event types could not be read: {} on the events screen tries again",
+            k(Events, KeyAction::Refresh)
+        ),
+        Hint::TypesNotLoaded { failed: false } => {
+            "The event types are still loading: try again in a moment".to_string()
+        }
         Hint::LocalTerms(names) => format!(
             "{} matched in the console over loaded pages (API /1 cannot search it): {} loads every page",
             names.join(", "),
