@@ -436,6 +436,7 @@ impl CsvInput {
                 let needs = Needs {
                     fields: fields.to_vec(),
                     roles: Default::default(),
+                    devices: false,
                 };
                 let current = fetch_current(client, pacer, &ids, &needs, versions).await?;
                 let found = current.users;
