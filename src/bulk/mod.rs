@@ -19,7 +19,8 @@
 //! - [`service`]: the [`BulkService`]: the one API that plans, previews, opens
 //!   (journal, tenant check), runs, resumes and undoes runs and lists them, for
 //!   the console's worker and the headless commands alike.
-//! - [`headless`]: `apply`, `resume`, `undo` and `export` for the CLI.
+//! - [`headless`]: `apply`, `resume`, `undo` and `export` for the CLI; [`verbs`]: `lock`,
+//!   `unlock`, `logout`, `delete` and `set-state` on the same engine.
 
 // ApiError is large by design (see api/mod.rs); it travels on cold paths here too.
 #![allow(clippy::result_large_err)]
@@ -31,6 +32,7 @@ pub mod execute;
 mod export;
 pub mod headless;
 pub mod journal;
+mod key_input;
 mod lifecycle;
 pub mod listing;
 mod pacer;
@@ -42,9 +44,11 @@ mod role_batches;
 mod run_handle;
 mod run_log;
 pub mod service;
+mod service_targets;
 pub mod undo;
 mod user_calls;
 mod values;
+pub mod verbs;
 mod versions;
 
 pub use call::ROLE_BATCH;
