@@ -6,6 +6,10 @@
 //! (a credential is not a user) and no `ipaddr`; `user_name` is the target's
 //! first and last name (its email when both are empty), as it was when the
 //! event happened; `directory_id` is the target's; `resource_type_id` is null.
+//! A v3 XML update (an API key, no OAuth credential) records `actor_system:
+//! "API"` and no `client_id`; a role mapping records `"Role mapping"`. A
+//! write call records its event even when it changed no value; a refused
+//! call records nothing; the end of a lock is not an event.
 //! The log keeps the newest [`CAP`] events: memory stays bounded under long
 //! bulk runs, and a cursor into dropped events simply finds nothing older.
 
