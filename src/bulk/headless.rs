@@ -161,10 +161,7 @@ pub(super) fn print_preview(what: &str, preview: &Preview, service: &BulkService
         let summary = cannot_undo
             .summary()
             .unwrap_or_else(|| "cannot be undone".into());
-        println!(
-            "{summary} ({} user(s) not fully restored):",
-            cannot_undo.users.len()
-        );
+        println!("{summary} ({} user(s)):", cannot_undo.users.len());
         print_conflicts(&cannot_undo.users, full);
     }
 }
