@@ -1,5 +1,7 @@
 //! onelogin-tui: CLI → Settings → logging → tokio runtime → the console or a subcommand.
 
+mod cli_verbs;
+
 #[cfg(feature = "sandbox")]
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -10,7 +12,8 @@ use std::time::Duration;
 #[cfg(feature = "sandbox")]
 use clap::builder::{PossibleValuesParser, TypedValueParser as _};
 use clap::{Args, Parser, Subcommand};
-use onelogin_tui::bulk::headless;
+use cli_verbs::VerbCommand;
+use onelogin_tui::bulk::{headless, verbs};
 use onelogin_tui::config::{Overrides, Settings};
 #[cfg(feature = "sandbox")]
 use onelogin_tui::sandbox::{IdLists, Sandbox, SandboxConfig};
@@ -75,8 +78,8 @@ struct TenantArgs {
     #[arg(long, value_name = "URL")]
     base_url: Option<String>,
 
-    /// No writes at all: the console binds no write key and shows [RO]; apply and undo only
-    /// preview; resume refuses.
+    /// No writes at all: the console binds no write key and shows [RO]; apply, undo and
+    /// the lifecycle verbs only preview; resume refuses.
     #[arg(long, alias = "readonly")]
     read_only: bool,
 }
@@ -110,6 +113,8 @@ enum Command {
     Undo(UndoArgs),
     /// Write users as CSV in the shape `apply` reads (export → edit → apply).
     Export(ExportArgs),
+    #[command(flatten)]
+    Verb(VerbCommand),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -316,6 +321,7 @@ fn main() -> ExitCode {
         Some(Command::Resume(a)) => a.tenant.clone().or(&cli.tenant),
         Some(Command::Undo(a)) => a.tenant.clone().or(&cli.tenant),
         Some(Command::Export(a)) => a.tenant.clone().or(&cli.tenant),
+        Some(Command::Verb(v)) => v.tenant().clone().or(&cli.tenant),
         #[cfg(feature = "sandbox")]
         Some(Command::Sandbox(_)) => cli.tenant.clone(),
         None => cli.tenant.clone(),
@@ -400,6 +406,11 @@ fn main() -> ExitCode {
                     output: a.output,
                 };
                 Ok(Some(headless::export(&settings, &args).await))
+            }
+            Some(Command::Verb(v)) => {
+                let mut args = v.args();
+                args.dry_run = args.dry_run || read_only_preview(&settings, v.name());
+                Ok(Some(verbs::run(&settings, &args).await))
             }
             #[cfg(feature = "sandbox")]
             None if cli.sandbox => {

@@ -40,6 +40,7 @@ async fn assert_converged(c: &onelogin_tui::api::Client, plan: &Plan) {
             fields: u.after.fields.clone(),
             add_roles: u.after.roles.iter().flatten().copied().collect(),
             remove_roles: Default::default(),
+            ..Default::default()
         })
         .collect();
     let mut needs = Needs::of(desired.iter());
@@ -164,6 +165,7 @@ async fn a_small_budget_meets_no_429() {
         &Needs {
             fields: fields.clone(),
             roles: Default::default(),
+            devices: false,
         },
         &auto(),
     )
@@ -214,6 +216,7 @@ async fn calls_spent_match_the_plan_and_unchanged_users_cost_nothing() {
         &Needs {
             fields: fields.clone(),
             roles: Default::default(),
+            devices: false,
         },
         &auto(),
     )
@@ -239,6 +242,7 @@ async fn calls_spent_match_the_plan_and_unchanged_users_cost_nothing() {
         &Needs {
             fields: fields.clone(),
             roles: Default::default(),
+            devices: false,
         },
         &auto(),
     )

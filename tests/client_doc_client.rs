@@ -86,6 +86,17 @@ async fn documented_python_client_agrees_with_the_sandbox_and_the_client() {
     );
     assert_eq!(u.custom_attributes.get("AWS_Role"), Some(&None));
     assert_eq!(env.client.user_roles(v2_id).await.unwrap(), v2_roles_before);
+    // Its lifecycle part deleted the last user, through /1.
+    let deleted = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("doc_client: deleted user "))
+        .unwrap();
+    let deleted: i64 = deleted.parse().unwrap();
+    assert!(
+        env.sb.user_json(deleted).is_none(),
+        "user {deleted} still there"
+    );
+    assert!(deleted > v2_id);
     // Its tokens are revoked; the client's own is not.
     env.client.get_user(OWNER_ID).await.unwrap();
     assert!(env.sb.stats().writes >= 5);

@@ -140,7 +140,7 @@ async fn select_set_preview_confirm_run_then_undo_from_past_runs() {
         .expect("an undo preview")
         .preview;
     assert!(
-        matches!(&preview.kind, PlanKind::Undo { of, conflicts } if *of == row.run && conflicts.is_empty())
+        matches!(&preview.kind, PlanKind::Undo { of, conflicts, .. } if *of == row.run && conflicts.is_empty())
     );
     assert_eq!(preview.plan.users.len(), changed);
 

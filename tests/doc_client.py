@@ -11,13 +11,17 @@ OneLogin's SDKs send it and `bearer: <token>` as the page's curl sample
 writes it), provokes the page's documented errors, updates a user's title,
 adds and removes a role. Then API /2: every user again by the After-Cursor
 header, many users by `user_ids`, one PUT with a field and custom attributes,
-a role granted and removed with bare arrays, and /2 error objects. Last, it
-revokes the token. Every answer is checked against the documentation; on any
-mismatch it exits 1 with a message.
+a role granted and removed with bare arrays, and /2 error objects. Then the
+lifecycle calls: a user locked, unlocked, its state set and reset, logged out,
+its apps read; an MFA device removed; the last user deleted; and the events
+all those writes left, read by client_id and named by the event types. Last,
+it revokes the token. Every answer is checked against the documentation; on
+any mismatch it exits 1 with a message.
 
 Last lines on success:
     doc_client: user <id>
     doc_client: v2 user <id>
+    doc_client: deleted user <id>
     doc_client: N checks passed
 """
 
@@ -162,6 +166,118 @@ def v2_checks(base, token, ids):
     return user_id
 
 
+EVENT_KEYS = ("id", "created_at", "account_id", "user_id", "user_name", "event_type_id", "notes", "ipaddr",
+              "actor_user_id", "actor_user_name", "assuming_acting_user_id", "role_id", "role_name", "app_id",
+              "app_name", "group_id", "group_name", "otp_device_id", "otp_device_name", "policy_id", "policy_name",
+              "actor_system", "custom_message", "directory_sync_run_id", "directory_id", "resolution", "client_id",
+              "resource_type_id", "error_description", "proxy_ip", "risk_score", "risk_reasons", "risk_cookie_id",
+              "browser_fingerprint")
+
+
+def lifecycle_checks(base, token, client_id, ids, changed):
+    """The lifecycle and audit calls: /1 lock_user, set_state, logout, DELETE; /2 unlock,
+    user apps, MFA devices; then the events those calls and the earlier writes left, read
+    by client_id, their types named by GET /api/1/events/types. `changed` are the users the
+    earlier writes touched. Returns the user it deleted."""
+    documented = {"Authorization": "bearer:%s" % token}
+    sdk = {"Content-Type": "application/json", "Authorization": "bearer %s" % token}
+    user_id = ids[5]
+    upath = "/api/1/users/%d" % user_id
+
+    # Lock User: minutes in locked_until; status-only 200; the user reads Locked (3).
+    body = expect_success(call(base, "PUT", upath + "/lock_user", sdk, {"locked_until": 10}), "lock_user")
+    check("data" not in body, "lock_user returns only status: %r" % body)
+    user = expect_success(call(base, "GET", upath, documented), "get locked user")["data"][0]
+    check(user["status"] == 3 and user["locked_until"], "after lock_user: status %r, locked_until %r"
+          % (user["status"], user["locked_until"]))
+    status, body, raw = call(base, "PUT", upath + "/lock_user", sdk, {"locked_until": -5})
+    check(status == 400 and body["status"]["error"] is True and body["status"]["type"] == "bad request",
+          "lock_user with negative minutes: HTTP %s: %s" % (status, raw))
+    # Unlock (/2): Active again, no lock time.
+    status, body, raw = call(base, "POST", "/api/2/users/%d/unlock" % user_id, sdk)
+    check(status == 200 and body == {"message": "User unlocked"}, "unlock: HTTP %s: %s" % (status, raw))
+    user = expect_success(call(base, "GET", upath, documented), "get unlocked user")["data"][0]
+    check(user["status"] == 1 and user["locked_until"] is None, "after unlock: %r, %r"
+          % (user["status"], user["locked_until"]))
+
+    # Set State: 2 (Rejected), then back to 1 (Approved).
+    for state in (2, 1):
+        expect_success(call(base, "PUT", upath + "/set_state", sdk, {"state": state}), "set_state %d" % state)
+        user = expect_success(call(base, "GET", upath, documented), "get user")["data"][0]
+        check(user["state"] == state, "state after set_state %d: %r" % (state, user["state"]))
+    status, body, raw = call(base, "PUT", upath + "/set_state", sdk, {"state": 9})
+    check(status == 400 and body["status"]["code"] == 400, "set_state 9: HTTP %s: %s" % (status, raw))
+
+    # Log User Out: status-only 200.
+    expect_success(call(base, "PUT", upath + "/logout", sdk, {}), "logout")
+
+    # Get User Apps (/2): a bare list with the documented keys.
+    status, apps, raw = call(base, "GET", "/api/2/users/%d/apps" % user_id, sdk)
+    check(status == 200 and isinstance(apps, list), "user apps: HTTP %s: %s" % (status, raw))
+    for app in apps:
+        for key in ("id", "name", "icon_url", "login_id", "provisioning_status", "provisioning_state",
+                    "provisioning_enabled"):
+            check(key in app, "app lacks %s: %r" % (key, app))
+    expect_v2_error(call(base, "GET", "/api/2/users/88888888/apps", sdk), 404, "NotFoundError", "apps of nobody")
+
+    # MFA devices (/2): list, remove one (204), it is gone.
+    device_user, devices = None, []
+    for candidate in ids[6:40]:
+        status, devices, raw = call(base, "GET", "/api/2/mfa/users/%d/devices" % candidate, sdk)
+        check(status == 200 and isinstance(devices, list), "devices: HTTP %s: %s" % (status, raw))
+        if devices:
+            device_user = candidate
+            break
+    check(device_user is not None, "no user with an MFA device among 34")
+    for d in devices:
+        for key in ("device_id", "user_display_name", "type_display_name", "auth_factor_name", "default"):
+            check(key in d, "device lacks %s: %r" % (key, d))
+    check(sum(1 for d in devices if d["default"]) <= 1, "more than one default device: %r" % devices)
+    dpath = "/api/2/mfa/users/%d/devices/%s" % (device_user, devices[0]["device_id"])
+    status, body, raw = call(base, "DELETE", dpath, sdk)
+    check(status == 204, "remove device: HTTP %s: %s" % (status, raw))
+    status, after, raw = call(base, "GET", "/api/2/mfa/users/%d/devices" % device_user, sdk)
+    check([d["device_id"] for d in after] == [d["device_id"] for d in devices[1:]], "devices after removal: %s" % raw)
+    expect_v2_error(call(base, "DELETE", dpath, sdk), 404, "NotFoundError", "removed device again")
+
+    # Delete User (/1): status-only 200, then 404 with the documented message.
+    gone = ids[-1]
+    expect_success(call(base, "DELETE", "/api/1/users/%d" % gone, sdk), "delete user")
+    expect_status(call(base, "GET", "/api/1/users/%d" % gone, documented), 404, "not found",
+                  "User for id %d was not found" % gone, "deleted user")
+
+    # Get Event Types: names come from here, never hard-coded.
+    types = expect_success(call(base, "GET", "/api/1/events/types", documented), "event types")["data"]
+    check(all(set(t) == {"id", "name", "description"} for t in types), "event types: %r" % types[:3])
+    names = {t["id"]: t["name"] for t in types}
+    # Get Events: this client's events, walked by after_cursor, oldest first.
+    events, cursor, pages = [], None, 0
+    while True:
+        path = "/api/1/events?limit=5&sort=%2Bid&client_id=" + urllib.parse.quote(client_id, safe="")
+        if cursor:
+            path += "&after_cursor=" + urllib.parse.quote(cursor, safe="")
+        body = expect_success(call(base, "GET", path, documented), "events page %d" % (pages + 1))
+        pages += 1
+        check(len(body["data"]) <= 5, "events page over the limit: %d" % len(body["data"]))
+        events.extend(body["data"])
+        cursor = body["pagination"]["after_cursor"]
+        if not cursor:
+            break
+        check(pages < 50, "events: the cursor does not advance")
+    check(len(events) >= 15, "only %d events for this client's writes" % len(events))
+    for e in events:
+        check(set(e) == set(EVENT_KEYS), "event keys: %r" % sorted(e))
+        check(e["client_id"] == client_id, "event of another client: %r" % e)
+        check(e["event_type_id"] in names, "event type %r not in /events/types" % e["event_type_id"])
+    check([e["id"] for e in events] == sorted(set(e["id"] for e in events)), "event ids not increasing")
+    touched = set(e["user_id"] for e in events)
+    for u in list(changed) + [user_id, device_user, gone]:
+        check(u in touched, "no event for user %d: %r" % (u, sorted(touched)))
+    status, body, raw = call(base, "GET", "/api/1/events?page=2", documented)
+    check(status == 400 and body["status"]["error"] is True, "events with page: HTTP %s: %s" % (status, raw))
+    return gone
+
+
 def expect_status(answer, code, kind, message, what):
     """The documented status envelope: {"status": {error, code, type, message}}."""
     status, body, raw = answer
@@ -302,6 +418,7 @@ def main(argv):
     check(sorted(now) == sorted(have), "roles after remove: %r, before: %r" % (now, have))
 
     v2_user = v2_checks(base, token, ids)
+    deleted = lifecycle_checks(base, token, client_id, ids, [user_id, v2_user])
 
     # Revoke Tokens: status-only 200; the token is refused afterwards.
     body = expect_success(call(base, "POST", "/auth/oauth2/revoke", dict(json_ct, Authorization=creds),
@@ -322,6 +439,7 @@ def main(argv):
 
     print("doc_client: user %d" % user_id)
     print("doc_client: v2 user %d" % v2_user)
+    print("doc_client: deleted user %d" % deleted)
     print("doc_client: %d checks passed" % CHECKS)
     return 0
 

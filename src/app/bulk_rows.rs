@@ -12,6 +12,7 @@ pub fn kind_name(kind: RunKind) -> &'static str {
     match kind {
         RunKind::Apply => "apply",
         RunKind::Undo => "undo",
+        other => other.name(),
     }
 }
 
@@ -101,5 +102,7 @@ pub fn describe_change(change: &Change, roles: &[Role]) -> String {
         Change::SetField { name, value } => format!("set field {name} = {value:?}"),
         Change::AddRoles { ids } => format!("give role {}", role_names(ids, roles)),
         Change::RemoveRoles { ids } => format!("take away role {}", role_names(ids, roles)),
+        // Lifecycle changes read the same in the form as in the engine.
+        other => other.to_string(),
     }
 }

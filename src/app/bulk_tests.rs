@@ -474,6 +474,7 @@ fn undo_from_past_runs_plans_then_asks() {
                 kind: PlanKind::Undo {
                     of: "20250103-000000000-0001".into(),
                     conflicts: vec![],
+                    cannot_undo: Default::default(),
                 },
                 plan,
                 source: None,

@@ -5,13 +5,19 @@
 //! `PUT /api/2/users/:id`, and a role is given or taken in `/api/2/roles/:id/users` calls
 //! that carry many users (the runner gathers them, [`ROLE_BATCH`] a call). With
 //! `api = "v1"`, or once /2 was refused, the same calls go to API /1.
+//!
+//! Lifecycle calls go where the official SDKs send them: lock, logout, state and delete on
+//! API /1; unlock and MFA device removal on API /2, which has no /1 twin for them (a plan
+//! that needs them refuses `api = "v1"` in words).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::lifecycle::{ACTIVE, Irreversible, LOCKED};
 use super::plan::Values;
+use super::values::Device;
 use crate::api::{ApiError, Client, Mappings, UserUpdate, V2UserUpdate};
 
 /// Users one `/api/2/roles/:id/users` call carries. No document gives a limit; 50 is the
@@ -41,6 +47,19 @@ pub enum Call {
     GrantRole { role: i64 },
     /// The user leaves `role`: `DELETE /api/2/roles/:role/users`, with other users.
     RevokeRole { role: i64 },
+    /// `PUT /api/1/users/:id/lock_user` (0 minutes: the account policy's lock time).
+    LockUser { minutes: u32 },
+    /// `POST /api/2/users/:id/unlock` (the client falls back to a /2 PUT of status 1
+    /// where the route is not served).
+    UnlockUser,
+    /// `PUT /api/1/users/:id/logout`.
+    Logout,
+    /// `PUT /api/1/users/:id/set_state`.
+    SetState { state: i64 },
+    /// `DELETE /api/2/mfa/users/:id/devices/:device_id`.
+    RemoveDevice { device_id: String },
+    /// `DELETE /api/1/users/:id`.
+    DeleteUser,
 }
 
 impl Call {
@@ -56,6 +75,14 @@ impl Call {
             Call::RemoveRoles { .. } => format!("PUT /api/1/users/{id}/remove_roles"),
             Call::GrantRole { role } => format!("POST /api/2/roles/{role}/users"),
             Call::RevokeRole { role } => format!("DELETE /api/2/roles/{role}/users"),
+            Call::LockUser { .. } => format!("PUT /api/1/users/{id}/lock_user"),
+            Call::UnlockUser => format!("POST /api/2/users/{id}/unlock"),
+            Call::Logout => format!("PUT /api/1/users/{id}/logout"),
+            Call::SetState { .. } => format!("PUT /api/1/users/{id}/set_state"),
+            Call::RemoveDevice { device_id } => {
+                format!("DELETE /api/2/mfa/users/{id}/devices/{device_id}")
+            }
+            Call::DeleteUser => format!("DELETE /api/1/users/{id}"),
         }
     }
 
@@ -69,10 +96,33 @@ impl Call {
             Call::RemoveRoles { .. } => "PUT /api/1/users/:id/remove_roles".into(),
             Call::GrantRole { role } => format!("POST /api/2/roles/{role}/users"),
             Call::RevokeRole { role } => format!("DELETE /api/2/roles/{role}/users"),
+            Call::LockUser { .. } => "PUT /api/1/users/:id/lock_user".into(),
+            Call::UnlockUser => "POST /api/2/users/:id/unlock".into(),
+            Call::Logout => "PUT /api/1/users/:id/logout".into(),
+            Call::SetState { .. } => "PUT /api/1/users/:id/set_state".into(),
+            Call::RemoveDevice { .. } => "DELETE /api/2/mfa/users/:id/devices/:device_id".into(),
+            Call::DeleteUser => "DELETE /api/1/users/:id".into(),
         }
     }
 
-    /// Whether the call goes to API /2 (and may fall back to /1).
+    /// What the call does that no undo brings back, if anything.
+    pub fn irreversible(&self) -> Option<Irreversible> {
+        match self {
+            Call::DeleteUser => Some(Irreversible::Delete),
+            Call::RemoveDevice { .. } => Some(Irreversible::FactorRemoval),
+            Call::Logout => Some(Irreversible::Logout),
+            _ => None,
+        }
+    }
+
+    /// Whether a 404 about the user or the device may mean the call is done (its target
+    /// gone): the runner then re-reads before it decides.
+    pub fn gone_may_be_done(&self) -> bool {
+        matches!(self, Call::DeleteUser | Call::RemoveDevice { .. })
+    }
+
+    /// Whether the call goes to API /2 and may fall back to /1 (unlock and MFA device
+    /// removal go to /2 alone: there is nothing on /1 to fall back to).
     pub fn uses_v2(&self) -> bool {
         matches!(
             self,
@@ -93,6 +143,9 @@ impl Call {
     /// when it is already done (e.g. its answer was lost after it was applied).
     /// Calls are idempotent except role changes, which the API refuses to
     /// repeat: those shrink to the roles still missing (or still present).
+    /// A lock is done when the status is Locked, an unlock when a status was read and it
+    /// is not Locked, a state when it matches, a device removal when the device is gone,
+    /// a delete when the user is gone; a logout is always sent again (it is harmless).
     pub fn remaining(&self, now: &Values) -> Option<Call> {
         let attrs = |values: &BTreeMap<String, String>| -> BTreeMap<String, String> {
             values
@@ -130,6 +183,24 @@ impl Call {
             Call::GrantRole { role } if have.contains(role) => return None,
             Call::RevokeRole { role } if !have.contains(role) => return None,
             Call::GrantRole { .. } | Call::RevokeRole { .. } => self.clone(),
+            Call::LockUser { .. } if now.status == Some(LOCKED) => return None,
+            Call::UnlockUser if now.status.is_some_and(|s| s != LOCKED) => return None,
+            Call::SetState { state } if now.state == Some(*state) => return None,
+            Call::RemoveDevice { device_id }
+                if now
+                    .devices
+                    .as_ref()
+                    .is_some_and(|d| d.iter().all(|d| d.device_id != *device_id)) =>
+            {
+                return None;
+            }
+            Call::DeleteUser if now.exists == Some(false) => return None,
+            Call::LockUser { .. }
+            | Call::UnlockUser
+            | Call::Logout
+            | Call::SetState { .. }
+            | Call::RemoveDevice { .. }
+            | Call::DeleteUser => self.clone(),
         };
         (!call.is_empty()).then_some(call)
     }
@@ -143,7 +214,14 @@ impl Call {
                 custom_attributes,
             } => fields.is_empty() && custom_attributes.is_empty(),
             Call::AddRoles { ids } | Call::RemoveRoles { ids } => ids.is_empty(),
-            Call::GrantRole { .. } | Call::RevokeRole { .. } => false,
+            Call::GrantRole { .. }
+            | Call::RevokeRole { .. }
+            | Call::LockUser { .. }
+            | Call::UnlockUser
+            | Call::Logout
+            | Call::SetState { .. }
+            | Call::RemoveDevice { .. }
+            | Call::DeleteUser => false,
         }
     }
 
@@ -157,7 +235,7 @@ impl Call {
     }
 
     /// A template of the keys this call touches, for [`Values::of_user`]: for roles,
-    /// the role ids to look at.
+    /// the role ids to look at; a present lifecycle key means "read it".
     pub fn keys(&self) -> Values {
         let mut v = Values::default();
         let names = |values: &BTreeMap<String, String>| {
@@ -176,7 +254,22 @@ impl Call {
                 v.fields = fields(f);
                 v.custom_attributes = names(custom_attributes);
             }
-            _ => v.roles = Some(self.roles().into_iter().collect()),
+            Call::AddRoles { .. }
+            | Call::RemoveRoles { .. }
+            | Call::GrantRole { .. }
+            | Call::RevokeRole { .. } => v.roles = Some(self.roles().into_iter().collect()),
+            Call::LockUser { .. } | Call::UnlockUser => v.status = Some(ACTIVE),
+            Call::SetState { state } => v.state = Some(*state),
+            Call::RemoveDevice { device_id } => {
+                v.devices = Some(vec![Device {
+                    device_id: device_id.clone(),
+                    kind: String::new(),
+                    name: String::new(),
+                }]);
+            }
+            Call::DeleteUser => v.exists = Some(true),
+            // Nothing to look at: a logout is sent again whatever the re-read says.
+            Call::Logout => {}
         }
         v
     }
@@ -221,6 +314,13 @@ impl Call {
             Call::RevokeRole { role } if v1 => client.remove_roles(id, &[*role]).await,
             Call::GrantRole { role } => client.add_role_users(*role, &[id]).await,
             Call::RevokeRole { role } => client.remove_role_users(*role, &[id]).await,
+            Call::LockUser { minutes } => client.lock_user(id, *minutes).await,
+            // No /1 twin: these go to /2 even once other calls fell back to /1.
+            Call::UnlockUser => client.unlock_user(id).await,
+            Call::RemoveDevice { device_id } => client.remove_mfa_device(id, device_id).await,
+            Call::Logout => client.logout_user(id).await,
+            Call::SetState { state } => client.set_user_state(id, *state).await,
+            Call::DeleteUser => client.delete_user(id).await,
         }
     }
 }

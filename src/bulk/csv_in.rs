@@ -45,6 +45,9 @@ pub enum Column {
     Attribute(String),
     /// A core field.
     Field(String),
+    /// Read for its key alone (a lifecycle verb's `--csv`): any other column is kept
+    /// for the result files and otherwise left alone.
+    Ignored,
 }
 
 /// One data row.
@@ -182,6 +185,16 @@ impl<'a> LineCounter<'a> {
 impl CsvInput {
     /// Parses and checks what can be checked without the tenant.
     pub fn parse(bytes: &[u8], keep_empty: bool) -> Result<CsvInput, Refusals> {
+        Self::parse_with(bytes, keep_empty, false)
+    }
+
+    /// A CSV read for its key column alone (`id`, else `email`, else `username`, checked
+    /// as [`CsvInput::parse`] checks them); every other column is ignored.
+    pub fn parse_keys(bytes: &[u8]) -> Result<CsvInput, Refusals> {
+        Self::parse_with(bytes, false, true)
+    }
+
+    fn parse_with(bytes: &[u8], keep_empty: bool, keys_only: bool) -> Result<CsvInput, Refusals> {
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         let mut refusals = Vec::new();
         let mut reader = csv::ReaderBuilder::new()
@@ -222,11 +235,13 @@ impl CsvInput {
         let mut columns = Vec::with_capacity(headers.len());
         let mut seen = BTreeSet::new();
         for (i, h) in headers.iter().enumerate() {
-            if !seen.insert(h.clone()) {
+            if !seen.insert(h.clone()) && (!keys_only || h == key.name()) {
                 refusals.push(Refusal::new(Some(1), Some(h), "the column appears twice"));
             }
             let col = if i == key_index {
                 Column::Key
+            } else if keys_only {
+                Column::Ignored
             } else if let Some(name) = h.strip_prefix("custom_attributes.") {
                 if name.is_empty() {
                     refusals.push(Refusal::new(
@@ -401,7 +416,7 @@ impl CsvInput {
                 continue;
             }
             match col {
-                Column::Key => {}
+                Column::Key | Column::Ignored => {}
                 Column::Attribute(a) => {
                     d.custom_attributes.insert(a.clone(), cell.clone());
                 }
@@ -436,6 +451,7 @@ impl CsvInput {
                 let needs = Needs {
                     fields: fields.to_vec(),
                     roles: Default::default(),
+                    devices: false,
                 };
                 let current = fetch_current(client, pacer, &ids, &needs, versions).await?;
                 let found = current.users;

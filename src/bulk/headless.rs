@@ -1,4 +1,5 @@
-//! The headless commands: `apply`, `resume`, `undo`, `export`.
+//! The headless commands: `apply`, `resume`, `undo`, `export` (and the pieces the
+//! lifecycle verbs in `verbs.rs` share: preview, confirmation, run, reports, summary).
 //!
 //! Preview and summary on stdout, progress on stderr. Exit codes: 0 every row
 //! done, 2 some rows failed (or were not reached), 1 the file or the request
@@ -67,7 +68,7 @@ pub struct ExportArgs {
 }
 
 /// The bulk service the settings point to, with the run options they and the flags give.
-fn service(settings: &Settings, concurrency: Option<usize>) -> Result<BulkService, u8> {
+pub(super) fn service(settings: &Settings, concurrency: Option<usize>) -> Result<BulkService, u8> {
     let client = crate::launch::client_for(&settings.connection, settings).map_err(|e| {
         eprintln!("onelogin-tui: {e}");
         EXIT_REFUSED
@@ -97,7 +98,7 @@ fn budget_line(budget: Option<Budget>, share: f64) -> String {
 }
 
 /// The preview: each user's before → after, then the totals.
-fn print_preview(what: &str, preview: &Preview, service: &BulkService, full: bool) {
+pub(super) fn print_preview(what: &str, preview: &Preview, service: &BulkService, full: bool) {
     let plan = &preview.plan;
     let shown = if full {
         plan.users.len()
@@ -122,6 +123,10 @@ fn print_preview(what: &str, preview: &Preview, service: &BulkService, full: boo
     );
     for (call, n) in plan.call_summary() {
         println!("  {n} × {call}");
+    }
+    // Said before anything starts: what no undo brings back.
+    if let Some(text) = plan.irreversible_text() {
+        println!("{text}");
     }
     if let Some(why) = &preview.fallback {
         println!("note: {}", for_terminal(why));
@@ -148,14 +153,34 @@ fn print_preview(what: &str, preview: &Preview, service: &BulkService, full: boo
             "left alone ({} user(s) changed since the run, not overwritten):",
             conflicts.len()
         );
-        for c in conflicts {
-            println!(
-                "  user {} ({}): {}",
-                c.id,
-                for_terminal(&c.label),
-                for_terminal(&c.reason)
-            );
-        }
+        print_conflicts(conflicts, full);
+    }
+    if let PlanKind::Undo { cannot_undo, .. } = &preview.kind
+        && !cannot_undo.is_empty()
+    {
+        let summary = cannot_undo
+            .summary()
+            .unwrap_or_else(|| "cannot be undone".into());
+        println!("{summary} ({} user(s)):", cannot_undo.users.len());
+        print_conflicts(&cannot_undo.users, full);
+    }
+}
+
+fn print_conflicts(users: &[super::Conflict], full: bool) {
+    let shown = if full { users.len() } else { PREVIEW_USERS };
+    for c in users.iter().take(shown) {
+        println!(
+            "  user {} ({}): {}",
+            c.id,
+            for_terminal(&c.label),
+            for_terminal(&c.reason)
+        );
+    }
+    if users.len() > shown {
+        println!(
+            "  … and {} more user(s) (--dry-run lists them all)",
+            users.len() - shown
+        );
     }
 }
 
@@ -170,30 +195,44 @@ fn print_user(up: &UserPlan) {
 
 /// `--yes`, or the number of users typed on the terminal. `verb`: "apply" or "undo".
 fn confirm(tenant: &Tenant, verb: &str, users: usize, yes: bool) -> Result<(), String> {
+    let question = format!(
+        "{} changes to {users} user(s) on profile `{}` (tenant {})?",
+        if verb == "undo" { "Undo" } else { "Apply" },
+        for_terminal(&tenant.profile),
+        for_terminal(&tenant.address())
+    );
+    confirm_typed(&question, &users.to_string(), verb, yes)
+}
+
+/// `--yes`, or `answer` typed on the terminal after `question` (spaces between words
+/// count once). With no terminal and no `--yes`, refused: say to pass `--yes`.
+pub(super) fn confirm_typed(
+    question: &str,
+    answer: &str,
+    verb: &str,
+    yes: bool,
+) -> Result<(), String> {
     if yes {
         return Ok(());
     }
     if !std::io::stdin().is_terminal() {
         return Err(format!(
-            "no terminal to confirm on: pass --yes to {verb} without a prompt"
+            "no terminal to confirm on: pass --yes to {verb} without a prompt; nothing was written"
         ));
     }
-    eprint!(
-        "{} changes to {users} user(s) on profile `{}` (tenant {})? Type {users} to confirm, anything else cancels: ",
-        if verb == "undo" { "Undo" } else { "Apply" },
-        for_terminal(&tenant.profile),
-        for_terminal(&tenant.address())
-    );
+    eprint!("{question} Type `{answer}` to confirm, anything else cancels: ");
     let _ = std::io::stderr().flush();
     let mut line = String::new();
     std::io::stdin()
         .lock()
         .read_line(&mut line)
         .map_err(|e| format!("cannot read the answer: {e}"))?;
-    if line.trim() == users.to_string() {
+    if line.split_whitespace().collect::<Vec<_>>().join(" ") == answer {
         Ok(())
     } else {
-        Err("cancelled: nothing was written".into())
+        Err(format!(
+            "cancelled (the answer was not `{answer}`): nothing was written"
+        ))
     }
 }
 
@@ -248,7 +287,7 @@ async fn print_progress(mut rx: mpsc::UnboundedReceiver<Progress>) {
 }
 
 /// Opens and runs `work` (see [`run_opened`]).
-async fn run_headless(service: &BulkService, work: Work) -> Result<Finished, u8> {
+pub(super) async fn run_headless(service: &BulkService, work: Work) -> Result<Finished, u8> {
     let opened = service.open(work).await.map_err(|e| {
         eprintln!("onelogin-tui: {}", error_text(&e));
         EXIT_REFUSED
@@ -280,7 +319,7 @@ async fn run_opened(service: &BulkService, opened: Opened) -> Finished {
 }
 
 /// A service error as the command line words it: the tenant advice names the flags.
-fn error_text(e: &BulkError) -> String {
+pub(super) fn error_text(e: &BulkError) -> String {
     match e {
         BulkError::OtherTenant(o) => format!(
             "run {} was made on tenant {}, but the settings point to {}: pick that tenant with --profile or --base-url",
@@ -291,7 +330,7 @@ fn error_text(e: &BulkError) -> String {
 }
 
 /// Writes `<stem>.results.csv` and `<stem>.failed.csv` beside the input (or in `report_dir`).
-fn write_reports(finished: &Finished, report_dir: Option<&Path>) {
+pub(super) fn write_reports(finished: &Finished, report_dir: Option<&Path>) {
     let Some(source) = &finished.source else {
         return;
     };
@@ -325,7 +364,7 @@ fn write_reports(finished: &Finished, report_dir: Option<&Path>) {
     }
 }
 
-fn print_summary(r: &RunReport) -> u8 {
+pub(super) fn print_summary(r: &RunReport) -> u8 {
     println!(
         "run {}: {} done, {} failed, {} not done, {} unchanged; {} call(s) in {}",
         r.run,
@@ -349,12 +388,33 @@ fn print_summary(r: &RunReport) -> u8 {
     if r.complete() { EXIT_OK } else { EXIT_FAILED }
 }
 
-fn refused(file: &Path, e: &BulkError) -> u8 {
+pub(super) fn refused(file: &Path, e: &BulkError) -> u8 {
     match e {
         BulkError::Refused(r) => eprint!("onelogin-tui: {}: {r}", file.display()),
         other => eprintln!("onelogin-tui: {}", error_text(other)),
     }
     EXIT_REFUSED
+}
+
+/// The end of a run that had nothing to send (every user unchanged), for the reports.
+pub(super) fn nothing_run(preview: &Preview) -> Finished {
+    Finished {
+        report: RunReport {
+            run: String::new(),
+            journal: PathBuf::new(),
+            done: 0,
+            failed: 0,
+            not_done: 0,
+            unchanged: preview.plan.unchanged.len(),
+            calls_sent: 0,
+            elapsed: Duration::ZERO,
+            stopped: false,
+            journal_error: None,
+        },
+        outcomes: HashMap::new(),
+        unchanged: preview.plan.unchanged.iter().copied().collect(),
+        source: preview.source.clone(),
+    }
 }
 
 /// `onelogin-tui apply FILE.csv`.
@@ -383,24 +443,7 @@ pub async fn apply(settings: &Settings, args: &ApplyArgs) -> u8 {
     if preview.plan.is_empty() {
         println!("nothing to change: every user already has these values");
         if !args.dry_run {
-            let nothing = Finished {
-                report: RunReport {
-                    run: String::new(),
-                    journal: PathBuf::new(),
-                    done: 0,
-                    failed: 0,
-                    not_done: 0,
-                    unchanged: preview.plan.unchanged.len(),
-                    calls_sent: 0,
-                    elapsed: Duration::ZERO,
-                    stopped: false,
-                    journal_error: None,
-                },
-                outcomes: HashMap::new(),
-                unchanged: preview.plan.unchanged.iter().copied().collect(),
-                source: preview.source.clone(),
-            };
-            write_reports(&nothing, args.report_dir.as_deref());
+            write_reports(&nothing_run(&preview), args.report_dir.as_deref());
         }
         return EXIT_OK;
     }

@@ -20,18 +20,60 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
-use super::plan::UserPlan;
+use super::plan::{Call, UserPlan};
 use crate::paths::AppDirs;
 use crate::tenant::Tenant;
 
 pub use super::run_log::{CallStatus, RunInfo, RunLog, UserStatus, find_run, list_runs};
 
-/// What a run does.
+/// What a run does. A run whose every call is one lifecycle verb is named by it (the
+/// headless `lock`, `unlock`, … and the same plans from the console); anything else is
+/// an apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RunKind {
     Apply,
     Undo,
+    Lock,
+    Unlock,
+    Logout,
+    SetState,
+    RemoveFactors,
+    Delete,
+}
+
+impl RunKind {
+    /// As listings show it: "apply", "undo", "lock", "set-state", …
+    pub fn name(self) -> &'static str {
+        match self {
+            RunKind::Apply => "apply",
+            RunKind::Undo => "undo",
+            RunKind::Lock => "lock",
+            RunKind::Unlock => "unlock",
+            RunKind::Logout => "logout",
+            RunKind::SetState => "set-state",
+            RunKind::RemoveFactors => "remove-factors",
+            RunKind::Delete => "delete",
+        }
+    }
+
+    /// The kind of a new run of `users`' calls (not an undo).
+    pub fn of_plan(users: &[UserPlan]) -> RunKind {
+        let verb = |c: &Call| match c {
+            Call::LockUser { .. } => Some(RunKind::Lock),
+            Call::UnlockUser => Some(RunKind::Unlock),
+            Call::Logout => Some(RunKind::Logout),
+            Call::SetState { .. } => Some(RunKind::SetState),
+            Call::RemoveDevice { .. } => Some(RunKind::RemoveFactors),
+            Call::DeleteUser => Some(RunKind::Delete),
+            _ => None,
+        };
+        let mut kinds = users.iter().flat_map(|u| &u.calls).map(verb);
+        match kinds.next() {
+            Some(Some(first)) if kinds.all(|k| k == Some(first)) => first,
+            _ => RunKind::Apply,
+        }
+    }
 }
 
 /// The CSV a run came from, so results can be written at any later point.
@@ -407,7 +449,7 @@ impl Journal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bulk::plan::{Call, Values};
+    use crate::bulk::plan::Values;
 
     fn meta(run: &str) -> RunMeta {
         RunMeta {

@@ -5,7 +5,8 @@
 //!
 //! - [`plan`]: targets (ids, a search, a CSV) × changes → a [`Plan`]: each
 //!   user's before → after and the fewest calls that get there; users with
-//!   nothing to change are dropped.
+//!   nothing to change are dropped. Lifecycle changes (lock, unlock, logout, state,
+//!   MFA factors, delete) are planned the same way (`lifecycle.rs`).
 //! - [`csv_in`] / [`csv_out`]: the CSV desired-state file, checked before any
 //!   write; export in the same shape; result and failed-row files.
 //! - [`pacing`]: the rate budget: a share of what remains in the window,
@@ -18,7 +19,8 @@
 //! - [`service`]: the [`BulkService`]: the one API that plans, previews, opens
 //!   (journal, tenant check), runs, resumes and undoes runs and lists them, for
 //!   the console's worker and the headless commands alike.
-//! - [`headless`]: `apply`, `resume`, `undo` and `export` for the CLI.
+//! - [`headless`]: `apply`, `resume`, `undo` and `export` for the CLI; [`verbs`]: `lock`,
+//!   `unlock`, `logout`, `delete` and `set-state` on the same engine.
 
 // ApiError is large by design (see api/mod.rs); it travels on cold paths here too.
 #![allow(clippy::result_large_err)]
@@ -30,6 +32,8 @@ pub mod execute;
 mod export;
 pub mod headless;
 pub mod journal;
+mod key_input;
+mod lifecycle;
 pub mod listing;
 mod pacer;
 pub mod pacing;
@@ -40,8 +44,11 @@ mod role_batches;
 mod run_handle;
 mod run_log;
 pub mod service;
+mod service_targets;
 pub mod undo;
 mod user_calls;
+mod values;
+pub mod verbs;
 mod versions;
 
 pub use call::ROLE_BATCH;
@@ -56,13 +63,15 @@ pub use journal::{
 pub use listing::{Cost, Listed, Size};
 pub use pacing::{Budget, Pacer};
 pub use plan::{
-    Call, Change, Current, Desired, Needs, Plan, PrepareError, Target, UserPlan, Values,
-    fetch_current, prepare, search_targets,
+    Call, Change, Current, Desired, Device, Factors, Irreversible, Lifecycle, Lockout, Needs, Plan,
+    PrepareError, Target, UserPlan, Values, fetch_current, irreversible_text, parse_state, prepare,
+    search_targets,
 };
 pub use service::{
     BulkError, BulkService, Finished, Opened, OtherTenant, PlanKind, Preview, ReadWhat, RunReport,
     Work, same_tenant,
 };
+pub use undo::{CannotUndo, UndoPlan};
 pub use user_calls::paced;
 pub use versions::Versions;
 

@@ -12,13 +12,18 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::call::ROLE_BATCH;
-use crate::api::{UPDATABLE_FIELDS, User, UserUpdate};
+use super::values::{attr_of, field_of, roles_of};
+use crate::api::{MfaDevice, UPDATABLE_FIELDS, USER_STATES, User, UserUpdate, state_name};
 use crate::config::ApiMode;
 
 pub use super::call::Call;
+pub use super::lifecycle::{
+    Factors, Irreversible, Lifecycle, Lockout, irreversible_text, parse_state,
+};
 pub use super::plan_reads::{
     Current, Needs, PrepareError, fetch_current, list_search, prepare, search_targets,
 };
+pub use super::values::{Device, Values};
 
 /// One change, as the console offers it: applied to every target of a selection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,6 +40,18 @@ pub enum Change {
     AddRoles { ids: Vec<i64> },
     /// Take roles away.
     RemoveRoles { ids: Vec<i64> },
+    /// Lock the account for `minutes` (0: the account policy's lock time).
+    Lock { minutes: u32 },
+    /// Unlock the account (API /2 only).
+    Unlock,
+    /// End the user's OneLogin sessions (cannot be undone).
+    Logout,
+    /// Set the state: 0 Unapproved, 1 Approved, 2 Rejected, 3 Unlicensed.
+    SetState { state: i64 },
+    /// Remove MFA factors (API /2 only; cannot be undone).
+    RemoveFactor { factors: Factors },
+    /// Delete the user for good (cannot be undone).
+    Delete,
 }
 
 impl fmt::Display for Change {
@@ -47,6 +64,13 @@ impl fmt::Display for Change {
             Change::SetField { name, value } => write!(f, "{name} = {value:?}"),
             Change::AddRoles { ids } => write!(f, "add roles {ids:?}"),
             Change::RemoveRoles { ids } => write!(f, "remove roles {ids:?}"),
+            Change::Lock { minutes: 0 } => f.write_str("lock (for the account policy's lock time)"),
+            Change::Lock { minutes } => write!(f, "lock for {minutes} minute(s)"),
+            Change::Unlock => f.write_str("unlock"),
+            Change::Logout => f.write_str("log out (end every session)"),
+            Change::SetState { state } => write!(f, "state = {state} {}", state_name(*state)),
+            Change::RemoveFactor { factors } => write!(f, "remove {factors}"),
+            Change::Delete => f.write_str("delete the user"),
         }
     }
 }
@@ -60,6 +84,8 @@ pub struct Desired {
     pub fields: BTreeMap<String, Value>,
     pub add_roles: BTreeSet<i64>,
     pub remove_roles: BTreeSet<i64>,
+    /// State, lock, sessions, factors, the user itself.
+    pub lifecycle: Lifecycle,
 }
 
 /// A core field's text as the JSON value `PUT /api/1/users/:id` sends:
@@ -103,6 +129,33 @@ impl Desired {
                         d.remove_roles.insert(*id);
                     }
                 }
+                Change::Lock { minutes } => {
+                    d.lifecycle.lock = Some(Lockout::Lock { minutes: *minutes });
+                }
+                Change::Unlock => d.lifecycle.lock = Some(Lockout::Unlock),
+                Change::Logout => d.lifecycle.logout = true,
+                Change::SetState { state } => {
+                    if !USER_STATES.contains(state) {
+                        return Err(parse_state(&state.to_string())
+                            .err()
+                            .unwrap_or_else(|| format!("{state} is not a user state")));
+                    }
+                    d.lifecycle.state = Some(*state);
+                }
+                Change::RemoveFactor { factors } => {
+                    if let Factors::Device { device_id } = factors
+                        && device_id.trim().is_empty()
+                    {
+                        return Err(
+                            "an MFA device id cannot be empty: pick one of the user's devices"
+                                .into(),
+                        );
+                    }
+                    if !d.lifecycle.remove_factors.contains(factors) {
+                        d.lifecycle.remove_factors.push(factors.clone());
+                    }
+                }
+                Change::Delete => d.lifecycle.delete = true,
             }
         }
         Ok(d)
@@ -113,6 +166,7 @@ impl Desired {
             && self.fields.is_empty()
             && self.add_roles.is_empty()
             && self.remove_roles.is_empty()
+            && self.lifecycle.is_empty()
     }
 
     pub fn touches_roles(&self) -> bool {
@@ -132,9 +186,10 @@ pub fn fields_for<'a>(desired: impl IntoIterator<Item = &'a Desired>) -> Vec<Str
     for d in desired {
         attrs |= !d.custom_attributes.is_empty();
         roles |= d.touches_roles();
-        for f in d.fields.keys() {
-            if !out.contains(f) {
-                out.push(f.clone());
+        let lifecycle = d.lifecycle.fields().into_iter().map(str::to_string);
+        for f in d.fields.keys().cloned().chain(lifecycle) {
+            if !out.contains(&f) {
+                out.push(f);
             }
         }
     }
@@ -145,100 +200,6 @@ pub fn fields_for<'a>(desired: impl IntoIterator<Item = &'a Desired>) -> Vec<Str
         out.push("role_id".into());
     }
     out
-}
-
-/// The values of a user a plan touches (before, after, or as read now).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct Values {
-    /// Shortname → value, `""` for unset.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub custom_attributes: BTreeMap<String, String>,
-    /// Core field → JSON value as `PUT` sends it.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub fields: BTreeMap<String, Value>,
-    /// Of the roles the plan gives or takes, those the user has, sorted; only when roles
-    /// change. (With API /2 the console reads a role's members, not every role of a user.)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub roles: Option<Vec<i64>>,
-}
-
-fn attr_of(user: &User, name: &str) -> String {
-    user.custom_attributes
-        .get(name)
-        .cloned()
-        .flatten()
-        .unwrap_or_default()
-}
-
-fn field_of(user: &User, name: &str) -> Value {
-    let text = user.field(name).unwrap_or_default();
-    typed_field(name, &text).unwrap_or(Value::Null)
-}
-
-fn roles_of(user: &User) -> Vec<i64> {
-    let mut r = user.role_id.clone().unwrap_or_default();
-    r.sort_unstable();
-    r.dedup();
-    r
-}
-
-impl Values {
-    /// Reads from `user` the same keys `like` holds; for roles, which of the role ids in
-    /// `like.roles` the user has.
-    pub fn of_user(user: &User, like: &Values) -> Values {
-        Values {
-            custom_attributes: like
-                .custom_attributes
-                .keys()
-                .map(|k| (k.clone(), attr_of(user, k)))
-                .collect(),
-            fields: like
-                .fields
-                .keys()
-                .map(|k| (k.clone(), field_of(user, k)))
-                .collect(),
-            roles: like.roles.as_ref().map(|looked_at| {
-                roles_of(user)
-                    .into_iter()
-                    .filter(|r| looked_at.contains(r))
-                    .collect()
-            }),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.custom_attributes.is_empty() && self.fields.is_empty() && self.roles.is_none()
-    }
-
-    /// Each key as `name: value` text, for previews and reports.
-    pub fn describe(&self) -> Vec<(String, String)> {
-        let mut out: Vec<(String, String)> = self
-            .custom_attributes
-            .iter()
-            .map(|(k, v)| (format!("custom_attributes.{k}"), show_text(v)))
-            .collect();
-        out.extend(self.fields.iter().map(|(k, v)| (k.clone(), show_value(v))));
-        if let Some(r) = &self.roles {
-            out.push(("roles".into(), format!("{r:?}")));
-        }
-        out
-    }
-}
-
-fn show_text(v: &str) -> String {
-    if v.is_empty() {
-        "(empty)".into()
-    } else {
-        format!("{v:?}")
-    }
-}
-
-fn show_value(v: &Value) -> String {
-    match v {
-        Value::Null => "(empty)".into(),
-        Value::String(s) => show_text(s),
-        other => other.to_string(),
-    }
 }
 
 /// One user's part of a plan.
@@ -286,6 +247,12 @@ impl UserPlan {
                 all.sort_unstable();
                 all.dedup();
             }
+            keys.status = keys.status.or(k.status);
+            keys.state = keys.state.or(k.state);
+            keys.exists = keys.exists.or(k.exists);
+            if let Some(devices) = k.devices {
+                keys.devices.get_or_insert_with(Vec::new).extend(devices);
+            }
         }
         keys
     }
@@ -316,9 +283,22 @@ fn label_of(user: &User) -> String {
 }
 
 /// One user's plan from its current values, in the fewest calls `mode` allows; `None`
-/// when nothing changes.
+/// when nothing changes. MFA factors are not part of a user: see [`plan_user_with`].
 pub fn plan_user(
     user: &User,
+    desired: &Desired,
+    row: Option<usize>,
+    mode: ApiMode,
+) -> Option<UserPlan> {
+    plan_user_with(user, None, desired, row, mode)
+}
+
+/// [`plan_user`] with the user's MFA `devices` (read when the plan removes factors;
+/// without them no factor is planned). Calls go in one order: fields and attributes,
+/// roles, state, lock or unlock, logout, factors, delete last.
+pub fn plan_user_with(
+    user: &User,
+    devices: Option<&[MfaDevice]>,
     desired: &Desired,
     row: Option<usize>,
     mode: ApiMode,
@@ -393,6 +373,13 @@ pub fn plan_user(
             want.sort_unstable();
             before.roles = Some(have);
             after.roles = Some(want);
+            // A user to delete gets its roles in its own calls, before the delete (the
+            // /2 batches would go after it).
+            let mode = if desired.lifecycle.delete {
+                ApiMode::V1
+            } else {
+                mode
+            };
             match mode {
                 ApiMode::Auto => {
                     calls.extend(add.into_iter().map(|role| Call::GrantRole { role }));
@@ -409,6 +396,9 @@ pub fn plan_user(
             }
         }
     }
+    desired
+        .lifecycle
+        .plan(user, devices, &mut before, &mut after, &mut calls);
 
     (!calls.is_empty()).then(|| UserPlan {
         id: user.id,
@@ -436,6 +426,16 @@ impl Plan {
         current: &HashMap<i64, User>,
         mode: ApiMode,
     ) -> Result<Plan, Vec<UnknownUser>> {
+        Plan::build_with(targets, current, &HashMap::new(), mode)
+    }
+
+    /// [`Plan::build`] with each user's MFA devices (read when factors are removed).
+    pub fn build_with(
+        targets: &[Target],
+        current: &HashMap<i64, User>,
+        devices: &HashMap<i64, Vec<MfaDevice>>,
+        mode: ApiMode,
+    ) -> Result<Plan, Vec<UnknownUser>> {
         let unknown: Vec<UnknownUser> = targets
             .iter()
             .filter(|t| !current.contains_key(&t.id))
@@ -457,7 +457,8 @@ impl Plan {
             if !seen.insert(t.id) {
                 continue;
             }
-            match plan_user(user, &t.desired, t.row, mode) {
+            let devs = devices.get(&t.id).map(Vec::as_slice);
+            match plan_user_with(user, devs, &t.desired, t.row, mode) {
                 Some(up) => plan.users.push(up),
                 None => plan.unchanged.push(t.id),
             }
@@ -468,6 +469,17 @@ impl Plan {
     /// Every target id, in order: the snapshot of a selection × the same changes.
     pub fn uniform(ids: &[i64], changes: &[Change]) -> Result<Vec<Target>, String> {
         let desired = Desired::from_changes(changes)?;
+        let one_device = desired
+            .lifecycle
+            .remove_factors
+            .iter()
+            .any(|f| matches!(f, Factors::Device { .. }));
+        if one_device && ids.len() != 1 {
+            return Err(format!(
+                "an MFA device id names one user's device, and {} users are selected: select that user alone, or remove factors by type",
+                ids.len()
+            ));
+        }
         Ok(ids
             .iter()
             .map(|id| Target {
@@ -508,6 +520,17 @@ impl Plan {
 
     pub fn is_empty(&self) -> bool {
         self.users.is_empty()
+    }
+
+    /// What the plan does that no undo brings back, counted by kind (deletes, factor
+    /// removals, logouts), in that order; empty when everything can be undone.
+    pub fn irreversible(&self) -> Vec<(Irreversible, usize)> {
+        super::lifecycle::count_irreversible(self.users.iter().flat_map(|u| &u.calls))
+    }
+
+    /// [`Plan::irreversible`] in words: "cannot be undone: 37 deletes, 5 logouts".
+    pub fn irreversible_text(&self) -> Option<String> {
+        irreversible_text(&self.irreversible())
     }
 }
 

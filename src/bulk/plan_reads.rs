@@ -1,6 +1,8 @@
 //! The reads a plan is made from: the current values of its targets (only documented
-//! calls: /2 `user_ids=`, a role's members, or one `GET` per user on /1) and the users a
-//! search finds; and [`prepare`], which reads and then diffs.
+//! calls: /2 `user_ids=`, a role's members, or one `GET` per user on /1; a user's MFA
+//! devices from `GET /api/2/mfa/users/:id/devices` when factors are removed) and the
+//! users a search finds; [`prepare`], which reads and then diffs; and [`read_values`],
+//! the runner's re-read of one user before a resend.
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
@@ -9,8 +11,9 @@ use super::listing::{Listed, Size};
 use super::pacing::Pacer;
 use super::plan::{Desired, Plan, Target, UnknownUser, fields_for};
 use super::user_calls::{paced, read_with_retry};
+use super::values::{Device, Values};
 use super::versions::Versions;
-use crate::api::{ApiError, Client, MAX_LIMIT, RetryPolicy, Search, User};
+use crate::api::{ApiError, Client, MAX_LIMIT, MfaDevice, RetryPolicy, Search, User};
 
 /// Why a plan could not be made.
 #[derive(Debug, Clone)]
@@ -18,6 +21,8 @@ pub enum PrepareError {
     /// Ids the tenant does not know.
     Unknown(Vec<UnknownUser>),
     Api(ApiError),
+    /// The changes need API /2 (unlock, MFA factors) and the work is on /1: why, in words.
+    NeedsV2(String),
 }
 
 impl fmt::Display for PrepareError {
@@ -32,15 +37,18 @@ impl fmt::Display for PrepareError {
                     .join(", ")
             ),
             PrepareError::Api(e) => write!(f, "{e}"),
+            PrepareError::NeedsV2(why) => f.write_str(why),
         }
     }
 }
 
-/// What a plan must read of its users: these `fields`, and whether each has these roles.
+/// What a plan must read of its users: these `fields`, whether each has these roles, and
+/// (when factors are removed) each user's MFA devices.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Needs {
     pub fields: Vec<String>,
     pub roles: BTreeSet<i64>,
+    pub devices: bool,
 }
 
 impl Needs {
@@ -49,11 +57,30 @@ impl Needs {
         Needs {
             fields: fields_for(desired.clone()),
             roles: desired
+                .clone()
                 .into_iter()
                 .flat_map(|d| d.add_roles.iter().chain(d.remove_roles.iter()))
                 .copied()
                 .collect(),
+            devices: desired
+                .into_iter()
+                .any(|d| !d.lifecycle.remove_factors.is_empty()),
         }
+    }
+}
+
+/// Refuses, in words, changes that only API /2 can make when the work is on /1 (`api =
+/// "v1"`, or /2 refused earlier); before anything is read or sent.
+pub fn check_versions<'a>(
+    desired: impl IntoIterator<Item = &'a Desired>,
+    versions: &Versions,
+) -> Result<(), PrepareError> {
+    if versions.use_v2() {
+        return Ok(());
+    }
+    match desired.into_iter().find_map(|d| d.lifecycle.needs_v2()) {
+        Some(what) => Err(PrepareError::NeedsV2(versions.v2_only(what))),
+        None => Ok(()),
     }
 }
 
@@ -63,6 +90,8 @@ impl Needs {
 pub struct Current {
     pub users: HashMap<i64, User>,
     pub unknown: Vec<i64>,
+    /// Each user's MFA devices, when [`Needs::devices`].
+    pub devices: HashMap<i64, Vec<MfaDevice>>,
 }
 
 /// Targets → plan: the users read fresh, then the diff in the fewest calls the API
@@ -73,12 +102,16 @@ pub async fn prepare(
     targets: &[Target],
     versions: &Versions,
 ) -> Result<Plan, PrepareError> {
+    check_versions(targets.iter().map(|t| &t.desired), versions)?;
     let needs = Needs::of(targets.iter().map(|t| &t.desired));
     let ids: Vec<i64> = targets.iter().map(|t| t.id).collect();
     let current = fetch_current(client, pacer, &ids, &needs, versions)
         .await
         .map_err(PrepareError::Api)?;
-    Plan::build(targets, &current.users, versions.mode()).map_err(PrepareError::Unknown)
+    // The reads may have fallen back to /1 on the way.
+    check_versions(targets.iter().map(|t| &t.desired), versions)?;
+    Plan::build_with(targets, &current.users, &current.devices, versions.mode())
+        .map_err(PrepareError::Unknown)
 }
 
 /// Reads `ids` as they are now, only through documented calls. With /2: `user_ids=` in
@@ -99,14 +132,84 @@ pub async fn fetch_current(
             unique.push(*id);
         }
     }
+    let mut current = None;
     if versions.use_v2() {
         match fetch_v2(client, pacer, &unique, needs).await {
-            Ok(current) => return Ok(current),
+            Ok(c) => current = Some(c),
             Err(e) if versions.refused(&e).is_some() => {}
             Err(e) => return Err(e),
         }
     }
-    fetch_v1(client, pacer, &unique).await
+    let mut current = match current {
+        Some(c) => c,
+        None => fetch_v1(client, pacer, &unique).await?,
+    };
+    // Devices are on /2 alone: after a fallback the plan is refused in words instead.
+    if needs.devices && versions.use_v2() {
+        let ids: Vec<i64> = unique
+            .iter()
+            .filter(|id| current.users.contains_key(id))
+            .copied()
+            .collect();
+        current.devices = read_devices(client, pacer, &ids).await?;
+    }
+    Ok(current)
+}
+
+/// Each user's MFA devices: one `GET /api/2/mfa/users/:id/devices` a user (there is no
+/// list of many users' devices), a few at once.
+pub async fn read_devices(
+    client: &Client,
+    pacer: Option<&Pacer>,
+    ids: &[i64],
+) -> Result<HashMap<i64, Vec<MfaDevice>>, ApiError> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(V1_READS) {
+        let reads = chunk.iter().map(|id| async move {
+            (
+                *id,
+                read_with_retry(pacer, || client.mfa_devices(*id)).await,
+            )
+        });
+        for (id, answer) in futures::future::join_all(reads).await {
+            out.insert(id, answer?);
+        }
+    }
+    Ok(out)
+}
+
+/// A 404 about the user itself (not "No Route Exists"): the user is gone.
+pub fn user_gone(e: &ApiError) -> bool {
+    e.http_status() == Some(404) && !e.is_no_route()
+}
+
+/// User `id`'s values of `keys`, read now (the runner's look before a resend): the user
+/// (unless only its devices are looked at), and its MFA devices when `keys` holds
+/// devices. A user that is gone reads as [`Values::gone`] when `keys` asks whether it
+/// exists (or looks only at devices: a gone user has none); else the 404 is the answer.
+pub async fn read_values(
+    client: &Client,
+    pacer: Option<&Pacer>,
+    id: i64,
+    keys: &Values,
+) -> Result<Values, ApiError> {
+    let mut now = if keys.needs_user() {
+        match read_with_retry(pacer, || client.get_user(id)).await {
+            Ok(user) => Values::of_user(&user, keys),
+            Err(e) if keys.exists.is_some() && user_gone(&e) => return Ok(Values::gone()),
+            Err(e) => return Err(e),
+        }
+    } else {
+        Values::default()
+    };
+    if keys.devices.is_some() {
+        match read_with_retry(pacer, || client.mfa_devices(id)).await {
+            Ok(devices) => now.devices = Some(devices.iter().map(Device::of).collect()),
+            Err(e) if user_gone(&e) => return Ok(Values::gone()),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(now)
 }
 
 async fn fetch_v2(

@@ -20,8 +20,8 @@ use super::journal::{
     list_runs, now_text,
 };
 use super::pacing::{self, Budget, Pacer};
-use super::plan::{Change, Plan, UnknownUser, fetch_current, fields_for, prepare};
-use super::undo::{needs_for_log, plan_undo};
+use super::plan::{Call, Change, Plan, UnknownUser, fetch_current, fields_for, prepare};
+use super::undo::{CannotUndo, needs_for_log, undo_plan};
 use super::versions::Versions;
 use crate::api::{ApiError, Client};
 use crate::config::ApiMode;
@@ -106,10 +106,13 @@ pub fn same_tenant(run: &str, made_on: &Tenant, here: &Tenant) -> Result<(), Oth
 #[derive(Debug, Clone, PartialEq)]
 pub enum PlanKind {
     Apply,
-    /// The undo of run `of`; `conflicts`: users changed since, left alone.
+    /// The undo of run `of`; `conflicts`: users changed since, left alone; `cannot_undo`:
+    /// what the run did that has no inverse (deletes, factor removals, logouts) or that
+    /// has nothing left to restore (a lock that would have ended), apart from conflicts.
     Undo {
         of: String,
         conflicts: Vec<Conflict>,
+        cannot_undo: CannotUndo,
     },
 }
 
@@ -252,7 +255,7 @@ impl BulkService {
         &self.runs_dir
     }
 
-    fn pacer(&self) -> Pacer {
+    pub(super) fn pacer(&self) -> Pacer {
         Pacer::new(self.client.clone(), self.options.max_budget_share)
     }
 
@@ -275,6 +278,7 @@ impl BulkService {
                     what: ReadWhat::Users,
                     error,
                 },
+                super::plan::PrepareError::NeedsV2(why) => BulkError::Invalid(why),
             })?;
         let reads = self.calls_since(calls0);
         let preview = self.preview(PlanKind::Apply, plan, None, reads, t0.elapsed());
@@ -282,7 +286,7 @@ impl BulkService {
     }
 
     /// Says in the preview when /2 was refused while it was planned.
-    fn noting_fallback(&self, mut preview: Preview, before: Option<String>) -> Preview {
+    pub(super) fn noting_fallback(&self, mut preview: Preview, before: Option<String>) -> Preview {
         let now = self.versions.fallback();
         if before.is_none() {
             preview.fallback = now;
@@ -290,7 +294,7 @@ impl BulkService {
         preview
     }
 
-    fn calls_since(&self, before: u64) -> usize {
+    pub(super) fn calls_since(&self, before: u64) -> usize {
         usize::try_from(self.client.calls_made().saturating_sub(before)).unwrap_or(usize::MAX)
     }
 
@@ -360,21 +364,33 @@ impl BulkService {
             error,
         })?;
         let reads = self.calls_since(calls0);
-        // A user the tenant no longer has is a conflict (left alone), as before.
-        let (users, conflicts) = plan_undo(log, &current.users, self.versions.mode());
+        // A user the tenant no longer has is a conflict (left alone), as before, unless
+        // the run deleted it: that cannot be undone.
+        let undo = undo_plan(
+            log,
+            &current.users,
+            self.versions.mode(),
+            chrono::Utc::now(),
+        );
         let plan = Plan {
-            users,
+            users: undo.users,
             unchanged: Vec::new(),
         };
+        // Undoing a lock is an unlock, which API /1 cannot do.
+        let mut calls = plan.users.iter().flat_map(|u| &u.calls);
+        if !self.versions.use_v2() && calls.any(|c| *c == Call::UnlockUser) {
+            return Err(BulkError::Invalid(self.versions.v2_only("unlocking")));
+        }
         let kind = PlanKind::Undo {
             of: log.meta.run.clone(),
-            conflicts,
+            conflicts: undo.conflicts,
+            cannot_undo: undo.cannot_undo,
         };
         let preview = self.preview(kind, plan, None, reads, t0.elapsed());
         Ok(self.noting_fallback(preview, fallback0))
     }
 
-    fn preview(
+    pub(super) fn preview(
         &self,
         kind: PlanKind,
         plan: Plan,
@@ -431,8 +447,10 @@ impl BulkService {
             Work::Plan(preview) => {
                 let preview = *preview;
                 let mut meta = match preview.kind {
-                    PlanKind::Apply => RunMeta::new(RunKind::Apply, &self.tenant),
-                    PlanKind::Undo { of, conflicts } => RunMeta {
+                    PlanKind::Apply => {
+                        RunMeta::new(RunKind::of_plan(&preview.plan.users), &self.tenant)
+                    }
+                    PlanKind::Undo { of, conflicts, .. } => RunMeta {
                         undo_of: Some(of),
                         conflicts,
                         ..RunMeta::new(RunKind::Undo, &self.tenant)

@@ -212,8 +212,7 @@ impl Ctx {
 
     /// The user's values of `call`'s keys, read now.
     async fn reread(&self, id: i64, call: &Call) -> Result<Values, ApiError> {
-        let user = read_with_retry(Some(&self.pacer), || self.client.get_user(id)).await?;
-        Ok(Values::of_user(&user, &call.keys()))
+        super::plan_reads::read_values(&self.client, Some(&self.pacer), id, &call.keys()).await
     }
 
     /// Re-reads the user before a resend: what of `planned` is still missing, or the
@@ -322,6 +321,17 @@ impl Ctx {
                 Ok(()) => return self.settle_ok(id, index, None).await,
                 // /2 refused here: the same call again, on /1 (its values decide what is left).
                 Err(e) if !v1 && self.fall_back(&call, &e) => continue,
+                // A delete (or a device removal) that finds nothing: done if the re-read
+                // agrees the target is gone, else the 404 stands.
+                Err(e) if call.gone_may_be_done() && super::plan_reads::user_gone(&e) => {
+                    return match self
+                        .still_missing(id, index, planned, "already gone (seen on re-read)")
+                        .await
+                    {
+                        Ok(_) => self.settle_failed(id, index, &e, false).await,
+                        Err(end) => end,
+                    };
+                }
                 Err(e) if e.is_auth_failure() || e.is_insufficient_permission() => {
                     // The credential itself was refused (after the client's one
                     // renewal): every other user would fail the same way. Stop

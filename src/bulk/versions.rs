@@ -63,6 +63,20 @@ impl Versions {
         Some(why)
     }
 
+    /// Why `what` ("unlocking") cannot be done while the work is on /1, in words that name
+    /// the setting (or the refusal) and say what to do. Nothing was sent.
+    pub fn v2_only(&self, what: &str) -> String {
+        match self.fallback() {
+            Some(why) => format!(
+                "{what} has no API /1 call, and API /2 was refused here: {why}. Nothing was sent"
+            ),
+            None => format!(
+                "{what} has no API /1 call, and this profile sets api = \"v1\" (API /1 only): \
+                 set api = \"auto\" in the profile to use API /2 for it. Nothing was sent"
+            ),
+        }
+    }
+
     /// Why the work went to /1, if /2 was refused.
     pub fn fallback(&self) -> Option<String> {
         self.inner

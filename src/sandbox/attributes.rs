@@ -10,6 +10,8 @@ use serde_json::Value;
 
 use super::auth::{Need, authorize, authorize_user};
 use super::envelope::{self, Msg, Order};
+use super::event_types::Kind;
+use super::events::Happened;
 use super::state::Shared;
 
 /// `GET /api/1/users/custom_attributes` → `data: [["AWS_Role","skype",...]]`.
@@ -102,6 +104,10 @@ pub(crate) async fn set(
         return envelope::user_not_found(id);
     };
     let before = user.custom.clone();
+    let named: Vec<String> = updates
+        .iter()
+        .map(|(name, _)| format!("custom_attributes.{name}"))
+        .collect();
     for (name, v) in updates {
         match v {
             Some(v) => user.custom.insert(name, v),
@@ -111,6 +117,7 @@ pub(crate) async fn set(
     if user.custom != before {
         user.touch();
     }
+    st.record(Happened::by(granted.client, Kind::Updated, id).notes(named.join(", ")));
     st.stats.writes += 1;
     envelope::ok_status(Order::Alphabetical, Some(&granted.rate))
 }

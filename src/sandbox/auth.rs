@@ -33,9 +33,15 @@ pub(crate) fn allows(scope: Scope, need: Need) -> bool {
     }
 }
 
+/// Which credential pair a token was issued to: an index into the credentials, which are
+/// only ever added. Events name the caller's `client_id` through it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ClientRef(usize);
+
 #[derive(Debug, Clone)]
 pub(crate) struct TokenInfo {
     pub(crate) scope: Scope,
+    pub(crate) client: ClientRef,
     pub(crate) expires_at: Instant,
 }
 
@@ -95,14 +101,25 @@ impl AuthState {
     }
 
     /// The credential matching this pair, if any.
-    pub(crate) fn check(&self, client_id: &str, client_secret: &str) -> Option<Scope> {
+    pub(crate) fn check(&self, client_id: &str, client_secret: &str) -> Option<(Scope, ClientRef)> {
         self.credentials
             .iter()
-            .find(|c| c.client_id == client_id && c.client_secret == client_secret)
-            .map(|c| c.scope)
+            .position(|c| c.client_id == client_id && c.client_secret == client_secret)
+            .map(|i| (self.credentials[i].scope, ClientRef(i)))
     }
 
-    pub(crate) fn issue(&mut self, scope: Scope, ttl: Duration, now: Instant) -> Issued {
+    /// The `client_id` of a credential.
+    pub(crate) fn client_id(&self, client: ClientRef) -> Option<&str> {
+        self.credentials.get(client.0).map(|c| c.client_id.as_str())
+    }
+
+    pub(crate) fn issue(
+        &mut self,
+        scope: Scope,
+        client: ClientRef,
+        ttl: Duration,
+        now: Instant,
+    ) -> Issued {
         self.tokens.retain(|_, t| t.expires_at > now);
         let access_token = random_hex(64);
         let refresh_token = random_hex(64);
@@ -110,6 +127,7 @@ impl AuthState {
             access_token.clone(),
             TokenInfo {
                 scope,
+                client,
                 expires_at: now + ttl,
             },
         );
@@ -119,12 +137,12 @@ impl AuthState {
         }
     }
 
-    /// The scope of a live token.
-    pub(crate) fn validate(&self, token: &str, now: Instant) -> Option<Scope> {
+    /// The scope and credential of a live token.
+    pub(crate) fn validate(&self, token: &str, now: Instant) -> Option<(Scope, ClientRef)> {
         self.tokens
             .get(token)
             .filter(|t| t.expires_at > now)
-            .map(|t| t.scope)
+            .map(|t| (t.scope, t.client))
     }
 
     pub(crate) fn revoke(&mut self, token: &str) -> bool {
@@ -209,6 +227,8 @@ pub(crate) fn parse_client_credentials(headers: &HeaderMap) -> Option<(String, S
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Granted {
     pub(crate) scope: Scope,
+    /// The credential the token was issued to (events carry its `client_id`).
+    pub(crate) client: ClientRef,
     pub(crate) rate: RateHeaders,
 }
 
@@ -233,7 +253,9 @@ pub(crate) fn admit(shared: &Shared, headers: &HeaderMap, need: Need) -> Result<
     let token = parse_bearer(headers).ok_or(Denied::Header)?;
     let now = Instant::now();
     let mut st = shared.lock();
-    let scope = st.auth.validate(&token, now).ok_or(Denied::Token)?;
+    let (scope, client) = st.auth.validate(&token, now).ok_or(Denied::Token)?;
+    // Locks whose time has passed end before anything is read or written.
+    st.settle_locks(chrono::Utc::now());
     let Some(rate) = st.rate.take(now) else {
         st.stats.rate_limited += 1;
         return Err(Denied::RateLimited);
@@ -242,7 +264,11 @@ pub(crate) fn admit(shared: &Shared, headers: &HeaderMap, need: Need) -> Result<
     if !allows(scope, need) {
         return Err(Denied::Scope);
     }
-    Ok(Granted { scope, rate })
+    Ok(Granted {
+        scope,
+        client,
+        rate,
+    })
 }
 
 /// The /1 gate: header (400), token (401), rate limit (429), scope (401).

@@ -9,8 +9,11 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::Response;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use chrono::Utc;
 
 use super::envelope::Reject;
+use super::event_types::Kind;
+use super::events::{Happened, role_changes};
 use super::query;
 use super::state::Shared;
 use super::tenant::{INT_FIELDS, STATUSES, STRING_FIELDS, TIME_FIELDS, User, format_time};
@@ -292,6 +295,7 @@ pub(crate) async fn update(
         Err(r) => return r.into(),
     };
     let mut st = shared.lock();
+    st.settle_locks(Utc::now());
     let Some(user) = st.tenant.users.get_mut(&id) else {
         return not_found(raw_id);
     };
@@ -312,6 +316,15 @@ pub(crate) async fn update(
     }
     if *user != before {
         user.touch();
+    }
+    let (added, removed) = role_changes(&before.roles(), &user.roles());
+    // The API key is no OAuth credential: these events carry no client_id.
+    st.record(Happened::by_system("API", Kind::Updated, id));
+    for r in added {
+        st.record(Happened::by_system("API", Kind::RoleAssigned, id).role(r));
+    }
+    for r in removed {
+        st.record(Happened::by_system("API", Kind::RoleRemoved, id).role(r));
     }
     st.stats.writes += 1;
     Response::new(Body::empty())
@@ -397,7 +410,8 @@ pub(crate) async fn get(
         .unwrap_or_default()
         .iter()
         .any(|(k, v)| k == "include_custom_attributes" && v.eq_ignore_ascii_case("true"));
-    let st = shared.lock();
+    let mut st = shared.lock();
+    st.settle_locks(Utc::now());
     let Some(user) = st.tenant.users.get(&id) else {
         return not_found(raw_id);
     };

@@ -8,14 +8,23 @@
 //! limit for /1 and /2, latency and fault injection that tests can tune at
 //! run time.
 
+mod apps;
 mod attributes;
 mod auth;
 mod custom_fields;
 mod envelope;
+mod event_seed;
+mod event_types;
+mod events;
+mod events_list;
 mod faults;
 mod hostile;
 mod legacy_v3;
+mod lifecycle;
+mod locks;
 mod mappings;
+mod mfa;
+mod mix;
 mod names;
 mod oauth;
 mod paging;
@@ -126,6 +135,9 @@ pub struct SandboxConfig {
     pub role_mappings: Vec<RoleMapping>,
     /// How long after the answer a `mappings=async` write applies its role mappings.
     pub mapping_delay: Duration,
+    /// How long one minute of `lock_user`'s `locked_until` lasts (a minute; tests shorten it
+    /// to watch a lock end).
+    pub lock_minute: Duration,
 }
 
 /// What `GET /api/1/users` does with a comma list in `id`.
@@ -197,6 +209,7 @@ impl Default for SandboxConfig {
             serve_v2: true,
             role_mappings: vec![RoleMapping::engineering()],
             mapping_delay: Duration::from_millis(200),
+            lock_minute: Duration::from_secs(60),
         }
     }
 }
@@ -318,11 +331,27 @@ impl Sandbox {
 
     /// The user as `GET /api/1/users/:id` returns it.
     pub fn user_json(&self, id: i64) -> Option<serde_json::Value> {
-        let st = self.shared.lock();
+        let mut st = self.shared.lock();
+        st.settle_locks(chrono::Utc::now());
         st.tenant
             .users
             .get(&id)
             .map(|u| u.to_json(&st.tenant.shortnames()))
+    }
+
+    /// How many times `PUT /api/1/users/:id/logout` ended the user's sessions.
+    pub fn sessions_ended(&self, id: i64) -> u64 {
+        self.shared
+            .lock()
+            .sessions_ended
+            .get(&id)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// How many events the tenant's log holds (seeded history included).
+    pub fn event_count(&self) -> usize {
+        self.shared.lock().events.len()
     }
 
     /// Counters so far.
@@ -336,12 +365,14 @@ impl Sandbox {
         let mut out = String::new();
         out.push_str(&format!("OneLogin sandbox listening on {}\n", self.url));
         out.push_str(&format!(
-            "tenant: {} users, {} custom attribute fields ({}), {} roles, {} groups\n",
+            "tenant: {} users, {} custom attribute fields ({}), {} roles, {} groups, {} apps, {} events\n",
             st.tenant.users.len(),
             st.tenant.fields.len(),
             st.tenant.shortnames().join(", "),
             st.tenant.roles.len(),
             st.tenant.groups.len(),
+            apps::CATALOG.len(),
+            st.events.len(),
         ));
         if let Some(owner) = st.tenant.owner_id {
             out.push_str(&format!(

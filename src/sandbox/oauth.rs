@@ -12,7 +12,7 @@ use chrono::Utc;
 use serde_json::{Value, json};
 
 use super::Scope;
-use super::auth::{parse_bearer, parse_client_credentials};
+use super::auth::{ClientRef, parse_bearer, parse_client_credentials};
 use super::envelope::Reject;
 use super::envelope::{self, Order};
 use super::state::Shared;
@@ -31,7 +31,7 @@ fn json_body(body: &[u8]) -> Result<serde_json::Map<String, Value>, Reject> {
 
 /// The client credentials of the header: 400 when absent or unreadable,
 /// 401 when they match no credential.
-fn client(shared: &Shared, headers: &HeaderMap) -> Result<Scope, Reject> {
+fn client(shared: &Shared, headers: &HeaderMap) -> Result<(Scope, ClientRef), Reject> {
     let Some((id, secret)) = parse_client_credentials(headers) else {
         return Err(envelope::auth_info_incorrect().into());
     };
@@ -43,14 +43,14 @@ fn client(shared: &Shared, headers: &HeaderMap) -> Result<Scope, Reject> {
 }
 
 fn issue(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Result<Value, Reject> {
-    let scope = client(shared, headers)?;
+    let (scope, who) = client(shared, headers)?;
     let body = json_body(body)?;
     if body.get("grant_type").and_then(Value::as_str) != Some("client_credentials") {
         return Err(envelope::bad_request("grant_type is incorrect/absent").into());
     }
     let mut st = shared.lock();
     let ttl = st.token_ttl;
-    let issued = st.auth.issue(scope, ttl, Instant::now());
+    let issued = st.auth.issue(scope, who, ttl, Instant::now());
     Ok(json!({
         "access_token": issued.access_token,
         "created_at": format_time(&Utc::now()),

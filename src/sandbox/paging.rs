@@ -43,13 +43,27 @@ fn decode_cursor(raw: &str, fingerprint: &str) -> Option<i64> {
 }
 
 impl PageRequest {
+    /// A request of a list sorted by id, ascending unless `sort=-id`.
     pub(crate) fn parse(pairs: &[(String, String)]) -> Result<PageRequest, Reject> {
+        PageRequest::parse_sorted(pairs, false)
+    }
+
+    /// A request of a list sorted by id: `sort=-id` descending, `sort=+id` ascending,
+    /// otherwise `descending_by_default`.
+    pub(crate) fn parse_sorted(
+        pairs: &[(String, String)],
+        descending_by_default: bool,
+    ) -> Result<PageRequest, Reject> {
         let limit = value_of(pairs, "limit")
             .and_then(|v| v.trim().parse::<usize>().ok())
             .filter(|n| *n > 0)
             .map_or(MAX_LIMIT, |n| n.min(MAX_LIMIT));
         // `+` in a query string decodes to a space: "+id" arrives as " id".
-        let descending = value_of(pairs, "sort").is_some_and(|s| s.trim() == "-id");
+        let descending = match value_of(pairs, "sort").map(str::trim) {
+            Some("-id") => true,
+            Some("id" | "+id") => false,
+            _ => descending_by_default,
+        };
         let mut selecting: Vec<(String, String)> = pairs
             .iter()
             .filter(|(k, _)| !PAGE_KEYS.contains(&k.as_str()))

@@ -1,8 +1,11 @@
 //! Query strings: decoding, the search patterns of API /1 (exact,
 //! wildcards, negation; case-insensitive), and re-encoding for links.
 
+use std::collections::HashSet;
+
 use axum::extract::Query;
 use axum::http::Uri;
+use serde_json::{Map, Value};
 
 /// The decoded `key=value` pairs of a URI, in order.
 pub(crate) fn pairs(uri: &Uri) -> Option<Vec<(String, String)>> {
@@ -21,6 +24,31 @@ pub(crate) fn value_of<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&
         .rev()
         .find(|(k, _)| k == key)
         .map(|(_, v)| v.as_str())
+}
+
+/// The keys `fields=a,b` asks a list to keep (`None`: all of them).
+pub(crate) fn fields(pairs: &[(String, String)]) -> Option<HashSet<String>> {
+    value_of(pairs, "fields")
+        .map(|v| {
+            v.split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect::<HashSet<String>>()
+        })
+        .filter(|s| !s.is_empty())
+}
+
+/// Keeps `id` and the keys of `fields` of a rendered item.
+pub(crate) fn project(item: Value, fields: &Option<HashSet<String>>) -> Value {
+    let (Some(keep), Value::Object(map)) = (fields, &item) else {
+        return item;
+    };
+    let out: Map<String, Value> = map
+        .iter()
+        .filter(|(k, _)| *k == "id" || keep.contains(k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    Value::Object(out)
 }
 
 /// A string search: `kat*`, `*@example.com`, `*mid*`, `!x`, or exact.

@@ -10,6 +10,8 @@ use serde_json::{Value, json};
 
 use super::auth::{Need, authorize, authorize_user};
 use super::envelope::{self, Msg, Order};
+use super::event_types::Kind;
+use super::events::Happened;
 use super::paging::PageRequest;
 use super::query::{self, IntSet, Pattern};
 use super::state::Shared;
@@ -199,25 +201,30 @@ fn change_roles(
         return envelope::user_not_found(id);
     };
     let mut roles = user.roles();
-    match op {
+    let kind = match op {
         Op::Add => {
             if wanted.iter().any(|r| roles.contains(r)) {
                 return envelope::bad_request(
                     "input role_id_array is already included as user roles",
                 );
             }
-            roles.extend(wanted);
+            roles.extend(&wanted);
             roles.sort_unstable();
+            Kind::RoleAssigned
         }
         Op::Remove => {
             if wanted.iter().any(|r| !roles.contains(r)) {
                 return envelope::bad_request("input role_id_array is not included as user roles");
             }
             roles.retain(|r| !wanted.contains(r));
+            Kind::RoleRemoved
         }
-    }
+    };
     user.role_id = Some(roles);
     user.touch();
+    for r in wanted {
+        st.record(Happened::by(granted.client, kind, id).role(r));
+    }
     st.stats.writes += 1;
     envelope::ok_status(Order::Natural, Some(&granted.rate))
 }

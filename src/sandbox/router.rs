@@ -8,13 +8,13 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Uri};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 
 use super::auth::random_hex;
 use super::state::Shared;
 use super::{
-    attributes, envelope, faults, legacy_v3, oauth, roles, users, v2_errors, v2_fields, v2_roles,
-    v2_users,
+    apps, attributes, envelope, event_types, events_list, faults, legacy_v3, lifecycle, mfa, oauth,
+    roles, users, v2_errors, v2_fields, v2_roles, v2_users,
 };
 
 pub(crate) fn build(shared: Arc<Shared>) -> Router {
@@ -26,7 +26,13 @@ pub(crate) fn build(shared: Arc<Shared>) -> Router {
         .route("/auth/rate_limit", get(oauth::rate_limit))
         .route("/api/1/users", get(users::list))
         .route("/api/1/users/custom_attributes", get(attributes::fields))
-        .route("/api/1/users/{id}", get(users::get).put(users::update))
+        .route(
+            "/api/1/users/{id}",
+            get(users::get).put(users::update).delete(lifecycle::delete),
+        )
+        .route("/api/1/users/{id}/lock_user", put(lifecycle::lock_user))
+        .route("/api/1/users/{id}/logout", put(lifecycle::logout))
+        .route("/api/1/users/{id}/set_state", put(lifecycle::set_state))
         .route(
             "/api/1/users/{id}/set_custom_attributes",
             put(attributes::set),
@@ -36,6 +42,8 @@ pub(crate) fn build(shared: Arc<Shared>) -> Router {
         .route("/api/1/users/{id}/remove_roles", put(roles::remove_roles))
         .route("/api/1/roles", get(roles::list_roles))
         .route("/api/1/groups", get(roles::list_groups))
+        .route("/api/1/events", get(events_list::list))
+        .route("/api/1/events/types", get(event_types::list))
         .route(
             "/api/v3/users/{file}",
             get(legacy_v3::get).put(legacy_v3::update),
@@ -72,6 +80,12 @@ fn v2_routes(router: Router<Arc<Shared>>) -> Router<Arc<Shared>> {
                 .delete(v2_users::delete),
         )
         .route("/api/2/users/{id}/unlock", post(v2_users::unlock))
+        .route("/api/2/users/{id}/apps", get(apps::user_apps))
+        .route("/api/2/mfa/users/{id}/devices", get(mfa::list))
+        .route(
+            "/api/2/mfa/users/{id}/devices/{device_id}",
+            delete(mfa::remove),
+        )
         .route(
             "/api/2/roles/{id}/users",
             get(v2_roles::users)

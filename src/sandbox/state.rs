@@ -1,10 +1,17 @@
 //! The sandbox's shared mutable state: one mutex, never held across an await.
 
+use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use chrono::Utc;
+
 use super::auth::AuthState;
+use super::event_seed;
+use super::events::EventLog;
 use super::faults::FaultState;
+use super::locks::{self, Locks};
+use super::mfa::Devices;
 use super::rate_limit::RateLimiter;
 use super::tenant::Tenant;
 use super::{IdLists, RoleMapping, SandboxConfig, SandboxStats};
@@ -36,12 +43,22 @@ pub(crate) struct State {
     pub(crate) mapping_delay: Duration,
     /// The highest user id ever given out: a deleted user's id is never reused.
     pub(crate) last_user_id: i64,
+    /// What happened to users, oldest first.
+    pub(crate) events: EventLog,
+    /// MFA devices (derived from the seed, minus those removed).
+    pub(crate) devices: Devices,
+    /// Locks `lock_user` set, and when they end.
+    pub(crate) locks: Locks,
+    /// Per user: how many times `logout` ended their sessions.
+    pub(crate) sessions_ended: HashMap<i64, u64>,
 }
 
 impl Shared {
     pub(crate) fn new(config: &SandboxConfig, base_url: String) -> Shared {
-        let tenant = Tenant::seeded(config.seed, config.users);
+        let mut tenant = Tenant::seeded(config.seed, config.users);
+        locks::without_end(&mut tenant);
         let last_user_id = tenant.users.keys().next_back().copied().unwrap_or(10_000);
+        let history = event_seed::history(config.seed, &tenant, Utc::now());
         let state = State {
             tenant,
             auth: AuthState::new(&config.client_id, &config.client_secret),
@@ -58,6 +75,10 @@ impl Shared {
             role_mappings: config.role_mappings.clone(),
             mapping_delay: config.mapping_delay,
             last_user_id,
+            events: EventLog::new(history),
+            devices: Devices::new(config.seed, last_user_id),
+            locks: Locks::new(config.lock_minute),
+            sessions_ended: HashMap::new(),
         };
         Shared {
             state: Mutex::new(state),

@@ -1,6 +1,5 @@
 //! API /1 users: search with paging, get by id, update.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -14,6 +13,8 @@ use super::IdLists;
 use super::auth::{Need, authorize, authorize_user};
 use super::envelope::Reject;
 use super::envelope::{self, Msg};
+use super::event_types::Kind;
+use super::events::Happened;
 use super::paging::PageRequest;
 use super::query::{self, IntSet, Pattern};
 use super::state::Shared;
@@ -162,19 +163,6 @@ fn search(pairs: &[(String, String)], id_lists: IdLists) -> Result<Vec<Cond>, Re
     Ok(conds)
 }
 
-/// Keeps `id` and the named fields of a rendered user.
-fn project(user: Value, fields: &Option<HashSet<String>>) -> Value {
-    let (Some(keep), Value::Object(map)) = (fields, &user) else {
-        return user;
-    };
-    let out: Map<String, Value> = map
-        .iter()
-        .filter(|(k, _)| *k == "id" || keep.contains(k.as_str()))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    Value::Object(out)
-}
-
 pub(crate) async fn list(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
@@ -196,17 +184,7 @@ pub(crate) async fn list(
         Ok(r) => r,
         Err(r) => return r.into(),
     };
-    let fields: Option<HashSet<String>> = pairs
-        .iter()
-        .rev()
-        .find(|(k, _)| k == "fields")
-        .map(|(_, v)| {
-            v.split(',')
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .collect::<HashSet<String>>()
-        })
-        .filter(|s| !s.is_empty());
+    let fields = query::fields(&pairs);
 
     let st = shared.lock();
     let mut items: Vec<(i64, &User)> = st
@@ -223,7 +201,7 @@ pub(crate) async fn list(
     let data: Vec<Value> = page
         .items
         .iter()
-        .map(|(_, u)| project(u.to_json(&shortnames), &fields))
+        .map(|(_, u)| query::project(u.to_json(&shortnames), &fields))
         .collect();
     envelope::ok_list(data, pagination, &granted.rate)
 }
@@ -361,17 +339,28 @@ pub(crate) async fn update(
         return envelope::user_not_found(id);
     };
     let before = user.clone();
+    let mut named: Vec<String> = Vec::new();
     for change in changes {
         match change {
-            Change::Int(f, v) if f == "state" => user.state = v.unwrap_or(user.state),
-            Change::Int(f, v) => user.set_int(&f, v),
-            Change::Str(f, v) => user.set_str(&f, v.as_deref()),
+            Change::Int(f, v) if f == "state" => {
+                user.state = v.unwrap_or(user.state);
+                named.push(f);
+            }
+            Change::Int(f, v) => {
+                user.set_int(&f, v);
+                named.push(f);
+            }
+            Change::Str(f, v) => {
+                user.set_str(&f, v.as_deref());
+                named.push(f);
+            }
         }
     }
     if *user != before {
         user.touch();
     }
     let json = user.to_json(&fields);
+    st.record(Happened::by(granted.client, Kind::Updated, id).notes(named.join(", ")));
     st.stats.writes += 1;
     envelope::ok_data(Value::Array(vec![json]), Some(&granted.rate))
 }

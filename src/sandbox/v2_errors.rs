@@ -19,7 +19,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
-use super::auth::{Denied, Need, admit};
+use super::auth::{ClientRef, Denied, Need, admit};
 use super::envelope::{self, Reject};
 use super::query;
 use super::rate_limit::{self, RateHeaders};
@@ -127,6 +127,8 @@ pub(crate) fn denied(d: Denied) -> Response {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Pass {
     pub(crate) scope: Scope,
+    /// The credential the token was issued to (events carry its `client_id`).
+    pub(crate) client: ClientRef,
     /// The window's state, `None` when /2 answers carry no rate-limit headers.
     pub(crate) rate: Option<RateHeaders>,
 }
@@ -137,6 +139,7 @@ pub(crate) fn gate(shared: &Shared, headers: &HeaderMap, need: Need) -> Result<P
     let with_headers = shared.lock().v2_rate_headers;
     Ok(Pass {
         scope: granted.scope,
+        client: granted.client,
         rate: with_headers.then_some(granted.rate),
     })
 }

@@ -23,6 +23,8 @@ use serde_json::{Value, json};
 
 use super::auth::Need;
 use super::envelope::Reject;
+use super::event_types::Kind;
+use super::events::Happened;
 use super::state::Shared;
 use super::tenant::User;
 use super::v2_errors::{self as v2, Pass, Problem, gate_user, no_content, ok};
@@ -145,16 +147,22 @@ fn change(
         };
         let mut roles = user.roles();
         let has = roles.contains(&role_id);
-        match op {
+        let kind = match op {
             Op::Add if !has => {
                 roles.push(role_id);
                 roles.sort_unstable();
+                Kind::RoleAssigned
             }
-            Op::Remove if has => roles.retain(|r| *r != role_id),
+            Op::Remove if has => {
+                roles.retain(|r| *r != role_id);
+                Kind::RoleRemoved
+            }
             _ => continue,
-        }
+        };
         user.role_id = Some(roles);
         user.touch();
+        // Only users whose roles changed get an event.
+        st.record(Happened::by(pass.client, kind, *id).role(role_id));
     }
     st.stats.writes += 1;
     Ok(match op {

@@ -6,7 +6,9 @@
 //! says otherwise); `DELETE` answers 204 and nobody may delete the account
 //! owner (403); every accepted `PUT` bumps `updated_at`, even when no value
 //! changed; `POST /api/2/users/:id/unlock` answers `{"message":"User
-//! unlocked"}` and sets status 1.
+//! unlocked"}`, sets status 1, clears `locked_until` and the failed login
+//! count. Every write records an event (`event_types`); a delete also removes
+//! the user's MFA devices and session count (`lifecycle::remove_user`).
 
 use std::sync::Arc;
 
@@ -19,6 +21,9 @@ use serde_json::{Map, Value, json};
 
 use super::auth::Need;
 use super::envelope::Reject;
+use super::event_types::Kind;
+use super::events::Happened;
+use super::lifecycle::{self, OWNER_UNDELETABLE};
 use super::mappings::{self, When};
 use super::state::Shared;
 use super::tenant::User;
@@ -139,6 +144,7 @@ fn create_user(
         body::apply(&mut user, changes);
         st.tenant.users.insert(id, user);
         st.last_user_id = id;
+        st.record(Happened::by(pass.client, Kind::Created, id));
         st.stats.writes += 1;
         id
     };
@@ -177,8 +183,21 @@ fn update_user(
             .users
             .get_mut(&id)
             .ok_or_else(|| Reject::from(v2::user_not_found(id)))?;
+        let password_before = user.time("password_changed_at");
         body::apply(user, changes);
         user.touch();
+        let password_changed = user.time("password_changed_at") != password_before;
+        // Which fields the call named; never a password.
+        let notes = fields
+            .keys()
+            .filter(|k| !k.starts_with("password") && *k != "salt")
+            .map(String::as_str)
+            .collect::<Vec<&str>>()
+            .join(", ");
+        st.record(Happened::by(pass.client, Kind::Updated, id).notes(notes));
+        if password_changed {
+            st.record(Happened::by(pass.client, Kind::PasswordChanged, id));
+        }
         st.stats.writes += 1;
     }
     mappings::run(shared, id, when);
@@ -199,12 +218,11 @@ pub(crate) async fn delete(
         owner_guard(&shared, &pass, id)?;
         let mut st = shared.lock();
         if st.tenant.owner_id == Some(id) {
-            return Err(
-                v2::error(StatusCode::FORBIDDEN, "The account owner cannot be deleted").into(),
-            );
+            return Err(v2::error(StatusCode::FORBIDDEN, OWNER_UNDELETABLE).into());
         }
-        st.tenant.users.remove(&id);
-        st.stats.writes += 1;
+        if !lifecycle::remove_user(&mut st, pass.client, id) {
+            return Err(v2::user_not_found(id).into());
+        }
         Ok(no_content(&pass))
     })())
 }
@@ -222,12 +240,14 @@ pub(crate) async fn unlock(
         existing_user(&shared, id)?;
         owner_guard(&shared, &pass, id)?;
         let mut st = shared.lock();
-        if let Some(user) = st.tenant.users.get_mut(&id) {
-            user.status = 1;
-            user.set_time("locked_until", None);
-            user.set_int("invalid_login_attempts", Some(0));
-            user.touch();
-        }
+        let Some(user) = st.tenant.users.get_mut(&id) else {
+            return Err(v2::user_not_found(id).into());
+        };
+        user.status = 1;
+        user.set_time("locked_until", None);
+        user.set_int("invalid_login_attempts", Some(0));
+        user.touch();
+        st.record(Happened::by(pass.client, Kind::Unlocked, id));
         st.stats.writes += 1;
         Ok(ok(
             StatusCode::OK,
