@@ -218,6 +218,8 @@ pub struct EventsState {
     pub error: Option<ApiError>,
     /// Follow new events by polling.
     pub live: bool,
+    /// New events a poll put above the cursor while it was not at the top.
+    pub unseen: usize,
     pub poll: Poll,
 }
 
@@ -237,6 +239,7 @@ impl Default for EventsState {
             started: false,
             error: None,
             live: true,
+            unseen: 0,
             poll: Poll::default(),
         }
     }

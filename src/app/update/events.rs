@@ -60,6 +60,7 @@ pub(super) fn reload(state: &mut AppState) -> Vec<Command> {
     events.error = None;
     events.loading = true;
     events.started = true;
+    events.unseen = 0;
     events.poll = Default::default();
     vec![Command::LoadEvents {
         generation: events.generation,
@@ -71,6 +72,9 @@ pub(super) fn key(state: &mut AppState, action: KeyAction) -> Vec<Command> {
     let height = layout::rows(state, ListId::Events);
     let len = state.events.rows.len();
     if state.events.list.key(action, len, height) {
+        if state.events.list.cursor() == 0 {
+            state.events.unseen = 0;
+        }
         return prefetch(state);
     }
     match action {
@@ -257,6 +261,10 @@ pub(super) fn on_polled(
             let keep = state.events.current().map(|e| e.id);
             let added = add(state, page.items);
             refilter_keeping(state, if at_top { None } else { keep });
+            // The cursor stays on what is being read; the line above says what came.
+            if !at_top {
+                state.events.unseen += added;
+            }
             // Every event of the page was new and more follow: read on towards the ones
             // shown, or, after a long absence, start again from the newest.
             if added == count && page.after_cursor.is_some() {

@@ -18,8 +18,9 @@ use crate::theme::Theme;
 
 use super::widgets::{key, key_line, safe, safe_owned, spinner};
 
-/// Run ids are `20261130-120235123-ab12`; a narrow table shows their start.
-const RUN_NARROW: usize = 16;
+/// Run ids are `20261130-120235123-ab12`: the table shows their start (the time the
+/// run began, to the second), the event's box the whole id.
+const RUN_WIDTH: usize = 16;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let [info, filters, table] = layout::events(area);
@@ -116,12 +117,13 @@ impl Columns {
 /// screen that shows whom it was about.
 pub fn event_widths(width: u16, columns: Columns) -> (Vec<&'static str>, Vec<Constraint>) {
     let wide = wide(width);
-    // A first column of one space, as every table of the console has.
+    // A first column of one space, as every table of the console has. Type names run
+    // long (USER_FAILED_ONELOGIN_LOGIN): the type gets the most room.
     let mut titles = vec!["", "time (UTC)", "type"];
     let mut widths = vec![
         Constraint::Length(1),
         Constraint::Length(if wide { 19 } else { 14 }),
-        Constraint::Fill(3),
+        Constraint::Fill(if wide { 5 } else { 3 }),
     ];
     if columns.user {
         titles.push("user");
@@ -135,11 +137,7 @@ pub fn event_widths(width: u16, columns: Columns) -> (Vec<&'static str>, Vec<Con
     widths.push(Constraint::Fill(if columns.user { 3 } else { 4 }));
     if columns.run {
         titles.push("run");
-        widths.push(Constraint::Length(if wide {
-            23
-        } else {
-            RUN_NARROW as u16
-        }));
+        widths.push(Constraint::Length(RUN_WIDTH as u16));
     }
     (titles, widths)
 }
@@ -177,12 +175,7 @@ pub fn event_cells(
     cells.push(Cell::from(safe_owned(&details(event))));
     if columns.run {
         let run = state.run_marks.run_of(event).unwrap_or_default();
-        let run = if wide(width) {
-            run.to_string()
-        } else {
-            shorten(run, RUN_NARROW)
-        };
-        cells.push(Cell::from(safe_owned(&run)));
+        cells.push(Cell::from(safe_owned(&shorten(run, RUN_WIDTH))));
     }
     cells
 }
@@ -267,6 +260,16 @@ fn draw_info(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         spans.push(Span::styled("  (all loaded)", theme.muted));
     }
     spans.push(live_span(state, theme));
+    if events.unseen > 0 {
+        spans.push(Span::styled(
+            format!(
+                "  {} new above ({})",
+                events.unseen,
+                key(&state.keymap, Context::Global, KeyAction::Top)
+            ),
+            theme.accent,
+        ));
+    }
     if let Some(marks) = state.run_marks.index.as_deref().filter(|m| m.runs() > 0) {
         spans.push(Span::styled(
             format!("  our bulk runs: {}", marks.runs()),
@@ -391,7 +394,6 @@ pub fn draw_detail(
     theme: &Theme,
 ) {
     let rect = layout::detail(body);
-    frame.render_widget(Clear, rect);
     let k = |action| key(&state.keymap, Context::Detail, action);
     let title = format!(
         " event {} · {}{} scroll · {} closes ",
@@ -426,8 +428,14 @@ pub fn draw_detail(
             Span::raw(safe_owned(&value)),
         ]));
     }
+    // As tall as the event (long values wrap), at most the body.
+    let width = usize::from(rect.width.saturating_sub(2)).max(1);
+    let rows: usize = lines.iter().map(|l| l.width().div_ceil(width).max(1)).sum();
+    let height = u16::try_from(rows + 2).unwrap_or(u16::MAX);
+    let rect = layout::centered(rect, rect.width, height.min(rect.height));
+    frame.render_widget(Clear, rect);
     let inner = layout::rows_inside_border(rect);
-    let last = lines.len().saturating_sub(inner);
+    let last = rows.saturating_sub(inner);
     let scroll = detail.scroll.min(u16::try_from(last).unwrap_or(u16::MAX));
     frame.render_widget(
         Paragraph::new(lines)
