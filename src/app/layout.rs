@@ -96,7 +96,8 @@ pub fn picker(area: Rect, options: usize) -> Rect {
         .saturating_add(2)
         .min(area.height.saturating_sub(2))
         .max(3);
-    centered(area, 48, height)
+    // Wide enough for a title that names its three keys.
+    centered(area, 54, height)
 }
 
 /// The `?` help box.

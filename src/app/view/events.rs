@@ -58,12 +58,16 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), table);
         return;
     }
-    let (titles, widths) = event_widths(table.width, Columns::of(state));
-    let header = Row::new(titles).style(theme.header);
     let window = events
         .list
         .window(events.rows.len(), layout::rows_under_header(table));
     let start = window.start;
+    let shown = events.rows[window.clone()]
+        .iter()
+        .filter_map(|&i| events.events.get(i));
+    let columns = Columns::of(state).fit(shown, state);
+    let (titles, widths) = event_widths(table.width, columns);
+    let header = Row::new(titles).style(theme.header);
     let rows = events.rows[window]
         .iter()
         .enumerate()
@@ -74,7 +78,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             if start + i == events.list.cursor() {
                 style = style.patch(theme.selected);
             }
-            let cells = event_cells(event, state, table.width, Columns::of(state));
+            let cells = event_cells(event, state, table.width, columns);
             Some(Row::new(cells).style(style))
         });
     frame.render_widget(
@@ -94,7 +98,13 @@ pub struct Columns {
     pub user: bool,
     /// Our run that caused it (only once one of ours is known).
     pub run: bool,
+    /// The longest type name of the rows shown: the type column is as wide (up to a
+    /// cap), the other columns share the rest.
+    pub types: u16,
 }
+
+/// The widest the type column gets: wider names are cut (the event's box has them whole).
+const TYPE_CAP: u16 = 30;
 
 impl Columns {
     /// The events screen's.
@@ -103,6 +113,7 @@ impl Columns {
         Columns {
             user: true,
             run: runs > 0,
+            types: 0,
         }
     }
 
@@ -110,7 +121,18 @@ impl Columns {
     pub const USER_VIEW: Columns = Columns {
         user: false,
         run: false,
+        types: 0,
     };
+
+    /// Fits the type column to `events`, the rows shown.
+    pub fn fit<'a>(mut self, events: impl Iterator<Item = &'a Event>, state: &AppState) -> Self {
+        let longest = events
+            .map(|e| Span::raw(safe_owned(&state.event_types.name(e.event_type_id))).width())
+            .max()
+            .unwrap_or(0);
+        self.types = u16::try_from(longest).unwrap_or(u16::MAX).min(TYPE_CAP);
+        self
+    }
 }
 
 /// The titles and widths of an event row's columns; who acted is left out on a narrow
@@ -122,19 +144,27 @@ pub fn event_widths(width: u16, columns: Columns) -> (Vec<&'static str>, Vec<Con
     let mut titles = vec!["", "time (UTC)", "type"];
     let mut widths = vec![
         Constraint::Length(1),
-        Constraint::Length(if wide { 19 } else { 14 }),
-        Constraint::Fill(if wide { 5 } else { 3 }),
+        Constraint::Length(if wide { 19 } else { 11 }),
+        if columns.types > 0 {
+            Constraint::Length(columns.types)
+        } else {
+            Constraint::Fill(3)
+        },
     ];
     if columns.user {
         titles.push("user");
-        widths.push(Constraint::Fill(if wide { 3 } else { 2 }));
+        widths.push(Constraint::Fill(3));
     }
     if wide || !columns.user {
         titles.push("by");
         widths.push(Constraint::Fill(2));
     }
     titles.push("details");
-    widths.push(Constraint::Fill(if columns.user { 3 } else { 4 }));
+    widths.push(Constraint::Fill(match (columns.user, wide) {
+        (true, true) => 3,
+        (true, false) => 2,
+        (false, _) => 4,
+    }));
     if columns.run {
         titles.push("run");
         widths.push(Constraint::Length(RUN_WIDTH as u16));
@@ -155,7 +185,7 @@ pub fn event_cells(
             let format = if wide(width) {
                 "%Y-%m-%d %H:%M:%S"
             } else {
-                "%m-%d %H:%M:%S"
+                "%m-%d %H:%M"
             };
             t.format(format).to_string()
         })

@@ -174,7 +174,7 @@ fn draw_pick(frame: &mut Frame, body: Rect, state: &AppState, pick: &Pick, theme
         PickFor::Change(kind) => (format!(" {} ", kind.title()), false),
         PickFor::EventTypes => (
             format!(
-                " event types · {} toggles · {} keeps · {} cancels ",
+                " types · {} toggles · {} keeps · {} cancels ",
                 k(KeyAction::ToggleChoice),
                 k(KeyAction::Choose),
                 k(KeyAction::Cancel)

@@ -356,11 +356,13 @@ fn draw_events(
         return;
     };
     // The user is known here: no user column.
-    let (titles, widths) = event_widths(area.width, Columns::USER_VIEW);
+    let shown = window_rows(events, &editor.events.list, area).map(|(_, e)| e);
+    let columns = Columns::USER_VIEW.fit(shown, state);
+    let (titles, widths) = event_widths(area.width, columns);
     let header = Row::new(titles).style(theme.header);
     let rows = window_rows(events, &editor.events.list, area).map(|(selected, event)| {
         styled(
-            Row::new(event_cells(event, state, area.width, Columns::USER_VIEW)),
+            Row::new(event_cells(event, state, area.width, columns)),
             selected,
             theme,
         )
