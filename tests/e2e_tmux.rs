@@ -261,3 +261,44 @@ fn read_only_blocks_writes_and_says_so() {
     assert!(!screen.contains("unsaved"), "{screen}");
     assert!(!screen.contains("Saving"), "{screen}");
 }
+
+#[test]
+fn an_admin_walks_a_users_sections_and_the_events_screen_at_80x24() {
+    if !skip::need("tmux", "-V") {
+        return;
+    }
+    let t = Tmux::new("audit");
+    t.start(80, 24, &["--sandbox"]);
+    t.wait_for("@example.com");
+    // The user view: each section read as it is shown.
+    t.keys(&["j", "Enter"]);
+    let screen = t.wait_for("firstname");
+    assert!(
+        screen.contains("Fields") && screen.contains("MFA factors"),
+        "{screen}"
+    );
+    t.keys(&["]", "]"]);
+    t.wait_for("prov. state");
+    t.keys(&["]"]);
+    // The seeded user 10002 has one factor.
+    let screen = t.wait_for("device id");
+    assert!(screen.contains("d remove"), "{screen}");
+    t.keys(&["]"]);
+    let screen = t.wait_for("time (UTC)");
+    assert!(screen.contains("E all on the events screen"), "{screen}");
+    // E: the same user's events on the events screen; Enter shows one whole.
+    t.keys(&["E"]);
+    let screen = t.wait_for("live · every");
+    assert!(screen.contains("user 10002"), "{screen}");
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("created_at");
+    assert!(screen.contains("event_type_id"), "{screen}");
+    assert!(screen.lines().count() <= 24, "{screen}");
+    t.keys(&["Escape", "x"]);
+    t.wait_for("every event");
+    // q leaves the events screen for the users list; q there quits.
+    t.keys(&["q"]);
+    t.wait_for("@example.com");
+    t.keys(&["q"]);
+    t.wait_until_gone("1 Users");
+}

@@ -159,7 +159,7 @@ key_actions! {
     UserEvents => "user_events", "this user's events on the events screen", false;
     FilterUser => "filter_user", "events of one user (an id; empty: every user)", false;
     FilterTypes => "filter_types", "events of some types (picked from the tenant's)", false;
-    FilterWindow => "filter_window", "a time window: last hour, day, week, or typed dates", false;
+    FilterWindow => "filter_window", "a time window: last hour, day, week, or dates", false;
     ClearFilters => "clear_filters", "clear every filter", false;
     NextPage => "next_page", "load the next (older) page", false;
     Live => "live", "follow new events (polls within the rate budget)", false;
