@@ -348,3 +348,49 @@ fn a_deleted_user_cannot_be_undone_and_is_no_conflict() {
     assert_eq!(undo.users.len(), 1);
     assert_eq!(undo.users[0].calls, vec![Call::UnlockUser]);
 }
+
+#[test]
+fn what_cannot_be_undone_asks_for_a_word_after_the_count() {
+    assert_eq!(confirm_answer(20, &[]), "20");
+    assert_eq!(confirm_answer(5, &[(Irreversible::Logout, 5)]), "5 logout");
+    // The gravest one names it: a delete outweighs the logouts before it.
+    let both = [(Irreversible::Delete, 3), (Irreversible::Logout, 5)];
+    assert_eq!(confirm_answer(5, &both), "5 delete");
+    assert_eq!(
+        confirm_answer(2, &[(Irreversible::FactorRemoval, 2)]),
+        "2 remove"
+    );
+    // Kinds counted zero times ask for nothing more.
+    assert_eq!(confirm_answer(4, &[(Irreversible::Delete, 0)]), "4");
+}
+
+#[test]
+fn undoing_a_lock_never_activates_an_account_that_was_not_active() {
+    let d = desired(&[Change::Lock { minutes: 0 }]);
+    // User 7 was Active, user 8 Suspended (2) when the run locked them both.
+    let active = plan_user(&user(1, 1, None), &d, None, ApiMode::Auto).unwrap();
+    let mut suspended = plan_user(&user(2, 1, None), &d, None, ApiMode::Auto).unwrap();
+    suspended.id = 8;
+    let log = log(
+        vec![active, suspended],
+        &[(7, 0, CallStatus::Ok), (8, 0, CallStatus::Ok)],
+    );
+    let mut eight = user(3, 1, None);
+    eight.id = 8;
+    let current = HashMap::from([(7, user(3, 1, None)), (8, eight)]);
+    let undo = undo_plan(&log, &current, ApiMode::Auto, Utc::now());
+    // Only the user who was Active is unlocked (an unlock makes an account Active).
+    assert_eq!(undo.users.len(), 1);
+    assert_eq!(undo.users[0].id, 7);
+    assert_eq!(undo.users[0].calls, vec![Call::UnlockUser]);
+    // The other stays locked, and the preview says why and what to do.
+    assert_eq!(undo.cannot_undo.users.len(), 1);
+    let why = &undo.cannot_undo.users[0];
+    assert_eq!(why.id, 8);
+    assert!(
+        why.reason.contains("2 Suspended") && why.reason.contains("by hand"),
+        "{}",
+        why.reason
+    );
+    assert!(undo.conflicts.is_empty());
+}

@@ -18,7 +18,7 @@ use crate::config::ApiMode;
 
 pub use super::call::Call;
 pub use super::lifecycle::{
-    Factors, Irreversible, Lifecycle, Lockout, irreversible_text, parse_state,
+    Factors, Irreversible, Lifecycle, Lockout, confirm_answer, irreversible_text, parse_state,
 };
 pub use super::plan_reads::{
     Current, Needs, PrepareError, fetch_current, list_search, prepare, search_targets,
@@ -531,6 +531,11 @@ impl Plan {
     /// [`Plan::irreversible`] in words: "cannot be undone: 37 deletes, 5 logouts".
     pub fn irreversible_text(&self) -> Option<String> {
         irreversible_text(&self.irreversible())
+    }
+
+    /// What a person types to run it: "37", or "37 delete" (see [`confirm_answer`]).
+    pub fn confirm_answer(&self) -> String {
+        confirm_answer(self.users.len(), &self.irreversible())
     }
 }
 

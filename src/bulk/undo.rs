@@ -17,6 +17,7 @@ use chrono::{DateTime, Utc};
 use super::journal::{CallStatus, Conflict, RunLog};
 use super::lifecycle::{ACTIVE, Irreversible, LOCKED, Lockout, irreversible_text};
 use super::plan::{Call, Desired, Needs, UserPlan, Values, fields_for, plan_user};
+use super::values::NOT_READ;
 use crate::api::{USER_STATES, User, state_label, status_label};
 use crate::config::ApiMode;
 
@@ -200,7 +201,19 @@ fn restore(call: &Call, up: &UserPlan, d: &mut Desired, now: DateTime<Utc>) -> R
         Call::RevokeRole { role } => {
             d.add_roles.insert(*role);
         }
-        Call::LockUser { .. } => d.lifecycle.lock = Some(Lockout::Unlock),
+        // An unlock makes the account Active: the status before the lock only when it was
+        // Active (or not read). A suspended or unactivated account stays locked rather
+        // than be activated by an undo.
+        Call::LockUser { .. } => match up.before.status {
+            Some(s) if s != ACTIVE && s != NOT_READ => {
+                return Err(format!(
+                    "left locked: its status before the run was {}, and an unlock makes it \
+                     1 Active; set it by hand",
+                    show_status(Some(s))
+                ));
+            }
+            _ => d.lifecycle.lock = Some(Lockout::Unlock),
+        },
         Call::UnlockUser => {
             let minutes = minutes_left(up.before.locked_until.as_deref(), now)?;
             d.lifecycle.lock = Some(Lockout::Lock { minutes });
