@@ -157,6 +157,7 @@ key_actions! {
     PrevSection => "previous_section", "previous section of the user", false;
     RemoveFactor => "remove_factor", "remove the MFA factor under the cursor (asks)", true;
     UserEvents => "user_events", "this user's events on the events screen", false;
+    Actions => "actions", "lock, unlock, log out, state, MFA factors, delete (preview first)", true;
     FilterUser => "filter_user", "events of one user (an id; empty: every user)", false;
     FilterTypes => "filter_types", "events of some types (picked from the tenant's)", false;
     FilterWindow => "filter_window", "a time window: last hour, day, week, or dates", false;
@@ -384,6 +385,7 @@ const DEFAULTS: &[(Context, KeyAction, &[&str])] = {
         (Users, ClearMarks, &["A"]),
         (Users, InvertMarks, &["v"]),
         (Users, UserEvents, &["E"]),
+        (Users, Actions, &["!"]),
         (Editor, Edit, &["enter", "e"]),
         (Editor, ClearValue, &["x"]),
         (Editor, Revert, &["u"]),
@@ -393,12 +395,14 @@ const DEFAULTS: &[(Context, KeyAction, &[&str])] = {
         (Editor, NextSection, &["]", "tab"]),
         (Editor, PrevSection, &["[", "backtab"]),
         (Editor, UserEvents, &["E"]),
+        (Editor, Actions, &["!"]),
         (UserView, NextSection, &["]", "tab"]),
         (UserView, PrevSection, &["[", "backtab"]),
         (UserView, Open, &["enter"]),
         (UserView, RemoveFactor, &["d", "delete"]),
         (UserView, Refresh, &["r", "R", "ctrl+r"]),
         (UserView, UserEvents, &["E"]),
+        (UserView, Actions, &["!"]),
         (Events, Open, &["enter"]),
         (Events, Filter, &["/"]),
         (Events, FilterUser, &["u"]),

@@ -22,6 +22,7 @@ use super::state::{
 };
 use super::users_table;
 
+mod actions;
 mod bulk;
 mod editor;
 mod events;

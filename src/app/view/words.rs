@@ -136,8 +136,8 @@ fn hint_text(hint: &Hint, keymap: &Keymap) -> String {
             k(Editor, KeyAction::Save),
             k(Global, KeyAction::Quit)
         ),
-        Hint::TypeTheNumber(users) => format!(
-            "Type {users} to confirm, or {} to cancel",
+        Hint::TypeToConfirm(answer) => format!(
+            "Type {answer} to confirm, or {} to cancel",
             k(Context::Input, KeyAction::Cancel)
         ),
         Hint::ManyNewEvents(n) => format!(
