@@ -87,10 +87,9 @@ impl PreviewView {
             (PlanKind::Undo { of, .. }, _) => Some(format!(
                 "Undo of run {of}: each user back to the value before the run"
             )),
-            (PlanKind::Apply, PlanFor::Action { change, ids }) => Some(format!(
-                "Action: {change}, on {} user(s) picked on the users screen",
-                ids.len()
-            )),
+            (PlanKind::Apply, PlanFor::Action { change, ids }) => {
+                Some(format!("Action: {change} · {} user(s)", ids.len()))
+            }
             (PlanKind::Apply, _) => None,
         }
     }

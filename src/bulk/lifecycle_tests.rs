@@ -95,6 +95,12 @@ fn one_order_delete_last_and_roles_before_it() {
     let keys: Vec<String> = p.before.describe().into_iter().map(|(k, _)| k).collect();
     let after: Vec<String> = p.after.describe().into_iter().map(|(k, _)| k).collect();
     assert_eq!(keys, after);
+    // A logout changes no value of the record: the preview still says what it does.
+    let lines = p.changes_text();
+    assert!(
+        lines.contains(&("sessions".into(), "open".into(), "ended".into())),
+        "{lines:?}"
+    );
     let plan = Plan {
         users: vec![p],
         unchanged: vec![],

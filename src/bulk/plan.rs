@@ -220,6 +220,22 @@ pub struct UserPlan {
 }
 
 impl UserPlan {
+    /// Each change as (key, before, after) text for previews and reports. A logout changes
+    /// no value a user record holds, so it gets a line of its own.
+    pub fn changes_text(&self) -> Vec<(String, String, String)> {
+        let mut out: Vec<(String, String, String)> = self
+            .before
+            .describe()
+            .into_iter()
+            .zip(self.after.describe())
+            .map(|((key, before), (_, after))| (key, before, after))
+            .collect();
+        if self.calls.contains(&Call::Logout) {
+            out.push(("sessions".into(), "open".into(), "ended".into()));
+        }
+        out
+    }
+
     /// Every key the plan touches (for roles: each role id it gives or takes), to read the
     /// user again with [`Values::of_user`].
     pub fn keys(&self) -> Values {

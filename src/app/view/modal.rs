@@ -12,7 +12,7 @@ use crate::app::keymap::{Context, KeyAction};
 use crate::app::layout::{self, centered};
 use crate::app::modal::{Input, InputFor, Modal, Pick, PickFor, Question};
 use crate::app::state::AppState;
-use crate::bulk::PlanKind;
+use crate::bulk::{Change, PlanKind};
 use crate::theme::Theme;
 
 use super::widgets::{key, safe};
@@ -358,6 +358,10 @@ fn draw_typed_confirm(
         Confirming::Plan(p) => match &p.preview.kind {
             PlanKind::Undo { of, .. } => format!("Undo run {}", safe(of)),
             PlanKind::Apply => match &p.of {
+                PlanFor::Action {
+                    change: Change::Delete,
+                    ..
+                } => "Delete for good".to_string(),
                 PlanFor::Action { change, .. } => capitalized(&change.to_string()),
                 _ => "Apply the changes".to_string(),
             },

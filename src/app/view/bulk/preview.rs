@@ -86,8 +86,13 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Them
         .iter()
         .map(|(call, n)| format!("{} × {call}", thousands(*n as u64)))
         .collect();
+    let sends = if sends.is_empty() {
+        "nothing".to_string()
+    } else {
+        sends.join(" · ")
+    };
     lines.push(Line::from(Span::styled(
-        format!(" sends: {}", sends.join(" · ")),
+        format!(" sends: {sends}"),
         theme.muted,
     )));
     if let Some(text) = cannot_undo {
