@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{TimeDelta, Utc};
 
@@ -385,18 +385,33 @@ fn undoing_a_lock_never_activates_an_account_that_was_not_active() {
     eight.id = 8;
     let current = HashMap::from([(7, user(3, 1, None)), (8, eight)]);
     let undo = undo_plan(&log, &current, ApiMode::Auto, Utc::now());
-    // Only the user who was Active is unlocked (an unlock makes an account Active).
-    assert_eq!(undo.users.len(), 1);
-    assert_eq!(undo.users[0].id, 7);
+    assert!(undo.conflicts.is_empty() && undo.cannot_undo.users.is_empty());
+    // The Active one is unlocked; the Suspended one gets its status back (an unlock
+    // would make it Active).
     assert_eq!(undo.users[0].calls, vec![Call::UnlockUser]);
-    // The other stays locked, and the preview says why and what to do.
-    assert_eq!(undo.cannot_undo.users.len(), 1);
-    let why = &undo.cannot_undo.users[0];
+    let status = BTreeMap::from([("status".to_string(), serde_json::json!(2))]);
+    assert_eq!(
+        undo.users[1].calls,
+        vec![Call::UpdateUserV2 {
+            fields: status,
+            custom_attributes: BTreeMap::new(),
+        }]
+    );
+    let lines = undo.users[1].changes_text();
+    assert_eq!(
+        lines,
+        vec![("status".into(), "3 Locked".into(), "2 Suspended".into())]
+    );
+
+    // API /1 cannot write a status: that user stays locked, and the preview says why.
+    let v1 = undo_plan(&log, &current, ApiMode::V1, Utc::now());
+    assert_eq!(v1.users.len(), 1);
+    assert_eq!(v1.cannot_undo.users.len(), 1);
+    let why = &v1.cannot_undo.users[0];
     assert_eq!(why.id, 8);
     assert!(
         why.reason.contains("2 Suspended") && why.reason.contains("by hand"),
         "{}",
         why.reason
     );
-    assert!(undo.conflicts.is_empty());
 }

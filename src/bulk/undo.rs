@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use super::journal::{CallStatus, Conflict, RunLog};
 use super::lifecycle::{ACTIVE, Irreversible, LOCKED, Lockout, irreversible_text};
 use super::plan::{Call, Desired, Needs, UserPlan, Values, fields_for, plan_user};
-use super::values::NOT_READ;
+use super::values::{NOT_READ, STATUS};
 use crate::api::{USER_STATES, User, state_label, status_label};
 use crate::config::ApiMode;
 
@@ -165,7 +165,13 @@ fn minutes_left(until: Option<&str>, now: DateTime<Utc>) -> Result<u32, String> 
 /// What restores `call`: its keys' before-values (roles: the opposite change; a lock:
 /// an unlock; an unlock: a lock for the minutes left). An error says why nothing is
 /// restored.
-fn restore(call: &Call, up: &UserPlan, d: &mut Desired, now: DateTime<Utc>) -> Result<(), String> {
+fn restore(
+    call: &Call,
+    up: &UserPlan,
+    d: &mut Desired,
+    mode: ApiMode,
+    now: DateTime<Utc>,
+) -> Result<(), String> {
     let attributes = |values: &BTreeMap<String, String>, d: &mut Desired| {
         for k in values.keys() {
             let before = up
@@ -202,13 +208,17 @@ fn restore(call: &Call, up: &UserPlan, d: &mut Desired, now: DateTime<Utc>) -> R
             d.add_roles.insert(*role);
         }
         // An unlock makes the account Active: the status before the lock only when it was
-        // Active (or not read). A suspended or unactivated account stays locked rather
-        // than be activated by an undo.
-        Call::LockUser { .. } => match up.before.status {
-            Some(s) if s != ACTIVE && s != NOT_READ => {
+        // Active (or not read). Any other status (Suspended, Unactivated, …) is put back
+        // as it was by a /2 PUT of `status`, which ends the lock too; never activated by
+        // an undo. /1 cannot write a status: then the account stays locked, and says so.
+        Call::LockUser { .. } => match (up.before.status, mode) {
+            (Some(s), ApiMode::Auto) if s != ACTIVE && s != NOT_READ => {
+                d.fields.insert(STATUS.into(), serde_json::Value::from(s));
+            }
+            (Some(s), ApiMode::V1) if s != ACTIVE && s != NOT_READ => {
                 return Err(format!(
-                    "left locked: its status before the run was {}, and an unlock makes it \
-                     1 Active; set it by hand",
+                    "left locked: its status before the run was {}; an unlock makes it \
+                     1 Active and API /1 cannot set a status: set it by hand",
                     show_status(Some(s))
                 ));
             }
@@ -315,7 +325,7 @@ pub fn undo_plan(
         for (i, call) in up.calls.iter().enumerate() {
             let restored = match log.status(up.id, i) {
                 CallStatus::Ok => match still_written(call, &now_values) {
-                    Ok(_) => restore(call, up, &mut desired, now),
+                    Ok(_) => restore(call, up, &mut desired, mode, now),
                     Err(why) => {
                         conflict = Some(why);
                         break;
@@ -324,7 +334,7 @@ pub fn undo_plan(
                 // Maybe applied: undo it only if its values are there.
                 CallStatus::Sent | CallStatus::Failed { .. } => {
                     if still_written(call, &now_values).is_ok() {
-                        restore(call, up, &mut desired, now)
+                        restore(call, up, &mut desired, mode, now)
                     } else {
                         Ok(())
                     }
