@@ -154,60 +154,33 @@ fn draw_pick(frame: &mut Frame, body: Rect, state: &AppState, pick: &Pick, theme
     frame.render_widget(Clear, rect);
     let rows = layout::rows_inside_border(rect);
     let k = |action| key(&state.keymap, Context::Pick, action);
+    // What it is for, then its keys: many choices toggle and keep, one is chosen.
+    let title = |what: &str, many: bool| {
+        if many {
+            format!(
+                " {what} · {} toggles · {} keeps · {} cancels ",
+                k(KeyAction::ToggleChoice),
+                k(KeyAction::Choose),
+                k(KeyAction::Cancel)
+            )
+        } else {
+            format!(
+                " {what} · {} chooses · {} cancels ",
+                k(KeyAction::Choose),
+                k(KeyAction::Cancel)
+            )
+        }
+    };
+    // The users an action is for come first: a long name still leaves the keys room.
+    let whom = safe(action_for(state));
     let (title, marks) = match pick.purpose {
-        PickFor::Roles => (
-            format!(
-                " roles · {} toggles · {} keeps · {} cancels ",
-                k(KeyAction::ToggleChoice),
-                k(KeyAction::Choose),
-                k(KeyAction::Cancel)
-            ),
-            true,
-        ),
-        PickFor::Group => (
-            format!(
-                " group · {} chooses · {} cancels ",
-                k(KeyAction::Choose),
-                k(KeyAction::Cancel)
-            ),
-            true,
-        ),
+        PickFor::Roles => (title("roles", true), true),
+        PickFor::Group => (title("group", false), true),
         PickFor::Change(kind) => (format!(" {} ", kind.title()), false),
-        PickFor::EventTypes => (
-            format!(
-                " types · {} toggles · {} keeps · {} cancels ",
-                k(KeyAction::ToggleChoice),
-                k(KeyAction::Choose),
-                k(KeyAction::Cancel)
-            ),
-            true,
-        ),
-        PickFor::Window => (
-            format!(
-                " time window · {} chooses · {} cancels ",
-                k(KeyAction::Choose),
-                k(KeyAction::Cancel)
-            ),
-            false,
-        ),
-        // The users it is for come first: a long name still leaves the keys room.
-        PickFor::Action => (
-            format!(
-                " {} · {} chooses · {} cancels ",
-                safe(action_for(state)),
-                k(KeyAction::Choose),
-                k(KeyAction::Cancel)
-            ),
-            false,
-        ),
-        PickFor::State => (
-            format!(
-                " state for {} · {} cancels ",
-                safe(action_for(state)),
-                k(KeyAction::Cancel)
-            ),
-            false,
-        ),
+        PickFor::EventTypes => (title("types", true), true),
+        PickFor::Window => (title("time window", false), false),
+        PickFor::Action => (title(&whom, false), false),
+        PickFor::State => (title(&format!("state for {whom}"), false), false),
     };
     let items: Vec<ListItem> = pick
         .options
