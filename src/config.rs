@@ -184,18 +184,7 @@ impl Settings {
         env: EnvLookup<'_>,
         dirs: AppDirs,
     ) -> Result<Settings, ConfigError> {
-        let config_file = match &overrides.config {
-            Some(path) => {
-                if !path.is_file() {
-                    return Err(ConfigError::Read {
-                        path: path.clone(),
-                        message: "no such file".into(),
-                    });
-                }
-                Some(path.clone())
-            }
-            None => dirs.config_files().into_iter().find(|p| p.is_file()),
-        };
+        let config_file = find_config_file(overrides.config.as_deref(), &dirs)?;
         let file_text = match &config_file {
             Some(path) => Some(
                 std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
@@ -293,6 +282,44 @@ impl Settings {
             dirs,
         })
     }
+}
+
+/// The config file read: the one `--config` names (it must exist), else the first of the
+/// usual places that exists, else none.
+pub fn find_config_file(
+    config: Option<&Path>,
+    dirs: &AppDirs,
+) -> Result<Option<PathBuf>, ConfigError> {
+    match config {
+        Some(path) if !path.is_file() => Err(ConfigError::Read {
+            path: path.to_path_buf(),
+            message: "no such file".into(),
+        }),
+        Some(path) => Ok(Some(path.to_path_buf())),
+        None => Ok(dirs.config_files().into_iter().find(|p| p.is_file())),
+    }
+}
+
+/// The profile names the config file defines (`[profiles.<name>]`), sorted, for shell
+/// completions: only the names are read, so neither a secret's file mode nor the other
+/// keys matter here. No file, no names.
+pub fn profile_names(config: Option<&Path>, dirs: &AppDirs) -> Result<Vec<String>, ConfigError> {
+    let Some(path) = find_config_file(config, dirs)? else {
+        return Ok(Vec::new());
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| ConfigError::Read {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        ConfigError::Invalid(toml_problem(&path.display().to_string(), &text, &e))
+    })?;
+    let mut names: Vec<String> = match table.get("profiles") {
+        Some(toml::Value::Table(profiles)) => profiles.keys().cloned().collect(),
+        _ => Vec::new(),
+    };
+    names.sort();
+    Ok(names)
 }
 
 /// The table header of a profile as it is written in the file: `[profiles.acme]`,

@@ -313,3 +313,24 @@ fn api_mode_is_auto_unless_a_profile_pins_v1() {
     );
     assert!(bad.is_err(), "an unknown mode is refused, not guessed");
 }
+
+#[test]
+fn completions_read_the_profile_names_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    // A secret in a file others can read: Settings refuses it, the names are still read.
+    let text = "[profiles.prod]\nclient_secret = \"s\"\n[profiles.\"acme.eu\"]\nregion = \"eu\"\n[profiles.default]\n";
+    let path = write_config(dir.path(), text, 0o644);
+    let dirs = dirs_in(dir.path());
+    let names = profile_names(Some(&path), &dirs).unwrap();
+    assert_eq!(names, ["acme.eu", "default", "prod"]);
+    // Without --config: the config folder's file first, as Settings reads it.
+    std::fs::create_dir_all(dirs.config.as_ref().unwrap()).unwrap();
+    write_config(dirs.config.as_ref().unwrap(), "[profiles.home]\n", 0o600);
+    assert_eq!(profile_names(None, &dirs).unwrap(), ["home"]);
+    // A --config that is not there is said so, as is a file that is not TOML.
+    let missing = profile_names(Some(&dir.path().join("nope.toml")), &dirs).unwrap_err();
+    assert!(missing.to_string().contains("no such file"), "{missing}");
+    let bad = write_config(dir.path(), "[profiles\n", 0o600);
+    let invalid = profile_names(Some(&bad), &dirs).unwrap_err();
+    assert!(invalid.to_string().contains("line 1"), "{invalid}");
+}

@@ -1,5 +1,6 @@
 //! onelogin-tui: CLI → Settings → logging → tokio runtime → the console or a subcommand.
 
+mod cli_docs;
 mod cli_verbs;
 
 #[cfg(feature = "sandbox")]
@@ -11,7 +12,8 @@ use std::time::Duration;
 
 #[cfg(feature = "sandbox")]
 use clap::builder::{PossibleValuesParser, TypedValueParser as _};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory as _, Parser, Subcommand};
+use cli_docs::DocsCommand;
 use cli_verbs::VerbCommand;
 use onelogin_tui::bulk::{headless, verbs};
 use onelogin_tui::config::{Overrides, Settings};
@@ -28,7 +30,7 @@ use onelogin_tui::{launch, logging};
 /// environment (ONELOGIN_CLIENT_ID, ONELOGIN_CLIENT_SECRET, ONELOGIN_REGION,
 /// ONELOGIN_SUBDOMAIN, ONELOGIN_API_URL, ONELOGIN_API_KEY, ONELOGIN_PROFILE) < these flags.
 #[derive(Debug, Parser)]
-#[command(name = "onelogin-tui", version, about, long_about)]
+#[command(name = "onelogin-tui", version = cli_docs::VERSION, about, long_about)]
 struct Cli {
     /// Run against an embedded sandbox tenant on loopback: no account, no network.
     #[cfg(feature = "sandbox")]
@@ -115,6 +117,8 @@ enum Command {
     Export(ExportArgs),
     #[command(flatten)]
     Verb(VerbCommand),
+    #[command(flatten)]
+    Docs(DocsCommand),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -316,12 +320,17 @@ impl SandboxArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Completions and the man page need no settings, no log and no runtime.
+    if let Some(Command::Docs(docs)) = &cli.command {
+        return docs.run(Cli::command(), cli.config.as_deref());
+    }
     let tenant = match &cli.command {
         Some(Command::Apply(a)) => a.tenant.clone().or(&cli.tenant),
         Some(Command::Resume(a)) => a.tenant.clone().or(&cli.tenant),
         Some(Command::Undo(a)) => a.tenant.clone().or(&cli.tenant),
         Some(Command::Export(a)) => a.tenant.clone().or(&cli.tenant),
         Some(Command::Verb(v)) => v.tenant().clone().or(&cli.tenant),
+        Some(Command::Docs(_)) => cli.tenant.clone(),
         #[cfg(feature = "sandbox")]
         Some(Command::Sandbox(_)) => cli.tenant.clone(),
         None => cli.tenant.clone(),
@@ -352,7 +361,7 @@ fn main() -> ExitCode {
         }
     };
     onelogin_tui::terminal::set_log_dir(settings.log.dir.clone());
-    tracing::info!(version = env!("CARGO_PKG_VERSION"), profile = %settings.profile, "start");
+    tracing::info!(version = cli_docs::VERSION, profile = %settings.profile, "start");
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -412,6 +421,8 @@ fn main() -> ExitCode {
                 args.dry_run = args.dry_run || read_only_preview(&settings, v.name());
                 Ok(Some(verbs::run(&settings, &args).await))
             }
+            // Answered before the settings were read.
+            Some(Command::Docs(_)) => Ok(None),
             #[cfg(feature = "sandbox")]
             None if cli.sandbox => {
                 let defaults = SandboxConfig::default();
