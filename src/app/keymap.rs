@@ -168,6 +168,8 @@ key_actions! {
     ErrorsOnly => "errors_only", "errors only", false;
     CopyCurl => "copy_curl", "copy as a curl command (OSC 52)", false;
     WriteLog => "write_log", "write the log as JSONL", false;
+    WriteHar => "write_har", "write the log (as filtered) as a HAR 1.2 file", false;
+    Resend => "resend", "send the request again (a write asks first; not in read-only)", false;
     BulkSetAttribute => "set_attribute", "add a change: set a custom attribute", false;
     BulkClearAttribute => "clear_attribute", "add a change: clear a custom attribute", false;
     BulkSetField => "set_field", "add a change: set a user field", false;
@@ -418,6 +420,8 @@ const DEFAULTS: &[(Context, KeyAction, &[&str])] = {
         (RequestLog, ErrorsOnly, &["e"]),
         (RequestLog, CopyCurl, &["c"]),
         (RequestLog, WriteLog, &["w"]),
+        (RequestLog, WriteHar, &["W"]),
+        (RequestLog, Resend, &["r"]),
         (Bulk, BulkSetAttribute, &["a"]),
         (Bulk, BulkClearAttribute, &["x"]),
         (Bulk, BulkSetField, &["f"]),

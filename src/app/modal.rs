@@ -73,6 +73,13 @@ pub enum Question {
         /// The factor as the question names it.
         name: String,
     },
+    /// Send a logged write again.
+    Resend {
+        what: String,
+        method: String,
+        url: String,
+        body: Option<String>,
+    },
 }
 
 /// What a text input is for: where its text goes on Enter.

@@ -382,6 +382,7 @@ fn on_outcome(state: &mut AppState, outcome: Outcome) -> Vec<Command> {
             id, name, result, ..
         } => return user_view::on_removed(state, id, name, result),
         Outcome::UserEvents { id, result } => user_view::on_events(state, id, result),
+        Outcome::Resent { what, result } => request_log::on_resent(state, what, result),
         Outcome::EventTypes(result) => events::on_types(state, result),
         Outcome::EventsPage {
             generation,

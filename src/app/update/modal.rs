@@ -363,5 +363,16 @@ fn answer(state: &mut AppState, question: Question) -> Vec<Command> {
             name,
             ..
         } => user_view::remove_factor(state, user, device_id, name),
+        Question::Resend {
+            what,
+            method,
+            url,
+            body,
+        } => vec![Command::Resend {
+            what,
+            method,
+            url,
+            body,
+        }],
     }
 }

@@ -145,6 +145,12 @@ fn question_text(state: &AppState, question: &Question) -> Vec<String> {
             safe(name),
             safe(user_name)
         ),
+        Question::Resend { what, .. } => format!(
+            "Send {} again to profile `{}` (tenant {})? It is a write: it changes the tenant as it did the first time.",
+            safe(what),
+            safe(&state.tenant.profile),
+            safe(&state.tenant.address())
+        ),
     };
     vec![text]
 }
