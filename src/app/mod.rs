@@ -10,6 +10,7 @@ pub mod bulk_flow;
 pub mod bulk_rows;
 pub mod editor_rows;
 pub mod events_state;
+pub mod jumps;
 pub mod keymap;
 pub mod layout;
 pub mod list;
