@@ -18,6 +18,8 @@ pub struct Jumps {
     places: Vec<Place>,
     /// The index of the place shown, among `places`.
     at: usize,
+    /// The place shown before this one, by time (not by history order): `-` goes there.
+    last: Option<Place>,
 }
 
 impl Jumps {
@@ -27,6 +29,7 @@ impl Jumps {
         if self.places.get(self.at) == Some(&place) {
             return;
         }
+        self.last = self.places.get(self.at).copied();
         self.places.truncate(self.at + 1);
         self.places.push(place);
         if self.places.len() > KEEP {
@@ -48,14 +51,16 @@ impl Jumps {
 
     /// The jump to place `i` happened.
     pub fn moved_to(&mut self, i: usize) {
-        if i < self.places.len() {
+        if i < self.places.len() && i != self.at {
+            self.last = self.places.get(self.at).copied();
             self.at = i;
         }
     }
 
-    /// `-`: the place before, visited anew, so that `-` again comes back here.
+    /// `-`: the place shown before this one, to be visited anew, so that `-` again comes
+    /// back here.
     pub fn toggle(&self) -> Option<Place> {
-        self.back().map(|(_, p)| p)
+        self.last
     }
 }
 

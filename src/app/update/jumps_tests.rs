@@ -59,6 +59,11 @@ fn dash_goes_between_the_last_two() {
     assert_eq!(at(&state), (Screen::RequestLog, None));
     update(&mut state, ch('-'));
     assert_eq!(at(&state), (Screen::Events, None));
+    // After going back, `-` returns to where `[` left from.
+    update(&mut state, ch('['));
+    assert_eq!(at(&state), (Screen::RequestLog, None));
+    update(&mut state, ch('-'));
+    assert_eq!(at(&state), (Screen::Events, None));
 }
 
 #[test]
