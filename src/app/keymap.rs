@@ -153,6 +153,10 @@ key_actions! {
     ClearValue => "clear_value", "clear the custom attribute", true;
     Revert => "revert", "undo the pending change of the row", true;
     Save => "save", "save every pending change", true;
+    Palette => "command_line", "the command line (verbs as the CLI's)", false;
+    Complete => "complete", "complete the verb or its argument (command line)", false;
+    Older => "older", "the line run before (command line)", false;
+    Newer => "newer", "the line run after (command line)", false;
     JumpBack => "back", "back to the screen or user seen before", false;
     JumpForward => "forward", "forward again (after going back)", false;
     JumpToggle => "toggle_last", "to the screen or user seen last, and back again", false;
@@ -371,6 +375,7 @@ const DEFAULTS: &[(Context, KeyAction, &[&str])] = {
         (Global, ScreenLog, &["3"]),
         (Global, ScreenEvents, &["4"]),
         (Global, NextScreen, &["tab"]),
+        (Global, Palette, &[":"]),
         (Global, JumpBack, &["["]),
         (Global, JumpForward, &["]"]),
         (Global, JumpToggle, &["-"]),
@@ -383,7 +388,7 @@ const DEFAULTS: &[(Context, KeyAction, &[&str])] = {
         (Global, Bottom, &["end", "G"]),
         (Users, Open, &["enter", "l", "right"]),
         (Users, Filter, &["/"]),
-        (Users, Search, &["s", ":"]),
+        (Users, Search, &["s"]),
         (Users, LoadAll, &["L"]),
         (Users, Refresh, &["R", "ctrl+r"]),
         (Users, SortNext, &["o"]),
@@ -449,6 +454,9 @@ const DEFAULTS: &[(Context, KeyAction, &[&str])] = {
         (Input, Commit, &["enter"]),
         (Input, Cancel, &["esc"]),
         (Input, ClearLine, &["ctrl+u"]),
+        (Input, Complete, &["tab"]),
+        (Input, Older, &["up"]),
+        (Input, Newer, &["down"]),
         (Pick, ToggleChoice, &["space"]),
         (Pick, Choose, &["enter"]),
         (Pick, Cancel, &["esc"]),

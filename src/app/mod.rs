@@ -16,6 +16,7 @@ pub mod layout;
 pub mod list;
 pub mod message;
 pub mod modal;
+pub mod palette;
 pub mod request_log;
 pub mod state;
 pub mod update;

@@ -107,6 +107,8 @@ pub enum InputFor {
     EventsUntil,
     /// How many minutes the lock action locks for (0: the account policy's time).
     LockMinutes,
+    /// The `:` command line.
+    Palette,
 }
 
 #[derive(Debug)]

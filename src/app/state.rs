@@ -316,6 +316,8 @@ pub struct AppState {
     pub run_marks: RunMarksState,
     /// Screens and users visited, for `[`, `]` and `-`.
     pub jumps: super::jumps::Jumps,
+    /// The `:` command line's history and completions.
+    pub palette: super::palette::Palette,
     /// The tenant's custom attribute fields.
     pub fields: Vec<String>,
     pub roles: Vec<Role>,
@@ -365,6 +367,7 @@ impl AppState {
             event_types: EventTypes::default(),
             run_marks: RunMarksState::default(),
             jumps: super::jumps::Jumps::default(),
+            palette: super::palette::Palette::default(),
             fields: Vec::new(),
             roles: Vec::new(),
             groups: Vec::new(),

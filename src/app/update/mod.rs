@@ -28,6 +28,7 @@ mod editor;
 mod events;
 mod jumps;
 mod modal;
+mod palette;
 mod request_log;
 mod user_view;
 mod users;
@@ -223,6 +224,7 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
         KeyAction::ScreenBulk => leave_to(state, Screen::Bulk),
         KeyAction::ScreenLog => leave_to(state, Screen::RequestLog),
         KeyAction::ScreenEvents => leave_to(state, Screen::Events),
+        KeyAction::Palette => palette::open(state),
         KeyAction::JumpBack => jumps::back(state),
         KeyAction::JumpForward => jumps::forward(state),
         KeyAction::JumpToggle => jumps::toggle(state),
