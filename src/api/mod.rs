@@ -30,6 +30,7 @@ pub(crate) use client::is_loopback;
 pub use client::{Client, ClientConfig, HTTP_LOG_TARGET, RateLimit, RawAuth, V3_DEFAULT_URL};
 pub use envelope::{ApiError, EnvelopeMessage, ErrorKind};
 pub use events::{Event, EventQuery, EventType};
+pub(crate) use events::parse_utc as parse_utc_time;
 pub use exchange::{
     BODY_CAP, Exchange, REDACTED, redact_authorization, redact_body, redact_header, shell_quote,
 };
