@@ -24,11 +24,13 @@
 pub mod key;
 mod schema;
 pub mod store;
+pub mod sync;
 
 use std::path::PathBuf;
 
 pub use key::CacheKey;
 pub use store::{CacheStatus, Store, SyncState};
+pub use sync::{SyncOptions, SyncReport, refresh};
 
 use crate::api::ApiError;
 use crate::tenant::Tenant;
