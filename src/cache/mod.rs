@@ -21,6 +21,7 @@
 // ApiError is large by design (see api/mod.rs); it travels on cold paths here too.
 #![allow(clippy::result_large_err)]
 
+pub mod cli;
 pub mod key;
 mod schema;
 pub mod store;
