@@ -314,6 +314,8 @@ pub struct AppState {
     pub event_types: EventTypes,
     /// Which events our bulk runs caused.
     pub run_marks: RunMarksState,
+    /// The tenant's user cache, as the console uses it.
+    pub cache: super::cache_state::CacheState,
     /// The tenant's custom attribute fields.
     pub fields: Vec<String>,
     pub roles: Vec<Role>,
@@ -362,6 +364,7 @@ impl AppState {
             events: EventsState::default(),
             event_types: EventTypes::default(),
             run_marks: RunMarksState::default(),
+            cache: Default::default(),
             fields: Vec::new(),
             roles: Vec::new(),
             groups: Vec::new(),

@@ -3,7 +3,9 @@
 //! Users stay in one `Vec`; the table's rows are indices into it, so filtering and sorting
 //! 100,000 users moves integers, not users, and a frame builds only the rows it shows.
 
-use crate::api::{FieldValue, LocalField, SearchFields, User, status_name};
+use crate::api::{
+    FieldValue, LocalField, SearchFields, ServerField, ServerValue, User, status_name,
+};
 
 use super::state::{SortColumn, UsersState};
 
@@ -47,6 +49,56 @@ pub struct UserRow {
     pub phone: Box<str>,
     /// The configured custom attribute columns, in order ("" when unset).
     pub custom: Box<[Box<str>]>,
+    /// What the server's terms read when they are matched over a complete cache, packed
+    /// in one string (one allocation a user): [`MORE`] in order, then every custom
+    /// attribute as `name` \x1e `value`, all separated by \x1f.
+    pub more: Box<str>,
+}
+
+/// The fixed parts of [`UserRow::more`], in order.
+const MORE: [&str; 10] = [
+    "username",
+    "firstname",
+    "lastname",
+    "samaccountname",
+    "userprincipalname",
+    "external_id",
+    "created_at",
+    "directory_id",
+    "manager_ad_id",
+    "role_id",
+];
+
+fn packed(user: &User) -> Box<str> {
+    let text = |v: &Option<String>| {
+        v.as_deref()
+            .unwrap_or_default()
+            .replace(['\u{1e}', '\u{1f}'], " ")
+    };
+    let int = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
+    let roles = user
+        .role_id
+        .as_ref()
+        .map(|ids| ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","))
+        .unwrap_or_default();
+    let mut parts = vec![
+        text(&user.username),
+        text(&user.firstname),
+        text(&user.lastname),
+        text(&user.samaccountname),
+        text(&user.userprincipalname),
+        text(&user.external_id),
+        text(&user.created_at),
+        int(user.directory_id),
+        int(user.manager_ad_id),
+        roles,
+    ];
+    for (name, value) in &user.custom_attributes {
+        if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
+            parts.push(format!("{name}\u{1e}{}", text(&Some(value.to_string()))));
+        }
+    }
+    parts.join("\u{1f}").into()
 }
 
 impl UserRow {
@@ -73,7 +125,12 @@ impl UserRow {
                         .into()
                 })
                 .collect(),
+            more: packed(user),
         }
+    }
+
+    fn more(&self, i: usize) -> &str {
+        self.more.split('\u{1f}').nth(i).unwrap_or_default()
     }
 }
 
@@ -86,6 +143,38 @@ impl SearchFields for UserRow {
             LocalField::Phone => FieldValue::Text(&self.phone),
             LocalField::Status => FieldValue::Code(self.status),
             LocalField::State => FieldValue::Code(self.state),
+        }
+    }
+
+    fn server_field(&self, field: &ServerField) -> ServerValue<'_> {
+        let ints = |text: &str| {
+            ServerValue::Ints(text.split(',').filter_map(|p| p.parse().ok()).collect())
+        };
+        let at = |name: &str| MORE.iter().position(|m| *m == name).unwrap_or(usize::MAX);
+        match field {
+            ServerField::Email => ServerValue::Text(&self.email),
+            ServerField::Username => ServerValue::Text(self.more(at("username"))),
+            ServerField::Firstname => ServerValue::Text(self.more(at("firstname"))),
+            ServerField::Lastname => ServerValue::Text(self.more(at("lastname"))),
+            ServerField::Samaccountname => ServerValue::Text(self.more(at("samaccountname"))),
+            ServerField::Userprincipalname => ServerValue::Text(self.more(at("userprincipalname"))),
+            ServerField::ExternalId => ServerValue::Text(self.more(at("external_id"))),
+            ServerField::CreatedAt => ServerValue::Time(self.more(at("created_at"))),
+            ServerField::Id => ServerValue::Ints(vec![self.id]),
+            ServerField::DirectoryId => ints(self.more(at("directory_id"))),
+            ServerField::ManagerAdId => ints(self.more(at("manager_ad_id"))),
+            ServerField::RoleId => ints(self.more(at("role_id"))),
+            ServerField::Custom(name) => ServerValue::Text(
+                self.more
+                    .split('\u{1f}')
+                    .skip(MORE.len())
+                    .find_map(|p| {
+                        p.split_once('\u{1e}')
+                            .filter(|(n, _)| n == name)
+                            .map(|(_, v)| v)
+                    })
+                    .unwrap_or_default(),
+            ),
         }
     }
 }
@@ -175,6 +264,27 @@ fn replace_or_push(users: &mut UsersState, row: UserRow) {
             users.all.push(row);
         }
     }
+}
+
+/// Removes users (deleted on the tenant) from the list; their marks go too. The rows
+/// follow at the next refilter.
+pub fn remove(users: &mut UsersState, ids: &[i64]) {
+    for id in ids {
+        let Some(i) = users.index.remove(id) else {
+            continue;
+        };
+        users.all.swap_remove(i);
+        if i < users.haystacks.spans.len() {
+            users.haystacks.spans.swap_remove(i);
+        }
+        if let Some(moved) = users.all.get(i) {
+            users.index.insert(moved.id, i);
+        }
+        if users.list.is_marked(id) {
+            users.list.toggle(*id);
+        }
+    }
+    users.sorted.clear();
 }
 
 /// Recomputes the rows from the filter, walking the users in sort order. The order itself

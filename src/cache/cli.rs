@@ -187,7 +187,10 @@ async fn refresh_now(settings: &Settings, key: &CacheKey) -> Result<(), String> 
         let Ok(mut last) = last.lock() else { return };
         if last.elapsed() >= Duration::from_secs(2) {
             *last = Instant::now();
-            let of = p.total.map(|t| format!(" of {}", thousands(t))).unwrap_or_default();
+            let of = p
+                .total
+                .map(|t| format!(" of {}", thousands(t)))
+                .unwrap_or_default();
             eprintln!(
                 "listed {}{of} users ({} calls)",
                 thousands(p.listed),

@@ -43,7 +43,10 @@ impl CacheKey {
             })
             .take(32)
             .collect();
-        format!("users-{profile}-{:016x}.sqlite3", fnv1a(self.text().as_bytes()))
+        format!(
+            "users-{profile}-{:016x}.sqlite3",
+            fnv1a(self.text().as_bytes())
+        )
     }
 }
 
@@ -69,7 +72,10 @@ mod tests {
     fn every_part_of_the_key_names_another_file() {
         let a = CacheKey::new(tenant("prod", "https://api.us.onelogin.com"), "id-1");
         let name = a.file_name();
-        assert!(name.starts_with("users-prod-") && name.ends_with(".sqlite3"), "{name}");
+        assert!(
+            name.starts_with("users-prod-") && name.ends_with(".sqlite3"),
+            "{name}"
+        );
         assert_eq!(name, a.clone().file_name(), "stable");
         for other in [
             CacheKey::new(tenant("prod", "https://api.us.onelogin.com"), "id-2"),
@@ -80,6 +86,10 @@ mod tests {
             assert_ne!(other.file_name(), name, "{other:?}");
         }
         let odd = CacheKey::new(tenant("a/../b c", "https://x.onelogin.com"), "i");
-        assert!(odd.file_name().starts_with("users-a____b_c-"), "{}", odd.file_name());
+        assert!(
+            odd.file_name().starts_with("users-a____b_c-"),
+            "{}",
+            odd.file_name()
+        );
     }
 }

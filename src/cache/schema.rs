@@ -78,7 +78,11 @@ pub(crate) fn migrate(tx: &Transaction<'_>) -> rusqlite::Result<Result<(), i64>>
     if found > VERSION {
         return Ok(Err(found));
     }
-    for (i, step) in STEPS.iter().enumerate().skip(usize::try_from(found).unwrap_or(0)) {
+    for (i, step) in STEPS
+        .iter()
+        .enumerate()
+        .skip(usize::try_from(found).unwrap_or(0))
+    {
         step(tx)?;
         tx.pragma_update(None, "user_version", i as i64 + 1)?;
     }

@@ -128,7 +128,11 @@ fn private_file(path: &Path) -> Result<(), CacheError> {
         use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
         options.mode(0o600);
         options.open(path).map_err(fail)?;
-        for file in [path.to_path_buf(), with_suffix(path, "-wal"), with_suffix(path, "-shm")] {
+        for file in [
+            path.to_path_buf(),
+            with_suffix(path, "-wal"),
+            with_suffix(path, "-shm"),
+        ] {
             if file.exists() {
                 std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
                     .map_err(fail)?;
@@ -171,7 +175,8 @@ impl Store {
         if !mode.eq_ignore_ascii_case("wal") {
             tracing::warn!(path = %path.display(), mode, "the cache is not in WAL mode");
         }
-        conn.pragma_update(None, "synchronous", "NORMAL").map_err(e)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(e)?;
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(e)?;
@@ -399,11 +404,8 @@ impl Store {
                     directory_id: r.get(14)?,
                     manager_ad_id: r.get(15)?,
                     group_id: r.get(16)?,
-                    role_id: roles.map(|t| {
-                        t.split(',')
-                            .filter_map(|p| p.trim().parse().ok())
-                            .collect()
-                    }),
+                    role_id: roles
+                        .map(|t| t.split(',').filter_map(|p| p.trim().parse().ok()).collect()),
                     custom_attributes: custom
                         .and_then(|t| serde_json::from_str(&t).ok())
                         .unwrap_or_default(),
@@ -452,7 +454,9 @@ impl Store {
     ) -> Result<Vec<i64>, CacheError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT id, locked_until FROM users WHERE status = 3 AND locked_until IS NOT NULL")
+            .prepare(
+                "SELECT id, locked_until FROM users WHERE status = 3 AND locked_until IS NOT NULL",
+            )
             .map_err(self.e())?;
         let rows: Vec<(i64, Option<String>)> = stmt
             .query_map(params![], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -490,12 +494,10 @@ fn remove(conn: &Connection, ids: &[i64]) -> rusqlite::Result<usize> {
 
 /// The columns of one user (the JSON is written beside them).
 pub(crate) fn write_columns(conn: &Connection, u: &User, seen: i64) -> rusqlite::Result<()> {
-    let roles = u.role_id.as_ref().map(|ids| {
-        ids.iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(",")
-    });
+    let roles = u
+        .role_id
+        .as_ref()
+        .map(|ids| ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","));
     let custom: BTreeMap<&String, &Option<String>> = u.custom_attributes.iter().collect();
     let custom = serde_json::to_string(&custom).unwrap_or_default();
     conn.prepare_cached(

@@ -60,7 +60,13 @@ fn users_are_merged_counted_swept_and_deleted() {
     let done = store
         .upsert(&[first.clone(), user(json!({"id": 8}))], 1, None)
         .unwrap();
-    assert_eq!(done, Upserted { added: 2, changed: 0 });
+    assert_eq!(
+        done,
+        Upserted {
+            added: 2,
+            changed: 0
+        }
+    );
     // The same answer again changes nothing; a new title changes one.
     let again = store.upsert(&[first.clone()], 1, None).unwrap();
     assert_eq!(again, Upserted::default());
@@ -68,15 +74,27 @@ fn users_are_merged_counted_swept_and_deleted() {
     retitled.title = Some("CTO".into());
     retitled.extra.clear();
     let changed = store.upsert(&[retitled], 2, None).unwrap();
-    assert_eq!(changed, Upserted { added: 0, changed: 1 });
+    assert_eq!(
+        changed,
+        Upserted {
+            added: 0,
+            changed: 1
+        }
+    );
     let whole = store.json(7).unwrap().unwrap();
     assert_eq!(whole["title"], "CTO");
-    assert_eq!(whole["nickname"], "annie", "a key the answer lacked is kept");
+    assert_eq!(
+        whole["nickname"], "annie",
+        "a key the answer lacked is kept"
+    );
     let loaded = store.load(0, 10).unwrap();
     assert_eq!(loaded.len(), 2);
     assert_eq!(loaded[0].department.as_deref(), Some("Sales"));
     assert_eq!(loaded[0].role_id, Some(vec![3, 4]));
-    assert_eq!(loaded[0].custom_attributes["AWS_Role"].as_deref(), Some("Admin"));
+    assert_eq!(
+        loaded[0].custom_attributes["AWS_Role"].as_deref(),
+        Some("Admin")
+    );
     assert_eq!(store.load(7, 10).unwrap().len(), 1, "after an id");
     // A full listing of pass 2 saw only 7: 8 is swept, with the progress.
     let progress = SyncState {
@@ -148,7 +166,11 @@ fn a_damaged_or_newer_file_is_refused_in_words() {
     let home = tempfile::tempdir().unwrap();
     let k = key("p", "c");
     let path = home.path().join(k.file_name());
-    std::fs::write(&path, b"this is not a database, it is a text file of some length...").unwrap();
+    std::fs::write(
+        &path,
+        b"this is not a database, it is a text file of some length...",
+    )
+    .unwrap();
     let err = Store::open(home.path(), &k).unwrap_err();
     assert!(matches!(err, CacheError::Corrupt { .. }), "{err:?}");
     assert!(err.to_string().contains("cache clear"), "{err}");
@@ -158,7 +180,10 @@ fn a_damaged_or_newer_file_is_refused_in_words() {
     conn.pragma_update(None, "user_version", 99).unwrap();
     drop(conn);
     let err = Store::open(home.path(), &k).unwrap_err();
-    assert!(matches!(err, CacheError::TooNew { found: 99, .. }), "{err:?}");
+    assert!(
+        matches!(err, CacheError::TooNew { found: 99, .. }),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -202,7 +227,10 @@ fn a_version_1_file_migrates_and_keeps_its_users() {
     let users = store.load(0, 10).unwrap();
     assert_eq!(users.len(), 1);
     assert_eq!(users[0].title.as_deref(), Some("Engineer"));
-    assert_eq!(users[0].custom_attributes["AWS_Role"].as_deref(), Some("Dev"));
+    assert_eq!(
+        users[0].custom_attributes["AWS_Role"].as_deref(),
+        Some("Dev")
+    );
     assert_eq!(store.json(5).unwrap().unwrap()["future_field"], json!([1]));
     let sync = store.sync_state().unwrap();
     assert!(sync.complete);

@@ -19,8 +19,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use super::store::{Store, SyncState, Upserted};
 use super::CacheError;
+use super::store::{Store, SyncState, Upserted};
 use crate::api::{ApiError, Client, EventQuery, RetryPolicy, User, UserQuery, V2UserQuery};
 use crate::bulk::{Pacer, paced, refuses_v2};
 use crate::config::ApiMode;
@@ -127,6 +127,10 @@ pub struct SyncReport {
     pub needs: Option<u64>,
     /// Things the user should know (a /2 refusal, a cursor that had expired).
     pub notes: Vec<String>,
+    /// The mark the cache now holds (when the last completed refresh started).
+    pub last_sync: Option<DateTime<Utc>>,
+    /// The cache holds the whole tenant.
+    pub complete: bool,
 }
 
 /// Changed users a report carries at most.
@@ -147,6 +151,8 @@ impl SyncReport {
             deleted_ids: Vec::new(),
             needs: None,
             notes: Vec::new(),
+            last_sync: None,
+            complete: false,
         }
     }
 
@@ -207,8 +213,7 @@ fn stamp(t: DateTime<Utc>) -> String {
 }
 
 fn invalid_cursor(e: &ApiError) -> bool {
-    e.http_status() == Some(400)
-        && e.to_string().to_ascii_lowercase().contains("cursor")
+    e.http_status() == Some(400) && e.to_string().to_ascii_lowercase().contains("cursor")
 }
 
 /// Fills or refreshes `store` from `client`; see the module's words. `watch` hears every page.
@@ -258,6 +263,9 @@ pub async fn refresh(
             r.calls = s.calls();
             r.users = store.count()?;
             r.notes = notes;
+            let now = store.sync_state()?;
+            r.last_sync = now.last_sync;
+            r.complete = now.complete;
             return Ok(r);
         }
         full_listing(&s, store, state, v2, total).await?
@@ -267,6 +275,9 @@ pub async fn refresh(
     report.notes.splice(0..0, notes);
     report.calls = s.calls();
     report.users = store.count()?;
+    let now = store.sync_state()?;
+    report.last_sync = now.last_sync;
+    report.complete = now.complete;
     Ok(report)
 }
 
@@ -301,13 +312,17 @@ async fn full_listing(
         let cursor = state.fill_cursor.clone();
         let left = total.map_or(1, |t| t.saturating_sub(listed).div_ceil(PAGE).max(1));
         let page = if v2 {
-            s.call(left, || s.client.list_users_v2(&v2_query, cursor.as_deref()))
-                .await
-                .map(|p| (p.items, p.after_cursor))
+            s.call(left, || {
+                s.client.list_users_v2(&v2_query, cursor.as_deref())
+            })
+            .await
+            .map(|p| (p.items, p.after_cursor))
         } else {
-            s.call(left, || s.client.list_users_page(&v1_query, cursor.as_deref()))
-                .await
-                .map(|p| (p.items, p.after_cursor))
+            s.call(left, || {
+                s.client.list_users_page(&v1_query, cursor.as_deref())
+            })
+            .await
+            .map(|p| (p.items, p.after_cursor))
         };
         let (items, next) = match page {
             Ok(page) => page,
@@ -415,9 +430,7 @@ async fn read_by_ids(
     report: &mut SyncReport,
 ) -> Result<(), CacheError> {
     for chunk in ids.chunks(PAGE as usize) {
-        let users = s
-            .call(1, || s.client.users_by_ids(chunk, FIELDS))
-            .await?;
+        let users = s.call(1, || s.client.users_by_ids(chunk, FIELDS)).await?;
         let done = store.upsert(&users, state.pass, None)?;
         report.keep(done, &users, false);
     }
@@ -487,9 +500,9 @@ async fn reconcile_ids(
     let mut listed: HashSet<i64> = HashSet::new();
     let mut cursor: Option<String> = None;
     loop {
-        let left = report
-            .total
-            .map_or(1, |t| t.saturating_sub(listed.len() as u64).div_ceil(PAGE).max(1));
+        let left = report.total.map_or(1, |t| {
+            t.saturating_sub(listed.len() as u64).div_ceil(PAGE).max(1)
+        });
         let page = s
             .call(left, || s.client.list_users_v2(&query, cursor.as_deref()))
             .await?;
