@@ -138,6 +138,13 @@ impl Pattern {
 
     /// The match before negation.
     fn hits(&self, value: &str) -> bool {
+        // Already lower case (the console's search buffer): as it is.
+        if value
+            .bytes()
+            .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+        {
+            return self.hits_lower(value);
+        }
         // Lower-cased into a buffer kept per thread: a keystroke over 100,000 users
         // matches without allocating.
         thread_local! {
