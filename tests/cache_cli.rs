@@ -40,8 +40,9 @@ async fn status_refresh_and_clear() {
     let out = cli.run(&["cache", "refresh"]).await;
     assert_eq!(out.code, 0, "{out:?}");
     assert!(
-        out.stdout
-            .contains("full listing (first fill), 4 calls: 130 added, 0 changed, 0 deleted; 130 users cached"),
+        out.stdout.contains(
+            "full listing (first fill), 4 calls: 130 added, 0 changed, 0 deleted; 130 users cached"
+        ),
         "{}",
         out.stdout
     );
@@ -57,14 +58,25 @@ async fn status_refresh_and_clear() {
 
     let out = cli.run(&["cache", "status"]).await;
     assert_eq!(out.code, 0);
-    for line in ["users: 130 (complete)", "mode 0600", "file check: intact", "age: refreshed just now", "the tenant counted 130"] {
+    for line in [
+        "users: 130 (complete)",
+        "mode 0600",
+        "file check: intact",
+        "age: refreshed just now",
+        "the tenant counted 130",
+    ] {
         assert!(out.stdout.contains(line), "{line}: {}", out.stdout);
     }
 
     // Nothing changed: the count and one empty page.
     let out = cli.run(&["cache", "refresh"]).await;
     assert_eq!(out.code, 0);
-    assert!(out.stdout.contains("updated since the last refresh, 2 calls: 0 added, 0 changed, 0 deleted"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("updated since the last refresh, 2 calls: 0 added, 0 changed, 0 deleted"),
+        "{}",
+        out.stdout
+    );
 
     // Another profile is another file; --no-cache and a refused tenant are exit 1.
     let out = cli.run(&["cache", "refresh", "--profile", "other"]).await;
@@ -98,7 +110,11 @@ async fn a_damaged_file_is_said_and_left_alone() {
     std::fs::write(&file, vec![b'x'; 8192]).unwrap();
     let out = cli.run(&["cache", "status"]).await;
     assert_eq!(out.code, 1);
-    assert!(out.stderr.contains("damaged") && out.stderr.contains("cache clear"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("damaged") && out.stderr.contains("cache clear"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(cli.run(&["cache", "clear"]).await.code, 0);
     assert_eq!(cli.run(&["cache", "refresh"]).await.code, 0);
 }
@@ -120,7 +136,10 @@ async fn killed_mid_refresh_the_next_run_finishes_it() {
     let t0 = Instant::now();
     // Kill it once it has listed about a third of the pages.
     while sb.stats().requests < before + 15 {
-        assert!(t0.elapsed() < Duration::from_secs(60), "the refresh did not get going");
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "the refresh did not get going"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     child.start_kill().unwrap();
@@ -130,22 +149,40 @@ async fn killed_mid_refresh_the_next_run_finishes_it() {
     let out = cli.run(&["cache", "status"]).await;
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stdout.contains("file check: intact"), "{}", out.stdout);
-    assert!(out.stdout.contains("a fill stopped part way"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("a fill stopped part way"),
+        "{}",
+        out.stdout
+    );
 
     let out = cli.run(&["cache", "refresh"]).await;
     assert_eq!(out.code, 0, "{out:?}");
-    assert!(out.stdout.contains("full listing, resumed"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("full listing, resumed"),
+        "{}",
+        out.stdout
+    );
     let words: Vec<&str> = out.stdout.split(' ').collect();
     let at = words.iter().position(|w| w.starts_with("calls")).unwrap();
     let calls: u64 = words[at - 1].replace(',', "").parse().unwrap();
-    assert!(calls < 1 + (USERS as u64) / 50, "resumed, not started again: {calls} calls");
+    assert!(
+        calls < 1 + (USERS as u64) / 50,
+        "resumed, not started again: {calls} calls"
+    );
 
     let url = reqwest::Url::parse(&sb.url()).unwrap();
-    let key = CacheKey::new(Tenant::new("default", &url), &SandboxConfig::default().client_id);
+    let key = CacheKey::new(
+        Tenant::new("default", &url),
+        &SandboxConfig::default().client_id,
+    );
     let store = Store::open_file(&cache_files(&cli)[0], &key).unwrap();
     assert_eq!(store.check().unwrap(), None);
     assert!(store.sync_state().unwrap().complete);
-    let mut live: Vec<i64> = all_users(&client(&sb), &["id"]).await.iter().map(|u| u.id).collect();
+    let mut live: Vec<i64> = all_users(&client(&sb), &["id"])
+        .await
+        .iter()
+        .map(|u| u.id)
+        .collect();
     live.sort_unstable();
     assert_eq!(store.ids().unwrap(), live);
 }

@@ -18,7 +18,10 @@ use onelogin_tui::tenant::Tenant;
 
 fn key(sb: &Sandbox) -> CacheKey {
     let url = reqwest::Url::parse(&sb.url()).unwrap();
-    CacheKey::new(Tenant::new("test", &url), &SandboxConfig::default().client_id)
+    CacheKey::new(
+        Tenant::new("test", &url),
+        &SandboxConfig::default().client_id,
+    )
 }
 
 /// Same clock on both sides: no margin needed, so the call counts are exact.
@@ -64,13 +67,25 @@ async fn a_fill_then_refreshes_that_count_their_calls() {
     let id = store.ids().unwrap()[5];
     let cached = store.json(id).unwrap().unwrap();
     let live = sb.user_json(id).unwrap();
-    for field in ["email", "department", "title", "status", "state", "custom_attributes", "role_id", "updated_at"] {
+    for field in [
+        "email",
+        "department",
+        "title",
+        "status",
+        "state",
+        "custom_attributes",
+        "role_id",
+        "updated_at",
+    ] {
         assert_eq!(cached[field], live[field], "{field}");
     }
 
     let quiet = sync(&c, &mut store, exact(ApiMode::Auto)).await;
     assert_eq!(quiet.kind, SyncKind::Incremental);
-    assert_eq!(quiet.calls, 2, "nothing changed: the count and one empty page");
+    assert_eq!(
+        quiet.calls, 2,
+        "nothing changed: the count and one empty page"
+    );
     assert_eq!((quiet.added, quiet.changed, quiet.deleted), (0, 0, 0));
 
     // 60 users change on the tenant: ceil(60/50) pages after the count.
@@ -87,7 +102,10 @@ async fn a_fill_then_refreshes_that_count_their_calls() {
     assert_eq!(changed.changed_users.len(), 60);
     assert!(!changed.reload);
     let loaded = store.load(ids[10] - 1, 1).unwrap();
-    assert_eq!(loaded[0].title.as_deref(), Some(format!("Renamed {}", ids[10]).as_str()));
+    assert_eq!(
+        loaded[0].title.as_deref(),
+        Some(format!("Renamed {}", ids[10]).as_str())
+    );
 
     // A user created on the tenant is added.
     let new = c
@@ -143,7 +161,11 @@ async fn deleted_users_leave_after_one_refresh() {
     store.upsert(&[ghost], 0, None).unwrap();
     let r = sync(&c, &mut store, exact(ApiMode::Auto)).await;
     assert_eq!(r.deleted_ids, vec![9_999_999]);
-    assert_eq!(r.calls, 2 + 1 + 3, "count, updated page, events page, 3 id pages");
+    assert_eq!(
+        r.calls,
+        2 + 1 + 3,
+        "count, updated page, events page, 3 id pages"
+    );
     assert_eq!(store.ids().unwrap(), ids_of(&sb).await);
 }
 
@@ -175,7 +197,11 @@ async fn without_api_2_a_refresh_is_a_full_v1_listing() {
     let auto = sync(&c, &mut store, exact(ApiMode::Auto)).await;
     assert_eq!(auto.kind, SyncKind::FullV1 { resumed: false });
     assert_eq!(auto.calls, 1 + 3);
-    assert!(auto.notes.iter().any(|n| n.contains("/1 listing")), "{:?}", auto.notes);
+    assert!(
+        auto.notes.iter().any(|n| n.contains("/1 listing")),
+        "{:?}",
+        auto.notes
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -220,7 +246,93 @@ async fn two_tenants_never_share_a_file() {
     sync(&client(&b), &mut sb_, exact(ApiMode::Auto)).await;
     assert_eq!(sa.ids().unwrap(), ids_of(&a).await);
     assert_eq!(sb_.ids().unwrap(), ids_of(&b).await);
-    assert_eq!(std::fs::read_dir(home.path()).unwrap().filter(|e| {
-        e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".sqlite3")
-    }).count(), 2);
+    assert_eq!(
+        std::fs::read_dir(home.path())
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .ends_with(".sqlite3")
+            })
+            .count(),
+        2
+    );
+}
+
+/// What the cache relies on: every write moves `updated_at` (the lifecycle verbs too; a
+/// logout changes no field and leaves it), and `updated_since` lists exactly the users
+/// changed since, inclusive.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_write_moves_updated_at_for_updated_since() {
+    let sb = sandbox(SandboxConfig {
+        users: 60,
+        ..SandboxConfig::default()
+    })
+    .await;
+    let c = client(&sb);
+    let ids = ids_of(&sb).await;
+    let listed_since = |t: chrono::DateTime<chrono::Utc>| {
+        let c = c.clone();
+        async move {
+            let q = onelogin_tui::api::V2UserQuery::new()
+                .updated_since(t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+                .fields(&["id", "updated_at"]);
+            let page = c.list_users_v2(&q, None).await.unwrap();
+            page.items.iter().map(|u| u.id).collect::<Vec<i64>>()
+        }
+    };
+    let role = c.list_roles(None).await.unwrap()[2].id;
+    let mut writes: Vec<(&str, i64)> = Vec::new();
+    let t0 = chrono::Utc::now();
+    assert!(
+        listed_since(t0).await.is_empty(),
+        "the seeded users changed long ago"
+    );
+    let up = onelogin_tui::api::UserUpdate::new()
+        .set("title", "T")
+        .clone();
+    c.update_user(ids[1], &up).await.unwrap();
+    writes.push(("PUT /1", ids[1]));
+    let mut values = std::collections::BTreeMap::new();
+    values.insert("skype".to_string(), "x1".to_string());
+    c.set_custom_attributes(ids[2], &values).await.unwrap();
+    writes.push(("set_custom_attributes", ids[2]));
+    if !c.user_roles(ids[3]).await.unwrap().contains(&role) {
+        c.add_roles(ids[3], &[role]).await.unwrap();
+        writes.push(("add_roles", ids[3]));
+    }
+    c.add_role_users(role, &[ids[4]]).await.ok();
+    writes.push(("POST roles/users", ids[4]));
+    c.lock_user(ids[5], 5).await.unwrap();
+    writes.push(("lock_user", ids[5]));
+    c.lock_user(ids[6], 5).await.unwrap();
+    c.unlock_user(ids[6]).await.unwrap();
+    writes.push(("unlock", ids[6]));
+    let state_now = sb.user_json(ids[7]).unwrap()["state"].as_i64().unwrap();
+    c.set_user_state(ids[7], if state_now == 2 { 1 } else { 2 })
+        .await
+        .unwrap();
+    writes.push(("set_state", ids[7]));
+    c.logout_user(ids[8]).await.unwrap();
+    let listed = listed_since(t0).await;
+    for (what, id) in &writes {
+        assert!(listed.contains(id), "{what} did not move updated_at");
+    }
+    assert!(!listed.contains(&ids[8]), "a logout changes no field");
+    // Inclusive: a user updated at exactly `t` is listed from `t`.
+    let at = sb.user_json(ids[1]).unwrap()["updated_at"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let at = chrono::DateTime::parse_from_rfc3339(&at)
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    assert!(listed_since(at).await.contains(&ids[1]));
+    assert!(
+        listed_since(chrono::Utc::now() + chrono::Duration::seconds(1))
+            .await
+            .is_empty()
+    );
 }
