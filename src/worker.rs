@@ -307,6 +307,15 @@ impl Worker {
                 id,
                 result: self.read(1, || c.mfa_devices(id)).await,
             },
+            Command::Resend {
+                what,
+                method,
+                url,
+                body,
+            } => Outcome::Resent {
+                what,
+                result: c.resend(&method, &url, body.as_deref()).await,
+            },
             Command::RemoveFactor {
                 id,
                 device_id,

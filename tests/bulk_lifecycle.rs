@@ -129,6 +129,47 @@ async fn lock_then_undo_unlocks_and_users_already_locked_cost_nothing() {
     assert_eq!(int(&sb, already[0], "status"), Some(3));
 }
 
+/// An unlock makes an account Active: the undo of a lock puts any other status back as
+/// it was (a /2 PUT of `status`), so a suspended user is never activated by an undo.
+#[tokio::test]
+async fn undoing_a_lock_puts_back_a_status_other_than_active() {
+    let sb = small(200).await;
+    let c = client(&sb);
+    let runs = tempfile::tempdir().unwrap();
+    let svc = service(&c, &sb, runs.path(), ApiMode::Auto);
+    let active = users_where(&sb, 2, |s| s == 1);
+    let others = users_where(&sb, 3, |s| s != 1 && s != 3);
+    assert_eq!(
+        others.len(),
+        3,
+        "the seeded tenant has users neither Active nor Locked"
+    );
+    let before: Vec<Option<i64>> = others.iter().map(|id| int(&sb, *id, "status")).collect();
+    let ids: Vec<i64> = active.iter().chain(&others).copied().collect();
+    let preview = svc
+        .plan_selection(&ids, &[Change::Lock { minutes: 0 }])
+        .await
+        .unwrap();
+    let finished = run(&svc, preview).await;
+    assert_eq!(finished.report.done, 5);
+
+    let undo = undo_of(&svc, &finished.report.run).await;
+    assert!(cannot_undo(&undo).is_empty(), "{:?}", cannot_undo(&undo));
+    assert_eq!(
+        undo.plan.call_summary(),
+        vec![
+            ("POST /api/2/users/:id/unlock".to_string(), 2),
+            ("PUT /api/2/users/:id".to_string(), 3),
+        ]
+    );
+    run(&svc, undo).await;
+    for id in &active {
+        assert_eq!(int(&sb, *id, "status"), Some(1), "user {id} unlocked");
+    }
+    let after: Vec<Option<i64>> = others.iter().map(|id| int(&sb, *id, "status")).collect();
+    assert_eq!(after, before, "each status as it was before the lock");
+}
+
 #[tokio::test]
 async fn unlock_and_its_undo_locks_again_for_the_minutes_that_were_left() {
     let sb = small(40).await;

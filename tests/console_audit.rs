@@ -108,15 +108,7 @@ async fn a_user_loads_each_section_when_shown_and_a_removed_factor_is_gone() {
     console.press(']').await;
     assert_eq!(console.section(), Section::Events);
     assert!(console.state.event_types.loaded);
-    let events = console
-        .state
-        .editor
-        .as_ref()
-        .unwrap()
-        .events
-        .items
-        .clone()
-        .unwrap();
+    let events = user_events(&console);
     assert!(
         events.iter().all(|e| e.user_id == Some(id)),
         "only this user's"
@@ -164,15 +156,7 @@ async fn a_user_loads_each_section_when_shown_and_a_removed_factor_is_gone() {
 
     // The removal left an event: the events section reads again when shown.
     console.press(']').await;
-    let events = console
-        .state
-        .editor
-        .as_ref()
-        .unwrap()
-        .events
-        .items
-        .clone()
-        .unwrap();
+    let events = user_events(&console);
     let newest = events.first().unwrap();
     assert_eq!(
         newest.otp_device_id.map(|d| d.to_string()),
@@ -289,4 +273,14 @@ async fn the_events_screen_marks_what_our_bulk_run_did() {
         panic!("no event shown");
     };
     assert_eq!(detail.run.as_deref(), Some(run.as_str()));
+}
+
+/// The events section of the open user, as loaded.
+fn user_events(console: &Console) -> Vec<onelogin_tui::api::Event> {
+    console
+        .state
+        .editor
+        .as_ref()
+        .and_then(|e| e.events.items.clone())
+        .expect("the user's events are loaded")
 }

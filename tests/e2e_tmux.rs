@@ -302,3 +302,74 @@ fn an_admin_walks_a_users_sections_and_the_events_screen_at_80x24() {
     t.keys(&["q"]);
     t.wait_until_gone("1 Users");
 }
+
+/// Issue 10's walk: select 20 Active users, `!` → lock, and the list shows them Locked;
+/// undo from past runs, and they are Active again.
+#[test]
+fn an_admin_locks_twenty_users_and_undoes_it() {
+    if !skip::need("tmux", "-V") {
+        return;
+    }
+    let t = Tmux::new("lock");
+    t.start(120, 40, &["--sandbox"]);
+    t.wait_for("@example.com");
+    let marked_and = |screen: &str, status: &str| {
+        screen
+            .lines()
+            .filter(|l| l.starts_with("* ") && l.contains(status))
+            .count()
+    };
+    // The first 20 Active users of the first page.
+    t.keys(&["s", "C-u"]);
+    t.text("status:active");
+    t.keys(&["Enter"]);
+    t.wait_for("search: status:active");
+    for _ in 0..20 {
+        t.keys(&["Space"]);
+    }
+    t.wait_for("20 selected");
+    t.keys(&["!"]);
+    t.wait_for("20 selected user(s) · Enter chooses");
+    t.keys(&["Enter"]); // lock…
+    t.wait_for("Lock for how many minutes?");
+    t.keys(&["Enter"]); // the policy's time
+    let preview = t.wait_for("sends: 20 × PUT /api/1/users/:id/lock_user");
+    assert!(preview.contains("Action: lock"), "{preview}");
+    t.keys(&["C-s"]);
+    t.wait_for("Type 20 and Enter");
+    t.text("20");
+    t.keys(&["Enter"]);
+    t.wait_for("20 done, 0 failed");
+    // Without the search, the 20 show Locked (and stay selected).
+    t.keys(&["1", "s", "C-u", "Enter"]);
+    t.wait_for("50 of 50 users");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut screen = t.screen();
+    while marked_and(&screen, " Locked ") != 20 {
+        assert!(Instant::now() < deadline, "not 20 locked:\n{screen}");
+        std::thread::sleep(Duration::from_millis(100));
+        screen = t.screen();
+    }
+    // Undo: past runs, `u` on the newest, the count typed.
+    t.keys(&["2", "h"]);
+    t.wait_for("finished");
+    t.keys(&["u"]);
+    t.wait_for("sends: 20 × POST /api/2/users/:id/unlock");
+    t.keys(&["C-s"]);
+    t.wait_for("Type 20 and Enter");
+    t.text("20");
+    t.keys(&["Enter"]);
+    t.wait_for("20 done, 0 failed");
+    t.keys(&["1"]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let screen = t.screen();
+        if marked_and(&screen, " Active ") == 20 && marked_and(&screen, " Locked ") == 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not back to Active:\n{screen}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    t.keys(&["q"]);
+    t.wait_until_gone("1 Users");
+}

@@ -16,10 +16,12 @@ mod client;
 mod envelope;
 mod events;
 mod exchange;
+mod har;
 mod hints;
 mod legacy_v3;
 mod lifecycle;
 mod page;
+mod resend;
 mod retry;
 mod roles;
 mod users;
@@ -34,9 +36,11 @@ pub use events::{Event, EventQuery, EventType};
 pub use exchange::{
     BODY_CAP, Exchange, REDACTED, redact_authorization, redact_body, redact_header, shell_quote,
 };
+pub use har::to_har;
 pub use legacy_v3::{NO_API_KEY, V3_ELEMENTS, V3User, V3UserUpdate, parse_v3_user};
 pub use lifecycle::USER_STATES;
 pub use page::Page;
+pub use resend::resend_refusal;
 pub use retry::{RESET_MARGIN, RetryPolicy};
 pub use roles::{Group, Role};
 pub use users::{

@@ -99,6 +99,11 @@ pub enum Outcome {
         name: String,
         result: Result<(), ApiError>,
     },
+    /// A logged request was sent again; its new exchange is in the log.
+    Resent {
+        what: String,
+        result: Result<(), ApiError>,
+    },
     /// A user's newest events (one page).
     UserEvents {
         id: i64,
@@ -318,7 +323,19 @@ pub enum Command {
         extension: String,
         contents: String,
     },
+    /// Send a logged request again (the request log's `r`); `what`: "GET /api/1/users".
+    Resend {
+        what: String,
+        method: String,
+        url: String,
+        body: Option<String>,
+    },
     Quit,
+}
+
+/// Methods that only read: re-sent without a question, and in read-only mode too.
+pub fn reads_only(method: &str) -> bool {
+    matches!(method, "GET" | "HEAD" | "OPTIONS")
 }
 
 impl Command {
@@ -333,6 +350,6 @@ impl Command {
                 | Command::RemoveRoles { .. }
                 | Command::RemoveFactor { .. }
                 | Command::BulkStart(_)
-        )
+        ) || matches!(self, Command::Resend { method, .. } if !reads_only(method))
     }
 }

@@ -14,6 +14,7 @@ use crate::bulk::{
 };
 
 use super::action::Generation;
+use super::actions::ActionTargets;
 use super::bulk_rows::JournalView;
 use super::keymap::Context;
 use super::list::ListState;
@@ -43,22 +44,74 @@ pub enum BulkFlow {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PlanFor {
     Changes,
-    Undo { run: String },
+    Undo {
+        run: String,
+    },
+    /// A lifecycle action (`!`) on these users; a failed plan goes back to the changes.
+    Action {
+        ids: Vec<i64>,
+        change: Change,
+    },
 }
 
 /// A preview on screen.
 #[derive(Debug)]
 pub struct PreviewView {
     pub preview: Preview,
+    /// What it was planned for: `p` plans the same again.
+    pub of: PlanFor,
     /// Users targeted (the selection, or the run undone).
     pub targets: usize,
     pub list: ListState,
 }
 
 impl PreviewView {
-    /// Users changed, then (for an undo) users left alone.
+    /// Users changed, then (for an undo) users left alone and users not restored.
     pub fn rows(&self) -> usize {
-        self.preview.plan.users.len() + self.conflicts().len()
+        self.preview.plan.users.len() + self.conflicts().len() + self.not_restored().len()
+    }
+
+    /// An undo's users with something it cannot restore (a logout, a deleted user, a lock
+    /// it will not lift), and why.
+    pub fn not_restored(&self) -> &[crate::bulk::Conflict] {
+        match &self.preview.kind {
+            PlanKind::Undo { cannot_undo, .. } => &cannot_undo.users,
+            PlanKind::Apply => &[],
+        }
+    }
+
+    /// The line above the totals that says what this preview is of, when it is not the
+    /// changes on this screen: an undo's run, or a `!` action.
+    pub fn heading(&self) -> Option<String> {
+        match (&self.preview.kind, &self.of) {
+            (PlanKind::Undo { of, .. }, _) => Some(format!(
+                "Undo of run {of}: each user back to the value before the run"
+            )),
+            (PlanKind::Apply, PlanFor::Action { change, ids }) => {
+                Some(format!("Action: {change} · {} user(s)", ids.len()))
+            }
+            (PlanKind::Apply, _) => None,
+        }
+    }
+
+    /// What the run would do that no undo brings back, in words ("cannot be undone: 3
+    /// deletes"); for an undo, what it cannot restore.
+    pub fn cannot_undo(&self) -> Option<String> {
+        match &self.preview.kind {
+            PlanKind::Apply => self.preview.plan.irreversible_text(),
+            PlanKind::Undo { cannot_undo, .. } => {
+                let listed = (!cannot_undo.users.is_empty()).then(|| {
+                    format!(
+                        "{} user(s) not (wholly) restored, listed below",
+                        cannot_undo.users.len()
+                    )
+                });
+                match (cannot_undo.summary(), listed) {
+                    (Some(s), Some(l)) => Some(format!("{s} · {l}")),
+                    (s, l) => s.or(l),
+                }
+            }
+        }
     }
 
     pub fn conflicts(&self) -> &[crate::bulk::Conflict] {
@@ -91,11 +144,20 @@ pub enum ResumeFrom {
 }
 
 impl Confirming {
-    /// The number to type.
+    /// The number of users it confirms.
     pub fn users(&self) -> usize {
         match self {
             Confirming::Plan(p) => p.preview.plan.users.len(),
             Confirming::Resume { users, .. } => *users,
+        }
+    }
+
+    /// What to type: the number, and a word after it when the plan does what no undo
+    /// brings back ("20 delete"). A resume was confirmed so when it started.
+    pub fn answer(&self) -> String {
+        match self {
+            Confirming::Plan(p) => p.preview.plan.confirm_answer(),
+            Confirming::Resume { users, .. } => users.to_string(),
         }
     }
 }
@@ -205,6 +267,8 @@ pub struct BulkState {
     pub generation: Generation,
     /// The first listing (at start) looks for an unfinished run to offer.
     pub offered_resume: bool,
+    /// The users of the action being picked (`!`), until it is planned or dropped.
+    pub action: Option<ActionTargets>,
 }
 
 /// Why a transition did not happen.
@@ -257,6 +321,16 @@ impl BulkFlow {
         }
     }
 
+    /// Whether the preview (or the plan being made) is a `!` action's.
+    pub fn previewing_action(&self) -> bool {
+        match self {
+            BulkFlow::Planning(of) => matches!(of, PlanFor::Action { .. }),
+            _ => self
+                .preview()
+                .is_some_and(|p| matches!(p.of, PlanFor::Action { .. })),
+        }
+    }
+
     /// Whether the preview (or the plan being made) is an undo's.
     pub fn previewing_undo(&self) -> bool {
         match self {
@@ -282,6 +356,9 @@ impl BulkState {
                 !self.flow.previewing_undo()
             }
             (PlanFor::Undo { .. }, BulkFlow::PastRuns | BulkFlow::Journal(_)) => true,
+            // An action comes from the users: anywhere but a plan or a confirmation.
+            (PlanFor::Action { .. }, BulkFlow::Planning(_) | BulkFlow::Confirming(_)) => false,
+            (PlanFor::Action { .. }, _) => true,
             _ => false,
         };
         if !allowed {
@@ -310,17 +387,22 @@ impl BulkState {
             return None;
         }
         let back = match of {
-            PlanFor::Changes => BulkFlow::Editing,
+            PlanFor::Changes | PlanFor::Action { .. } => BulkFlow::Editing,
             PlanFor::Undo { .. } => BulkFlow::PastRuns,
         };
         Some(match result {
             Ok(preview) => {
-                let targets = match &preview.kind {
-                    PlanKind::Apply => selected,
-                    PlanKind::Undo { conflicts, .. } => preview.plan.users.len() + conflicts.len(),
+                let targets = match (&preview.kind, of) {
+                    (PlanKind::Undo { conflicts, .. }, _) => {
+                        preview.plan.users.len() + conflicts.len()
+                    }
+                    (PlanKind::Apply, PlanFor::Action { ids, .. }) => ids.len(),
+                    (PlanKind::Apply, _) => selected,
                 };
+                let of = of.clone();
                 self.flow = BulkFlow::Preview(Box::new(PreviewView {
                     preview,
+                    of,
                     targets,
                     list: ListState::default(),
                 }));
@@ -405,9 +487,10 @@ impl BulkState {
             BulkFlow::Confirming(c) => match *c {
                 Confirming::Plan(p) => {
                     let preview = p.preview;
-                    let title = match &preview.kind {
-                        PlanKind::Apply => "apply".to_string(),
-                        PlanKind::Undo { of, .. } => format!("undo of {of}"),
+                    let title = match (&preview.kind, &p.of) {
+                        (PlanKind::Undo { of, .. }, _) => format!("undo of {of}"),
+                        (PlanKind::Apply, PlanFor::Action { change, .. }) => change.to_string(),
+                        (PlanKind::Apply, _) => "apply".to_string(),
                     };
                     let view = RunView::new(title, preview.plan.users.len(), preview.plan.calls());
                     (Work::Plan(Box::new(preview)), view)

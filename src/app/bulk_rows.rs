@@ -27,12 +27,9 @@ pub struct ValueChange {
 
 /// Each value of one user's plan, before → after.
 pub fn before_after(up: &UserPlan) -> Vec<ValueChange> {
-    let after = up.after.describe();
-    up.before
-        .describe()
+    up.changes_text()
         .into_iter()
-        .zip(after)
-        .map(|((key, before), (_, after))| ValueChange { key, before, after })
+        .map(|(key, before, after)| ValueChange { key, before, after })
         .collect()
 }
 

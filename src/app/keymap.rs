@@ -157,6 +157,7 @@ key_actions! {
     PrevSection => "previous_section", "previous section of the user", false;
     RemoveFactor => "remove_factor", "remove the MFA factor under the cursor (asks)", true;
     UserEvents => "user_events", "this user's events on the events screen", false;
+    Actions => "actions", "lock, unlock, log out, state, MFA factors, delete (preview first)", true;
     FilterUser => "filter_user", "events of one user (an id; empty: every user)", false;
     FilterTypes => "filter_types", "events of some types (picked from the tenant's)", false;
     FilterWindow => "filter_window", "a time window: last hour, day, week, or dates", false;
@@ -167,6 +168,8 @@ key_actions! {
     ErrorsOnly => "errors_only", "errors only", false;
     CopyCurl => "copy_curl", "copy as a curl command (OSC 52)", false;
     WriteLog => "write_log", "write the log as JSONL", false;
+    WriteHar => "write_har", "write the log (as filtered) as a HAR 1.2 file", false;
+    Resend => "resend", "send the request again (a write asks first; not in read-only)", false;
     BulkSetAttribute => "set_attribute", "add a change: set a custom attribute", false;
     BulkClearAttribute => "clear_attribute", "add a change: clear a custom attribute", false;
     BulkSetField => "set_field", "add a change: set a user field", false;
@@ -384,6 +387,7 @@ const DEFAULTS: &[(Context, KeyAction, &[&str])] = {
         (Users, ClearMarks, &["A"]),
         (Users, InvertMarks, &["v"]),
         (Users, UserEvents, &["E"]),
+        (Users, Actions, &["!"]),
         (Editor, Edit, &["enter", "e"]),
         (Editor, ClearValue, &["x"]),
         (Editor, Revert, &["u"]),
@@ -393,12 +397,14 @@ const DEFAULTS: &[(Context, KeyAction, &[&str])] = {
         (Editor, NextSection, &["]", "tab"]),
         (Editor, PrevSection, &["[", "backtab"]),
         (Editor, UserEvents, &["E"]),
+        (Editor, Actions, &["!"]),
         (UserView, NextSection, &["]", "tab"]),
         (UserView, PrevSection, &["[", "backtab"]),
         (UserView, Open, &["enter"]),
         (UserView, RemoveFactor, &["d", "delete"]),
         (UserView, Refresh, &["r", "R", "ctrl+r"]),
         (UserView, UserEvents, &["E"]),
+        (UserView, Actions, &["!"]),
         (Events, Open, &["enter"]),
         (Events, Filter, &["/"]),
         (Events, FilterUser, &["u"]),
@@ -414,6 +420,8 @@ const DEFAULTS: &[(Context, KeyAction, &[&str])] = {
         (RequestLog, ErrorsOnly, &["e"]),
         (RequestLog, CopyCurl, &["c"]),
         (RequestLog, WriteLog, &["w"]),
+        (RequestLog, WriteHar, &["W"]),
+        (RequestLog, Resend, &["r"]),
         (Bulk, BulkSetAttribute, &["a"]),
         (Bulk, BulkClearAttribute, &["x"]),
         (Bulk, BulkSetField, &["f"]),

@@ -62,8 +62,10 @@ pub fn bulk_form(body: Rect, read_only: bool) -> [Rect; 2] {
 
 /// The preview: its totals and the calls it sends (an undo names its run first) over the
 /// table of users.
-pub fn bulk_preview(body: Rect, undo: bool, read_only: bool) -> [Rect; 2] {
-    let intro = 3 + u16::from(undo) + u16::from(read_only);
+/// `head`: a line says what the preview is of (an undo, an action); `warn`: a line says
+/// what cannot be undone.
+pub fn bulk_preview(body: Rect, head: bool, warn: bool, read_only: bool) -> [Rect; 2] {
+    let intro = 3 + u16::from(head) + u16::from(warn) + u16::from(read_only);
     Layout::vertical([Constraint::Length(intro), Constraint::Fill(1)]).areas(body)
 }
 
@@ -169,8 +171,10 @@ pub fn rows(state: &AppState, list: ListId) -> usize {
         ListId::ExchangeDetail => usize::from(under_info.height).max(1),
         ListId::BulkChanges => rows_under_header(bulk_form(bulk_body, state.read_only)[1]),
         ListId::BulkPreview => {
-            let undo = state.bulk.flow.previewing_undo();
-            rows_under_header(bulk_preview(bulk_body, undo, state.read_only)[1])
+            let preview = state.bulk.flow.preview();
+            let head = preview.is_some_and(|p| p.heading().is_some());
+            let warn = preview.is_some_and(|p| p.cannot_undo().is_some());
+            rows_under_header(bulk_preview(bulk_body, head, warn, state.read_only)[1])
         }
         ListId::BulkFailures => rows_under_header(bulk_run(bulk_body)[4]),
         ListId::BulkRuns => rows_under_header(bulk_runs(bulk_body)[1]),

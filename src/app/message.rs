@@ -82,6 +82,8 @@ pub enum Doing {
     StartRun,
     Copy,
     Write,
+    /// Sending a logged request again ("PUT /api/1/users/7").
+    Resend(String),
 }
 
 /// Messages that tell which key to press next.
@@ -109,8 +111,9 @@ pub enum Hint {
     UnsavedChanges,
     /// Search terms matched in the console over what is loaded.
     LocalTerms(Vec<String>),
-    /// Enter with nothing typed in the typed confirmation.
-    TypeTheNumber(usize),
+    /// Enter with nothing typed in the typed confirmation: what to type (the number, and
+    /// a word when the run cannot be undone).
+    TypeToConfirm(String),
     /// A poll found more new events than it reads: a reload shows them.
     ManyNewEvents(usize),
     /// The type picker waits for the tenant's event types.

@@ -5,6 +5,7 @@
 //! something changed, at most 30 a second, and none at all while idle.
 
 pub mod action;
+pub mod actions;
 pub mod bulk_flow;
 pub mod bulk_rows;
 pub mod cache_state;
@@ -22,6 +23,8 @@ pub mod user_view;
 pub mod users_table;
 pub mod view;
 
+#[cfg(test)]
+mod actions_tests;
 #[cfg(test)]
 mod bulk_tests;
 #[cfg(test)]

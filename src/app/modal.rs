@@ -8,6 +8,7 @@ use crate::api::Event;
 use crate::bulk::Cost;
 
 use super::action::Generation;
+use super::actions::ActionKind;
 use super::events_state::WindowChoice;
 use super::list::ListState;
 use super::message::Note;
@@ -72,6 +73,13 @@ pub enum Question {
         /// The factor as the question names it.
         name: String,
     },
+    /// Send a logged write again.
+    Resend {
+        what: String,
+        method: String,
+        url: String,
+        body: Option<String>,
+    },
 }
 
 /// What a text input is for: where its text goes on Enter.
@@ -97,6 +105,8 @@ pub enum InputFor {
     EventsSince,
     /// The end of the events' time window: a date.
     EventsUntil,
+    /// How many minutes the lock action locks for (0: the account policy's time).
+    LockMinutes,
 }
 
 #[derive(Debug)]
@@ -131,6 +141,10 @@ pub enum Choice {
     Field(&'static str),
     EventType(i64),
     Window(WindowChoice),
+    /// A lifecycle action (`!`).
+    Action(ActionKind),
+    /// A user state (0–3), for the set-state action.
+    State(i64),
 }
 
 /// What a picker is for.
@@ -146,6 +160,10 @@ pub enum PickFor {
     EventTypes,
     /// The events screen's time window (one).
     Window,
+    /// A lifecycle action for the users `BulkState::action` holds (one).
+    Action,
+    /// The state those users get (one).
+    State,
 }
 
 #[derive(Debug)]

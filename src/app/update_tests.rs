@@ -90,6 +90,10 @@ fn ctrl(c: char) -> Action {
     Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
 }
 
+pub fn ctrl_s() -> Action {
+    ctrl('s')
+}
+
 pub fn typed(state: &mut AppState, text: &str) {
     for c in text.chars() {
         update(state, ch(c));

@@ -366,6 +366,34 @@ mod bulk {
         }
     }
 
+    /// `!` → delete on 3 selected users: the preview says what it is and what cannot be
+    /// undone; the confirmation asks for the count and the word.
+    #[test]
+    fn action_delete_confirm() {
+        for (w, h) in SIZES {
+            let mut state = crate::app::update_tests::loaded(3, None);
+            update(&mut state, ch('a'));
+            update(&mut state, ch('!'));
+            for _ in 0..5 {
+                update(&mut state, key(KeyCode::Down));
+            }
+            let commands = update(&mut state, key(KeyCode::Enter));
+            let answer = crate::app::bulk_tests::plan_for(&state, &commands);
+            update(&mut state, answer);
+            update(
+                &mut state,
+                Action::Key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL)),
+            );
+            typed(&mut state, "3");
+            update(&mut state, key(KeyCode::Enter));
+            state.in_flight = 0;
+            insta::assert_snapshot!(
+                format!("action_delete_confirm_{w}x{h}"),
+                render(&mut state, w, h).backend()
+            );
+        }
+    }
+
     #[test]
     fn bulk_running() {
         for (w, h) in SIZES {

@@ -189,12 +189,9 @@ impl Runner {
             let elapsed = started.elapsed();
             let sent = ctx.calls_sent.load(Ordering::Relaxed);
             let left = ctx.calls_left.load(Ordering::Relaxed);
-            let minutes = elapsed.as_secs_f64() / 60.0;
-            let cpm = if minutes > 0.0 {
-                sent as f64 / minutes
-            } else {
-                0.0
-            };
+            // Counted over a second at least: 20 calls in 7 ms are not 170,000 a minute.
+            let minutes = elapsed.as_secs_f64().max(1.0) / 60.0;
+            let cpm = sent as f64 / minutes;
             let conc = handle.concurrency();
             let eta = (sent > 0).then(|| {
                 let per_call = elapsed.mul_f64(conc as f64 / sent as f64);

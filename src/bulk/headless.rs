@@ -186,10 +186,8 @@ fn print_conflicts(users: &[super::Conflict], full: bool) {
 
 fn print_user(up: &UserPlan) {
     println!("  user {} ({})", up.id, for_terminal(&up.label));
-    let before = up.before.describe();
-    let after = up.after.describe();
-    for ((k, b), (_, a)) in before.iter().zip(after.iter()) {
-        println!("      {k}: {} → {}", for_terminal(b), for_terminal(a));
+    for (k, b, a) in up.changes_text() {
+        println!("      {k}: {} → {}", for_terminal(&b), for_terminal(&a));
     }
 }
 

@@ -84,6 +84,27 @@ impl Irreversible {
     }
 }
 
+impl Irreversible {
+    /// The word typed after the count to confirm it: "37 delete".
+    pub fn confirm_word(self) -> &'static str {
+        match self {
+            Irreversible::Delete => "delete",
+            Irreversible::FactorRemoval => "remove",
+            Irreversible::Logout => "logout",
+        }
+    }
+}
+
+/// What confirms a run over `users` users: the count, and when something cannot be
+/// undone, the word of the gravest of it ("37 delete", "5 logout"): one more thing to
+/// type than a change an undo brings back.
+pub fn confirm_answer(users: usize, counts: &[(Irreversible, usize)]) -> String {
+    match counts.iter().filter(|(_, n)| *n > 0).map(|(k, _)| *k).min() {
+        Some(gravest) => format!("{users} {}", gravest.confirm_word()),
+        None => users.to_string(),
+    }
+}
+
 /// "cannot be undone: 37 deletes, 2 factor removals, 5 logouts"; `None` when nothing is
 /// irreversible.
 pub fn irreversible_text(counts: &[(Irreversible, usize)]) -> Option<String> {

@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{TimeDelta, Utc};
 
@@ -95,6 +95,12 @@ fn one_order_delete_last_and_roles_before_it() {
     let keys: Vec<String> = p.before.describe().into_iter().map(|(k, _)| k).collect();
     let after: Vec<String> = p.after.describe().into_iter().map(|(k, _)| k).collect();
     assert_eq!(keys, after);
+    // A logout changes no value of the record: the preview still says what it does.
+    let lines = p.changes_text();
+    assert!(
+        lines.contains(&("sessions".into(), "open".into(), "ended".into())),
+        "{lines:?}"
+    );
     let plan = Plan {
         users: vec![p],
         unchanged: vec![],
@@ -347,4 +353,65 @@ fn a_deleted_user_cannot_be_undone_and_is_no_conflict() {
     );
     assert_eq!(undo.users.len(), 1);
     assert_eq!(undo.users[0].calls, vec![Call::UnlockUser]);
+}
+
+#[test]
+fn what_cannot_be_undone_asks_for_a_word_after_the_count() {
+    assert_eq!(confirm_answer(20, &[]), "20");
+    assert_eq!(confirm_answer(5, &[(Irreversible::Logout, 5)]), "5 logout");
+    // The gravest one names it: a delete outweighs the logouts before it.
+    let both = [(Irreversible::Delete, 3), (Irreversible::Logout, 5)];
+    assert_eq!(confirm_answer(5, &both), "5 delete");
+    assert_eq!(
+        confirm_answer(2, &[(Irreversible::FactorRemoval, 2)]),
+        "2 remove"
+    );
+    // Kinds counted zero times ask for nothing more.
+    assert_eq!(confirm_answer(4, &[(Irreversible::Delete, 0)]), "4");
+}
+
+#[test]
+fn undoing_a_lock_never_activates_an_account_that_was_not_active() {
+    let d = desired(&[Change::Lock { minutes: 0 }]);
+    // User 7 was Active, user 8 Suspended (2) when the run locked them both.
+    let active = plan_user(&user(1, 1, None), &d, None, ApiMode::Auto).unwrap();
+    let mut suspended = plan_user(&user(2, 1, None), &d, None, ApiMode::Auto).unwrap();
+    suspended.id = 8;
+    let log = log(
+        vec![active, suspended],
+        &[(7, 0, CallStatus::Ok), (8, 0, CallStatus::Ok)],
+    );
+    let mut eight = user(3, 1, None);
+    eight.id = 8;
+    let current = HashMap::from([(7, user(3, 1, None)), (8, eight)]);
+    let undo = undo_plan(&log, &current, ApiMode::Auto, Utc::now());
+    assert!(undo.conflicts.is_empty() && undo.cannot_undo.users.is_empty());
+    // The Active one is unlocked; the Suspended one gets its status back (an unlock
+    // would make it Active).
+    assert_eq!(undo.users[0].calls, vec![Call::UnlockUser]);
+    let status = BTreeMap::from([("status".to_string(), serde_json::json!(2))]);
+    assert_eq!(
+        undo.users[1].calls,
+        vec![Call::UpdateUserV2 {
+            fields: status,
+            custom_attributes: BTreeMap::new(),
+        }]
+    );
+    let lines = undo.users[1].changes_text();
+    assert_eq!(
+        lines,
+        vec![("status".into(), "3 Locked".into(), "2 Suspended".into())]
+    );
+
+    // API /1 cannot write a status: that user stays locked, and the preview says why.
+    let v1 = undo_plan(&log, &current, ApiMode::V1, Utc::now());
+    assert_eq!(v1.users.len(), 1);
+    assert_eq!(v1.cannot_undo.users.len(), 1);
+    let why = &v1.cannot_undo.users[0];
+    assert_eq!(why.id, 8);
+    assert!(
+        why.reason.contains("2 Suspended") && why.reason.contains("by hand"),
+        "{}",
+        why.reason
+    );
 }

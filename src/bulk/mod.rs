@@ -64,8 +64,8 @@ pub use listing::{Cost, Listed, Size};
 pub use pacing::{Budget, Pacer};
 pub use plan::{
     Call, Change, Current, Desired, Device, Factors, Irreversible, Lifecycle, Lockout, Needs, Plan,
-    PrepareError, Target, UserPlan, Values, fetch_current, irreversible_text, parse_state, prepare,
-    search_targets,
+    PrepareError, Target, UserPlan, Values, confirm_answer, fetch_current, irreversible_text,
+    parse_state, prepare, search_targets,
 };
 pub use service::{
     BulkError, BulkService, Finished, Opened, OtherTenant, PlanKind, Preview, ReadWhat, RunReport,

@@ -18,7 +18,7 @@ use crate::config::ApiMode;
 
 pub use super::call::Call;
 pub use super::lifecycle::{
-    Factors, Irreversible, Lifecycle, Lockout, irreversible_text, parse_state,
+    Factors, Irreversible, Lifecycle, Lockout, confirm_answer, irreversible_text, parse_state,
 };
 pub use super::plan_reads::{
     Current, Needs, PrepareError, fetch_current, list_search, prepare, search_targets,
@@ -220,6 +220,22 @@ pub struct UserPlan {
 }
 
 impl UserPlan {
+    /// Each change as (key, before, after) text for previews and reports. A logout changes
+    /// no value a user record holds, so it gets a line of its own.
+    pub fn changes_text(&self) -> Vec<(String, String, String)> {
+        let mut out: Vec<(String, String, String)> = self
+            .before
+            .describe()
+            .into_iter()
+            .zip(self.after.describe())
+            .map(|((key, before), (_, after))| (key, before, after))
+            .collect();
+        if self.calls.contains(&Call::Logout) {
+            out.push(("sessions".into(), "open".into(), "ended".into()));
+        }
+        out
+    }
+
     /// Every key the plan touches (for roles: each role id it gives or takes), to read the
     /// user again with [`Values::of_user`].
     pub fn keys(&self) -> Values {
@@ -531,6 +547,11 @@ impl Plan {
     /// [`Plan::irreversible`] in words: "cannot be undone: 37 deletes, 5 logouts".
     pub fn irreversible_text(&self) -> Option<String> {
         irreversible_text(&self.irreversible())
+    }
+
+    /// What a person types to run it: "37", or "37 delete" (see [`confirm_answer`]).
+    pub fn confirm_answer(&self) -> String {
+        confirm_answer(self.users.len(), &self.irreversible())
     }
 }
 

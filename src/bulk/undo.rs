@@ -17,6 +17,7 @@ use chrono::{DateTime, Utc};
 use super::journal::{CallStatus, Conflict, RunLog};
 use super::lifecycle::{ACTIVE, Irreversible, LOCKED, Lockout, irreversible_text};
 use super::plan::{Call, Desired, Needs, UserPlan, Values, fields_for, plan_user};
+use super::values::{NOT_READ, STATUS};
 use crate::api::{USER_STATES, User, state_label, status_label};
 use crate::config::ApiMode;
 
@@ -164,7 +165,13 @@ fn minutes_left(until: Option<&str>, now: DateTime<Utc>) -> Result<u32, String> 
 /// What restores `call`: its keys' before-values (roles: the opposite change; a lock:
 /// an unlock; an unlock: a lock for the minutes left). An error says why nothing is
 /// restored.
-fn restore(call: &Call, up: &UserPlan, d: &mut Desired, now: DateTime<Utc>) -> Result<(), String> {
+fn restore(
+    call: &Call,
+    up: &UserPlan,
+    d: &mut Desired,
+    mode: ApiMode,
+    now: DateTime<Utc>,
+) -> Result<(), String> {
     let attributes = |values: &BTreeMap<String, String>, d: &mut Desired| {
         for k in values.keys() {
             let before = up
@@ -200,7 +207,23 @@ fn restore(call: &Call, up: &UserPlan, d: &mut Desired, now: DateTime<Utc>) -> R
         Call::RevokeRole { role } => {
             d.add_roles.insert(*role);
         }
-        Call::LockUser { .. } => d.lifecycle.lock = Some(Lockout::Unlock),
+        // An unlock makes the account Active: the status before the lock only when it was
+        // Active (or not read). Any other status (Suspended, Unactivated, …) is put back
+        // as it was by a /2 PUT of `status`, which ends the lock too; never activated by
+        // an undo. /1 cannot write a status: then the account stays locked, and says so.
+        Call::LockUser { .. } => match (up.before.status, mode) {
+            (Some(s), ApiMode::Auto) if s != ACTIVE && s != NOT_READ => {
+                d.fields.insert(STATUS.into(), serde_json::Value::from(s));
+            }
+            (Some(s), ApiMode::V1) if s != ACTIVE && s != NOT_READ => {
+                return Err(format!(
+                    "left locked: its status before the run was {}; an unlock makes it \
+                     1 Active and API /1 cannot set a status: set it by hand",
+                    show_status(Some(s))
+                ));
+            }
+            _ => d.lifecycle.lock = Some(Lockout::Unlock),
+        },
         Call::UnlockUser => {
             let minutes = minutes_left(up.before.locked_until.as_deref(), now)?;
             d.lifecycle.lock = Some(Lockout::Lock { minutes });
@@ -302,7 +325,7 @@ pub fn undo_plan(
         for (i, call) in up.calls.iter().enumerate() {
             let restored = match log.status(up.id, i) {
                 CallStatus::Ok => match still_written(call, &now_values) {
-                    Ok(_) => restore(call, up, &mut desired, now),
+                    Ok(_) => restore(call, up, &mut desired, mode, now),
                     Err(why) => {
                         conflict = Some(why);
                         break;
@@ -311,7 +334,7 @@ pub fn undo_plan(
                 // Maybe applied: undo it only if its values are there.
                 CallStatus::Sent | CallStatus::Failed { .. } => {
                     if still_written(call, &now_values).is_ok() {
-                        restore(call, up, &mut desired, now)
+                        restore(call, up, &mut desired, mode, now)
                     } else {
                         Ok(())
                     }

@@ -92,7 +92,14 @@ pub(super) fn attr_of(user: &User, name: &str) -> String {
         .unwrap_or_default()
 }
 
+/// `status` as a field: only an undo writes it (a lock's, to put back a status other
+/// than Active); no change a person types sets it.
+pub const STATUS: &str = "status";
+
 pub(super) fn field_of(user: &User, name: &str) -> Value {
+    if name == STATUS {
+        return user.status.map_or(Value::Null, Value::from);
+    }
     let text = user.field(name).unwrap_or_default();
     typed_field(name, &text).unwrap_or(Value::Null)
 }
@@ -171,7 +178,13 @@ impl Values {
             .iter()
             .map(|(k, v)| (format!("custom_attributes.{k}"), show_text(v)))
             .collect();
-        out.extend(self.fields.iter().map(|(k, v)| (k.clone(), show_value(v))));
+        out.extend(self.fields.iter().map(|(k, v)| {
+            let text = match v.as_i64() {
+                Some(s) if k == STATUS => show_code(s, status_label),
+                _ => show_value(v),
+            };
+            (k.clone(), text)
+        }));
         if let Some(r) = &self.roles {
             out.push(("roles".into(), format!("{r:?}")));
         }

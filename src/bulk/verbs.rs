@@ -67,8 +67,8 @@ impl Verb {
         }
     }
 
-    /// The question before the run, and the answer that confirms it.
-    fn question(self, users: usize, tenant: &Tenant) -> (String, String) {
+    /// The question before the run; the answer is the plan's (`Plan::confirm_answer`).
+    fn question(self, users: usize, tenant: &Tenant) -> String {
         let on = format!(
             "on profile `{}` (tenant {})",
             for_terminal(&tenant.profile),
@@ -76,23 +76,16 @@ impl Verb {
         );
         let n = users;
         match self {
-            Verb::Lock { .. } => (format!("Lock {n} user(s) {on}?"), n.to_string()),
-            Verb::Unlock => (format!("Unlock {n} user(s) {on}?"), n.to_string()),
-            Verb::Logout => (
-                format!("Log out {n} user(s) {on}? Their sessions end; this cannot be undone."),
-                n.to_string(),
+            Verb::Lock { .. } => format!("Lock {n} user(s) {on}?"),
+            Verb::Unlock => format!("Unlock {n} user(s) {on}?"),
+            Verb::Logout => {
+                format!("Log out {n} user(s) {on}? Their sessions end; this cannot be undone.")
+            }
+            Verb::SetState { state } => format!(
+                "Set the state of {n} user(s) to {state} {} {on}?",
+                state_label(state)
             ),
-            Verb::SetState { state } => (
-                format!(
-                    "Set the state of {n} user(s) to {state} {} {on}?",
-                    state_label(state)
-                ),
-                n.to_string(),
-            ),
-            Verb::Delete => (
-                format!("Delete {n} user(s) for good {on}? This cannot be undone."),
-                format!("{n} delete"),
-            ),
+            Verb::Delete => format!("Delete {n} user(s) for good {on}? This cannot be undone."),
         }
     }
 }
@@ -221,7 +214,8 @@ pub async fn run(settings: &Settings, args: &VerbArgs) -> u8 {
         println!("dry run: nothing was written");
         return EXIT_OK;
     }
-    let (question, answer) = verb.question(preview.plan.users.len(), service.tenant());
+    let question = verb.question(preview.plan.users.len(), service.tenant());
+    let answer = preview.plan.confirm_answer();
     if let Err(e) = confirm_typed(&question, &answer, verb.name(), args.yes) {
         eprintln!("onelogin-tui: {e}");
         return EXIT_REFUSED;

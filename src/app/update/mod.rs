@@ -22,6 +22,7 @@ use super::state::{
 };
 use super::users_table;
 
+mod actions;
 mod bulk;
 mod cache;
 mod editor;
@@ -393,6 +394,7 @@ fn on_outcome(state: &mut AppState, outcome: Outcome) -> Vec<Command> {
             id, name, result, ..
         } => return user_view::on_removed(state, id, name, result),
         Outcome::UserEvents { id, result } => user_view::on_events(state, id, result),
+        Outcome::Resent { what, result } => request_log::on_resent(state, what, result),
         Outcome::EventTypes(result) => events::on_types(state, result),
         Outcome::EventsPage {
             generation,

@@ -196,6 +196,7 @@ fn commit(state: &mut AppState) -> Vec<Command> {
         InputFor::EditValue(key) => editor::commit_value(state, key.clone(), &text),
         InputFor::ChangeValue { kind, name } => bulk::commit_value(state, *kind, name, &text),
         InputFor::TypedConfirm => bulk::typed_confirmation(state, &text),
+        InputFor::LockMinutes => actions::commit_minutes(state, &text),
     };
     match result {
         Ok(commands) => commands,
@@ -266,7 +267,12 @@ fn close(state: &mut AppState, how: Closed) -> Vec<Command> {
         }
         // An input is answered through `commit`, which checks the text first.
         (Modal::Input(_), Closed::Answered) => Vec::new(),
-        (Modal::Pick(_), Closed::Cancelled) => Vec::new(),
+        (Modal::Pick(pick), Closed::Cancelled) => {
+            if matches!(pick.purpose, PickFor::Action | PickFor::State) {
+                actions::dropped(state);
+            }
+            Vec::new()
+        }
         (Modal::Pick(pick), Closed::Answered) => {
             let chosen = pick.chosen();
             match pick.purpose {
@@ -296,6 +302,10 @@ fn close(state: &mut AppState, how: Closed) -> Vec<Command> {
                     None => Vec::new(),
                 },
                 PickFor::EventTypes => events::picked_types(state, chosen),
+                PickFor::Action | PickFor::State => match chosen.into_iter().next() {
+                    Some(choice) => actions::picked(state, choice),
+                    None => Vec::new(),
+                },
                 PickFor::Window => match chosen.into_iter().next() {
                     Some(Choice::Window(choice)) => events::picked_window(state, choice),
                     _ => Vec::new(),
@@ -327,6 +337,7 @@ fn cancelled_input(state: &mut AppState, purpose: &InputFor) {
             state.events.filter.clear();
             events::refilter(state);
         }
+        InputFor::LockMinutes => actions::dropped(state),
         InputFor::UsersSearch
         | InputFor::EditValue(_)
         | InputFor::ChangeValue { .. }
@@ -356,5 +367,16 @@ fn answer(state: &mut AppState, question: Question) -> Vec<Command> {
             name,
             ..
         } => user_view::remove_factor(state, user, device_id, name),
+        Question::Resend {
+            what,
+            method,
+            url,
+            body,
+        } => vec![Command::Resend {
+            what,
+            method,
+            url,
+            body,
+        }],
     }
 }

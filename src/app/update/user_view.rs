@@ -19,6 +19,7 @@ pub(super) fn key(state: &mut AppState, action: KeyAction) -> Vec<Command> {
             let id = editor.id;
             return events::open_for_user(state, id);
         }
+        KeyAction::Actions => return actions::from_user_view(state),
         _ => {}
     }
     if section == Section::Fields {
@@ -100,6 +101,31 @@ pub(super) fn reload(state: &mut AppState, section: Section) -> Vec<Command> {
             commands
         }
     }
+}
+
+/// A bulk run ended: the open user may be one it changed (an action from this view is),
+/// so what is shown of it is read again; unsaved edits keep the fields as they are.
+pub(super) fn after_run(state: &mut AppState) -> Vec<Command> {
+    let Some(editor) = state.editor.as_ref() else {
+        return Vec::new();
+    };
+    let mut sections = Vec::new();
+    if editor.pending.is_empty() {
+        sections.push(Section::Fields);
+    }
+    if editor.apps.items.is_some() {
+        sections.push(Section::Apps);
+    }
+    if editor.factors.items.is_some() {
+        sections.push(Section::Factors);
+    }
+    if editor.events.items.is_some() {
+        sections.push(Section::Events);
+    }
+    sections
+        .into_iter()
+        .flat_map(|section| reload(state, section))
+        .collect()
 }
 
 fn started<T>(section: &mut Loaded<T>, command: Command) -> Vec<Command> {

@@ -148,6 +148,7 @@ pub(super) fn users_key(state: &mut AppState, action: KeyAction) -> Vec<Command>
             }
         }
         KeyAction::Refresh => return super::cache::refresh_key(state),
+        KeyAction::Actions => return super::actions::from_users(state),
         KeyAction::SortNext => {
             let columns = users_table::sort_columns(state.columns.len());
             let next = match state.users.sort {

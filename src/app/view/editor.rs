@@ -171,16 +171,8 @@ fn pending_text(pending: &Pending, state: &AppState) -> String {
 }
 
 fn draw_info(frame: &mut Frame, area: Rect, state: &AppState, editor: &EditorState, theme: &Theme) {
-    let name = editor
-        .user
-        .as_ref()
-        .map(|u| u.display_name())
-        .unwrap_or_default();
     let keys = |action| state.keymap.keys_of(Context::Editor, action);
-    let mut spans = vec![
-        Span::styled(format!(" user {} ", editor.id), theme.accent),
-        Span::styled(safe_owned(&name), theme.base.add_modifier(Modifier::BOLD)),
-    ];
+    let mut spans = super::user_view::user_heading(editor, theme);
     if !editor.pending.is_empty() {
         spans.push(Span::styled(
             format!("  {} unsaved", editor.pending.len()),
@@ -205,16 +197,20 @@ fn draw_info(frame: &mut Frame, area: Rect, state: &AppState, editor: &EditorSta
             theme.muted,
         ));
     } else if !state.read_only {
-        spans.push(Span::styled(
-            format!(
-                "  {} edit · {} clear · {} undo · {} save",
-                keys(KeyAction::Edit),
-                keys(KeyAction::ClearValue),
-                keys(KeyAction::Revert),
-                keys(KeyAction::Save)
-            ),
-            theme.muted,
-        ));
+        let mut text = format!(
+            "  {} edit · {} clear · {} undo · {} save",
+            keys(KeyAction::Edit),
+            keys(KeyAction::ClearValue),
+            keys(KeyAction::Revert),
+            keys(KeyAction::Save)
+        );
+        // The actions key when the line has room for it (`?` lists it anyway).
+        let actions = format!(" · {} actions", keys(KeyAction::Actions));
+        let used: usize = spans.iter().map(Span::width).sum();
+        if used + text.chars().count() + actions.chars().count() <= usize::from(area.width) {
+            text.push_str(&actions);
+        }
+        spans.push(Span::styled(text, theme.muted));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -149,6 +149,13 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     if selected > 0 {
         spans.push(sep.clone());
         spans.push(Span::styled(format!("{selected} selected"), theme.marked));
+        let actions = state.keymap.key(Context::Users, KeyAction::Actions);
+        if state.screen == Screen::Users && !actions.is_empty() {
+            spans.push(Span::styled(
+                format!(" · {actions} actions"),
+                theme.status_bar,
+            ));
+        }
     }
     if let Some(status) = &state.status {
         spans.push(sep);

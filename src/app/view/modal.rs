@@ -7,12 +7,12 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, List, ListItem, Paragraph, Wrap};
 
-use crate::app::bulk_flow::{BulkFlow, Confirming};
+use crate::app::bulk_flow::{BulkFlow, Confirming, PlanFor};
 use crate::app::keymap::{Context, KeyAction};
 use crate::app::layout::{self, centered};
 use crate::app::modal::{Input, InputFor, Modal, Pick, PickFor, Question};
 use crate::app::state::AppState;
-use crate::bulk::PlanKind;
+use crate::bulk::{Change, PlanKind};
 use crate::theme::Theme;
 
 use super::widgets::{key, safe};
@@ -29,6 +29,7 @@ pub fn draw(frame: &mut Frame, area: Rect, body: Rect, state: &AppState, theme: 
             Modal::Input(input) => match input.purpose {
                 InputFor::ChangeValue { .. } => draw_change_value(frame, body, state, input, theme),
                 InputFor::TypedConfirm => draw_typed_confirm(frame, body, state, input, theme),
+                InputFor::LockMinutes => draw_lock_minutes(frame, body, state, input, theme),
                 // Drawn inline by their screens.
                 InputFor::UsersFilter
                 | InputFor::UsersSearch
@@ -144,6 +145,12 @@ fn question_text(state: &AppState, question: &Question) -> Vec<String> {
             safe(name),
             safe(user_name)
         ),
+        Question::Resend { what, .. } => format!(
+            "Send {} again to profile `{}` (tenant {})? It is a write: it changes the tenant as it did the first time.",
+            safe(what),
+            safe(&state.tenant.profile),
+            safe(&state.tenant.address())
+        ),
     };
     vec![text]
 }
@@ -153,42 +160,33 @@ fn draw_pick(frame: &mut Frame, body: Rect, state: &AppState, pick: &Pick, theme
     frame.render_widget(Clear, rect);
     let rows = layout::rows_inside_border(rect);
     let k = |action| key(&state.keymap, Context::Pick, action);
+    // What it is for, then its keys: many choices toggle and keep, one is chosen.
+    let title = |what: &str, many: bool| {
+        if many {
+            format!(
+                " {what} · {} toggles · {} keeps · {} cancels ",
+                k(KeyAction::ToggleChoice),
+                k(KeyAction::Choose),
+                k(KeyAction::Cancel)
+            )
+        } else {
+            format!(
+                " {what} · {} chooses · {} cancels ",
+                k(KeyAction::Choose),
+                k(KeyAction::Cancel)
+            )
+        }
+    };
+    // The users an action is for come first: a long name still leaves the keys room.
+    let whom = safe(action_for(state));
     let (title, marks) = match pick.purpose {
-        PickFor::Roles => (
-            format!(
-                " roles · {} toggles · {} keeps · {} cancels ",
-                k(KeyAction::ToggleChoice),
-                k(KeyAction::Choose),
-                k(KeyAction::Cancel)
-            ),
-            true,
-        ),
-        PickFor::Group => (
-            format!(
-                " group · {} chooses · {} cancels ",
-                k(KeyAction::Choose),
-                k(KeyAction::Cancel)
-            ),
-            true,
-        ),
+        PickFor::Roles => (title("roles", true), true),
+        PickFor::Group => (title("group", false), true),
         PickFor::Change(kind) => (format!(" {} ", kind.title()), false),
-        PickFor::EventTypes => (
-            format!(
-                " types · {} toggles · {} keeps · {} cancels ",
-                k(KeyAction::ToggleChoice),
-                k(KeyAction::Choose),
-                k(KeyAction::Cancel)
-            ),
-            true,
-        ),
-        PickFor::Window => (
-            format!(
-                " time window · {} chooses · {} cancels ",
-                k(KeyAction::Choose),
-                k(KeyAction::Cancel)
-            ),
-            false,
-        ),
+        PickFor::EventTypes => (title("types", true), true),
+        PickFor::Window => (title("time window", false), false),
+        PickFor::Action => (title(&whom, false), false),
+        PickFor::State => (title(&format!("state for {whom}"), false), false),
     };
     let items: Vec<ListItem> = pick
         .options
@@ -285,6 +283,45 @@ fn draw_change_value(
     );
 }
 
+fn draw_lock_minutes(
+    frame: &mut Frame,
+    body: Rect,
+    state: &AppState,
+    input: &Input,
+    theme: &Theme,
+) {
+    let title = format!(" lock {} ", safe(action_for(state)));
+    let inner = open_box(frame, centered(body, 64, 6), title, theme.accent, theme);
+    let [label, field, note] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(2),
+    ])
+    .areas(inner);
+    frame.render_widget(
+        Paragraph::new(" Lock for how many minutes? (empty or 0: the policy's time)")
+            .wrap(Wrap { trim: false }),
+        label,
+    );
+    draw_text(frame, field, input, theme);
+    let k = |action| key(&state.keymap, Context::Input, action);
+    let text = match &input.error {
+        Some(e) => Span::styled(
+            format!(" {}", safe(&note_text(e, &state.keymap))),
+            theme.error,
+        ),
+        None => Span::styled(
+            format!(
+                " {} previews (nothing is sent yet) · {} cancels",
+                k(KeyAction::Commit),
+                k(KeyAction::Cancel)
+            ),
+            theme.muted,
+        ),
+    };
+    frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), note);
+}
+
 fn draw_typed_confirm(
     frame: &mut Frame,
     body: Rect,
@@ -299,10 +336,22 @@ fn draw_typed_confirm(
         Confirming::Resume { run, .. } => format!("Resume run {}", safe(run)),
         Confirming::Plan(p) => match &p.preview.kind {
             PlanKind::Undo { of, .. } => format!("Undo run {}", safe(of)),
-            PlanKind::Apply => "Apply the changes".to_string(),
+            PlanKind::Apply => match &p.of {
+                PlanFor::Action {
+                    change: Change::Delete,
+                    ..
+                } => "Delete for good".to_string(),
+                PlanFor::Action { change, .. } => capitalized(&change.to_string()),
+                _ => "Apply the changes".to_string(),
+            },
         },
     };
     let users = confirming.users();
+    let answer = confirming.answer();
+    let cannot = match &**confirming {
+        Confirming::Plan(p) => p.preview.plan.irreversible_text(),
+        Confirming::Resume { .. } => None,
+    };
     let k = |action| key(&state.keymap, Context::Input, action);
     let title = format!(" confirm · {} cancels ", k(KeyAction::Cancel));
     let inner = open_box(frame, centered(body, 64, 9), title, theme.warn, theme);
@@ -322,10 +371,13 @@ fn draw_typed_confirm(
             safe(&state.tenant.profile),
             safe(&state.tenant.address())
         )),
-        Line::default(),
+        match cannot {
+            Some(text) => Line::from(Span::styled(format!(" {text}"), theme.warn)),
+            None => Line::default(),
+        },
         Line::from(vec![
             Span::raw(" Type "),
-            Span::styled(users.to_string(), theme.accent.add_modifier(Modifier::BOLD)),
+            Span::styled(answer.clone(), theme.accent.add_modifier(Modifier::BOLD)),
             Span::raw(format!(
                 " and {} to confirm; {} cancels:",
                 k(KeyAction::Commit),
@@ -335,7 +387,7 @@ fn draw_typed_confirm(
     ];
     frame.render_widget(Paragraph::new(lines), text);
     let [_, input_area] =
-        Layout::horizontal([Constraint::Length(1), Constraint::Length(12)]).areas(field);
+        Layout::horizontal([Constraint::Length(1), Constraint::Length(16)]).areas(field);
     draw_text(frame, input_area, input, theme);
     if let Some(e) = &input.error {
         frame.render_widget(
@@ -347,4 +399,18 @@ fn draw_typed_confirm(
             error,
         );
     }
+}
+
+/// "Lock for 30 minute(s)" from "lock for 30 minute(s)".
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Whom the action being picked goes to: "20 selected user(s)".
+fn action_for(state: &AppState) -> &str {
+    state.bulk.action.as_ref().map_or("", |t| t.label.as_str())
 }

@@ -176,29 +176,38 @@ fn error_text(state: &AppState, id: i64, section: Section, error: &ApiError) -> 
     )
 }
 
-fn draw_info(frame: &mut Frame, area: Rect, state: &AppState, editor: &EditorState, theme: &Theme) {
+/// "user 10002 Lucia Roberts": the start of the user view's info line, in every section.
+pub(super) fn user_heading(editor: &EditorState, theme: &Theme) -> Vec<Span<'static>> {
     let name = editor
         .user
         .as_ref()
         .map(|u| u.display_name())
         .unwrap_or_default();
-    let mut spans = vec![
+    vec![
         Span::styled(format!(" user {} ", editor.id), theme.accent),
         Span::styled(safe_owned(&name), theme.base.add_modifier(Modifier::BOLD)),
-        Span::raw(" "),
-    ];
+    ]
+}
+
+fn draw_info(frame: &mut Frame, area: Rect, state: &AppState, editor: &EditorState, theme: &Theme) {
+    let mut spans = user_heading(editor, theme);
+    spans.push(Span::raw(" "));
     let c = Context::UserView;
     let entries: &[(Context, &[KeyAction], &str)] = match editor.section {
-        Section::Factors => &[
+        Section::Factors if !editor.factors.is_empty() => &[
             (c, &[KeyAction::RemoveFactor], "remove"),
             (c, &[KeyAction::Refresh], "reload"),
+            (c, &[KeyAction::Actions], "actions"),
         ],
         Section::Events => &[
             (c, &[KeyAction::Open], "show"),
             (c, &[KeyAction::UserEvents], "all on the events screen"),
             (c, &[KeyAction::Refresh], "reload"),
         ],
-        _ => &[(c, &[KeyAction::Refresh], "reload")],
+        _ => &[
+            (c, &[KeyAction::Refresh], "reload"),
+            (c, &[KeyAction::Actions], "actions"),
+        ],
     };
     spans.extend(key_line(&state.keymap, theme, entries));
     if editor.removing.is_some() {

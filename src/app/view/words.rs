@@ -62,6 +62,7 @@ fn failed_text(doing: &Doing, error: &Failure) -> String {
         Doing::StartRun => format!("The bulk run did not start: {e}"),
         Doing::Copy => format!("Copy failed: {e}"),
         Doing::Write => e,
+        Doing::Resend(what) => format!("Sending {what} again failed: {e}"),
     }
 }
 
@@ -136,8 +137,8 @@ fn hint_text(hint: &Hint, keymap: &Keymap) -> String {
             k(Editor, KeyAction::Save),
             k(Global, KeyAction::Quit)
         ),
-        Hint::TypeTheNumber(users) => format!(
-            "Type {users} to confirm, or {} to cancel",
+        Hint::TypeToConfirm(answer) => format!(
+            "Type {answer} to confirm, or {} to cancel",
             k(Context::Input, KeyAction::Cancel)
         ),
         Hint::ManyNewEvents(n) => format!(

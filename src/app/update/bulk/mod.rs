@@ -38,6 +38,15 @@ pub(super) fn back(state: &mut AppState) -> bool {
         status(state, Level::Info, Note::Hint(Hint::RunGoesOn));
         return false;
     }
+    // An action's preview goes back to the users it was picked on.
+    if state.bulk.flow.previewing_action() && state.bulk.back() {
+        state.screen = if state.editor.is_some() {
+            Screen::Editor
+        } else {
+            Screen::Users
+        };
+        return true;
+    }
     state.bulk.back()
 }
 
@@ -68,7 +77,7 @@ pub(super) fn clamp_lists(state: &mut AppState) {
 }
 
 /// A status line for a transition that did not happen.
-fn refused(state: &mut AppState, why: Refused) {
+pub(super) fn refused(state: &mut AppState, why: Refused) {
     let text = match why {
         Refused::RunGoing => "A run is going: one run at a time",
         Refused::NothingToChange => "Nothing to change: every user already has these values",

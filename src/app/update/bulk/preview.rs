@@ -2,6 +2,7 @@
 
 use super::super::modal::{self, Rejected};
 use super::*;
+use crate::app::bulk_flow::PlanFor;
 
 pub(super) fn key(state: &mut AppState, action: KeyAction) -> Vec<Command> {
     let rows = layout::rows(state, ListId::BulkPreview);
@@ -12,8 +13,12 @@ pub(super) fn key(state: &mut AppState, action: KeyAction) -> Vec<Command> {
         }
     }
     match action {
-        // Again: a preview of the changes is made afresh (an undo's is not).
-        KeyAction::BulkPreview if !state.bulk.flow.previewing_undo() => form::plan(state),
+        // Again: a preview of the changes or an action is made afresh (an undo's is not).
+        KeyAction::BulkPreview => match state.bulk.flow.preview().map(|p| p.of.clone()) {
+            Some(of @ PlanFor::Action { .. }) => super::super::actions::plan(state, of),
+            Some(PlanFor::Changes) => form::plan(state),
+            _ => Vec::new(),
+        },
         KeyAction::BulkApply => {
             ask_to_apply(state);
             Vec::new()
@@ -46,7 +51,7 @@ pub(in crate::app::update) fn typed_confirmation(
     let BulkFlow::Confirming(confirming) = &state.bulk.flow else {
         return Ok(Vec::new());
     };
-    let users = confirming.users();
+    let answer = confirming.answer();
     if state.read_only {
         state.bulk.cancel_confirm();
         toast(
@@ -56,12 +61,19 @@ pub(in crate::app::update) fn typed_confirmation(
         );
         return Ok(Vec::new());
     }
-    let typed = typed.trim();
-    if typed != users.to_string() {
+    // Spaces between the words count once: "20  delete" is "20 delete".
+    let typed = typed.split_whitespace().collect::<Vec<_>>().join(" ");
+    if typed != answer {
         let note = if typed.is_empty() {
-            Note::Hint(Hint::TypeTheNumber(users))
+            Note::Hint(Hint::TypeToConfirm(answer))
         } else {
-            Note::Text(format!("{typed:?} is not {users}: nothing was written"))
+            // A bare number reads plainly; words are quoted to show where they end.
+            let wanted = if answer.contains(' ') {
+                format!("{answer:?}")
+            } else {
+                answer.clone()
+            };
+            Note::Text(format!("{typed:?} is not {wanted}: nothing was written"))
         };
         return Err(Rejected {
             note: Box::new(note),

@@ -137,5 +137,6 @@ pub(super) fn finished(state: &mut AppState, result: Result<RunReport, BulkError
     state.bulk.runs.loading = true;
     let mut commands = vec![Command::BulkListRuns];
     commands.extend(super::super::users::reload_users(state));
+    commands.extend(super::super::user_view::after_run(state));
     commands
 }

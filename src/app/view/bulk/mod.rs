@@ -111,6 +111,9 @@ fn draw_keys(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                 vec![(Bulk, &[BulkApply], "apply (asks)")];
             if state.bulk.flow.previewing_undo() {
                 keys.push((Global, &[Dismiss], "back to past runs"));
+            } else if state.bulk.flow.previewing_action() {
+                keys.push((Bulk, &[BulkPreview], "again"));
+                keys.push((Global, &[Dismiss], "back to the users"));
             } else {
                 keys.push((Bulk, &[BulkPreview], "again"));
                 keys.push((Global, &[Dismiss], "back to the changes"));

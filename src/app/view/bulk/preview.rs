@@ -10,7 +10,7 @@ use crate::app::bulk_rows::before_after;
 use crate::app::keymap::{Context, KeyAction};
 use crate::app::layout;
 use crate::app::state::AppState;
-use crate::bulk::{PlanKind, duration_text};
+use crate::bulk::{Conflict, PlanKind, duration_text};
 use crate::theme::Theme;
 
 use super::super::widgets::{key, safe, safe_owned, spinner, thousands};
@@ -32,15 +32,18 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Them
     let preview = &view.preview;
     let plan = &preview.plan;
     let conflicts = view.conflicts();
-    let undo = matches!(preview.kind, PlanKind::Undo { .. });
-    let [intro, table] = layout::bulk_preview(area, undo, state.read_only);
+    let heading = view.heading();
+    let cannot_undo = view.cannot_undo();
+    let [intro, table] = layout::bulk_preview(
+        area,
+        heading.is_some(),
+        cannot_undo.is_some(),
+        state.read_only,
+    );
     let mut lines = Vec::new();
-    if let PlanKind::Undo { of, .. } = &preview.kind {
+    if let Some(text) = heading {
         lines.push(Line::from(Span::styled(
-            format!(
-                " Undo of run {}: each user back to the value before the run",
-                safe(of)
-            ),
+            format!(" {}", safe(&text)),
             theme.accent,
         )));
     }
@@ -83,10 +86,18 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Them
         .iter()
         .map(|(call, n)| format!("{} × {call}", thousands(*n as u64)))
         .collect();
+    let sends = if sends.is_empty() {
+        "nothing".to_string()
+    } else {
+        sends.join(" · ")
+    };
     lines.push(Line::from(Span::styled(
-        format!(" sends: {}", sends.join(" · ")),
+        format!(" sends: {sends}"),
         theme.muted,
     )));
+    if let Some(text) = cannot_undo {
+        lines.push(Line::from(Span::styled(format!(" ⚠ {text}"), theme.warn)));
+    }
     if state.read_only {
         lines.push(read_only_line(theme));
     }
@@ -102,8 +113,14 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Them
         );
         return;
     }
+    // After the users changed: an undo's users left alone, then those not restored.
+    let others: Vec<(&Conflict, &str)> = conflicts
+        .iter()
+        .map(|c| (c, "left alone"))
+        .chain(view.not_restored().iter().map(|c| (c, "not restored")))
+        .collect();
     let window = view.list.window(total, layout::rows_under_header(table));
-    let rows = window.map(|i| {
+    let rows = window.filter_map(|i| {
         let row = if let Some(up) = plan.users.get(i) {
             let change = changes_cell(&before_after(up));
             Row::new(vec![
@@ -112,19 +129,19 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Them
                 Cell::from(change),
             ])
         } else {
-            let c = &conflicts[i - plan.users.len()];
+            let (c, what) = others.get(i - plan.users.len()).copied()?;
             Row::new(vec![
                 Cell::from(c.id.to_string()),
                 Cell::from(safe_owned(&c.label)),
-                Cell::from(format!("left alone: {}", safe(&c.reason))),
+                Cell::from(format!("{what}: {}", safe(&c.reason))),
             ])
             .style(theme.warn)
         };
-        if i == view.list.cursor() {
+        Some(if i == view.list.cursor() {
             row.style(theme.selected)
         } else {
             row
-        }
+        })
     });
     let widths = [
         Constraint::Length(8),
