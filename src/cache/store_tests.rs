@@ -68,7 +68,7 @@ fn users_are_merged_counted_swept_and_deleted() {
         }
     );
     // The same answer again changes nothing; a new title changes one.
-    let again = store.upsert(&[first.clone()], 1, None).unwrap();
+    let again = store.upsert(std::slice::from_ref(&first), 1, None).unwrap();
     assert_eq!(again, Upserted::default());
     let mut retitled = first.clone();
     retitled.title = Some("CTO".into());

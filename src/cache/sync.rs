@@ -159,10 +159,7 @@ impl SyncReport {
     fn keep(&mut self, done: Upserted, users: &[User], full: bool) {
         self.added += done.added;
         self.changed += done.changed;
-        if full || self.reload {
-            self.reload = true;
-            self.changed_users.clear();
-        } else if self.changed_users.len() + users.len() > KEEP_CHANGED {
+        if full || self.reload || self.changed_users.len() + users.len() > KEEP_CHANGED {
             self.reload = true;
             self.changed_users.clear();
         } else if done.added + done.changed > 0 {
