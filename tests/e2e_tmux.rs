@@ -279,13 +279,13 @@ fn an_admin_walks_a_users_sections_and_the_events_screen_at_80x24() {
         screen.contains("Fields") && screen.contains("MFA factors"),
         "{screen}"
     );
-    t.keys(&["]", "]"]);
+    t.keys(&["Tab", "Tab"]);
     t.wait_for("prov. state");
-    t.keys(&["]"]);
+    t.keys(&["Tab"]);
     // The seeded user 10002 has one factor.
     let screen = t.wait_for("device id");
     assert!(screen.contains("d remove"), "{screen}");
-    t.keys(&["]"]);
+    t.keys(&["Tab"]);
     let screen = t.wait_for("time (UTC)");
     assert!(screen.contains("E all on the events screen"), "{screen}");
     // E: the same user's events on the events screen; Enter shows one whole.

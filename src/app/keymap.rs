@@ -153,6 +153,9 @@ key_actions! {
     ClearValue => "clear_value", "clear the custom attribute", true;
     Revert => "revert", "undo the pending change of the row", true;
     Save => "save", "save every pending change", true;
+    JumpBack => "back", "back to the screen or user seen before", false;
+    JumpForward => "forward", "forward again (after going back)", false;
+    JumpToggle => "toggle_last", "to the screen or user seen last, and back again", false;
     NextSection => "next_section", "next section of the user", false;
     PrevSection => "previous_section", "previous section of the user", false;
     RemoveFactor => "remove_factor", "remove the MFA factor under the cursor (asks)", true;
@@ -368,6 +371,9 @@ const DEFAULTS: &[(Context, KeyAction, &[&str])] = {
         (Global, ScreenLog, &["3"]),
         (Global, ScreenEvents, &["4"]),
         (Global, NextScreen, &["tab"]),
+        (Global, JumpBack, &["["]),
+        (Global, JumpForward, &["]"]),
+        (Global, JumpToggle, &["-"]),
         (Global, Dismiss, &["esc"]),
         (Global, Up, &["up", "k"]),
         (Global, Down, &["down", "j"]),
@@ -394,12 +400,12 @@ const DEFAULTS: &[(Context, KeyAction, &[&str])] = {
         (Editor, Save, &["ctrl+s"]),
         (Editor, Refresh, &["r", "R", "ctrl+r"]),
         // Tab moves between the user's sections here, not between screens (1-4 do).
-        (Editor, NextSection, &["]", "tab"]),
-        (Editor, PrevSection, &["[", "backtab"]),
+        (Editor, NextSection, &["tab"]),
+        (Editor, PrevSection, &["backtab"]),
         (Editor, UserEvents, &["E"]),
         (Editor, Actions, &["!"]),
-        (UserView, NextSection, &["]", "tab"]),
-        (UserView, PrevSection, &["[", "backtab"]),
+        (UserView, NextSection, &["tab"]),
+        (UserView, PrevSection, &["backtab"]),
         (UserView, Open, &["enter"]),
         (UserView, RemoveFactor, &["d", "delete"]),
         (UserView, Refresh, &["r", "R", "ctrl+r"]),

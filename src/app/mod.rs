@@ -11,6 +11,7 @@ pub mod bulk_rows;
 pub mod cache_state;
 pub mod editor_rows;
 pub mod events_state;
+pub mod jumps;
 pub mod keymap;
 pub mod layout;
 pub mod list;

@@ -316,6 +316,8 @@ pub struct AppState {
     pub run_marks: RunMarksState,
     /// The tenant's user cache, as the console uses it.
     pub cache: super::cache_state::CacheState,
+    /// Screens and users visited, for `[`, `]` and `-`.
+    pub jumps: super::jumps::Jumps,
     /// The tenant's custom attribute fields.
     pub fields: Vec<String>,
     pub roles: Vec<Role>,
@@ -365,6 +367,7 @@ impl AppState {
             event_types: EventTypes::default(),
             run_marks: RunMarksState::default(),
             cache: Default::default(),
+            jumps: super::jumps::Jumps::default(),
             fields: Vec::new(),
             roles: Vec::new(),
             groups: Vec::new(),

@@ -27,6 +27,7 @@ mod bulk;
 mod cache;
 mod editor;
 mod events;
+mod jumps;
 mod modal;
 mod request_log;
 mod user_view;
@@ -106,6 +107,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Command> {
             Vec::new()
         }
     };
+    jumps::record(state);
     if state.read_only && commands.iter().any(Command::is_write) {
         commands.retain(|c| !c.is_write());
         toast(
@@ -229,6 +231,9 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
         KeyAction::ScreenBulk => leave_to(state, Screen::Bulk),
         KeyAction::ScreenLog => leave_to(state, Screen::RequestLog),
         KeyAction::ScreenEvents => leave_to(state, Screen::Events),
+        KeyAction::JumpBack => jumps::back(state),
+        KeyAction::JumpForward => jumps::forward(state),
+        KeyAction::JumpToggle => jumps::toggle(state),
         KeyAction::NextScreen => {
             let next = match state.screen {
                 Screen::Users | Screen::Editor => Screen::Bulk,

@@ -246,9 +246,14 @@ pub(super) fn refilter_users(state: &mut AppState) {
 }
 
 pub(super) fn open_user(state: &mut AppState) -> Vec<Command> {
-    let Some(id) = state.users.current_id() else {
-        return Vec::new();
-    };
+    match state.users.current_id() {
+        Some(id) => open_user_id(state, id),
+        None => Vec::new(),
+    }
+}
+
+/// Opens user `id` in the user view.
+pub(super) fn open_user_id(state: &mut AppState, id: i64) -> Vec<Command> {
     // The list keeps only what it shows: the editor reads the whole user, fresh.
     state.editor = Some(EditorState::new(id));
     state.screen = Screen::Editor;
