@@ -142,7 +142,7 @@ key_actions! {
     Filter => "filter", "filter what is loaded, as you type", false;
     Search => "search", "search the tenant (email:kat* department:Sales …)", false;
     LoadAll => "load_all", "load every page", false;
-    Refresh => "refresh", "reload from the tenant", false;
+    Refresh => "refresh", "read again from the tenant (users: refresh the cache)", false;
     SortNext => "sort_next", "sort by the next column", false;
     SortReverse => "sort_reverse", "reverse the sort", false;
     ToggleMark => "toggle_select", "select / unselect the row", false;

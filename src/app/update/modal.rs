@@ -169,6 +169,10 @@ fn after_edit(state: &mut AppState) {
             state.events.filter = input.text();
             events::refilter(state);
         }
+        InputFor::UsersSearch => {
+            let text = input.text();
+            super::cache::live_search(state, &text);
+        }
         _ => {}
     }
 }
