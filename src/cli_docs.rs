@@ -171,7 +171,7 @@ pub fn man_page(cli: clap::Command) -> std::io::Result<Vec<u8>> {
     let mut commands = Roff::default();
     commands.control("SH", ["COMMANDS"]);
     out.extend(without_preamble(&commands.render(), Level::Section));
-    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+    for sub in every_subcommand(&cmd) {
         let page = Man::new(sub.clone());
         let mut title = Roff::default();
         title.control("SS", [sub.get_bin_name().unwrap_or_else(|| sub.get_name())]);
@@ -211,6 +211,15 @@ fn ascii_only(page: &[u8]) -> Vec<u8> {
         }
     }
     out.into_bytes()
+}
+
+/// The subcommands, each followed by its own (`cache`, then `cache status`, …); hidden ones
+/// and clap's `help` left out.
+fn every_subcommand(cmd: &clap::Command) -> Vec<&clap::Command> {
+    cmd.get_subcommands()
+        .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+        .flat_map(|s| std::iter::once(s).chain(every_subcommand(s)))
+        .collect()
 }
 
 const FILES: &[(&str, &str)] = &[

@@ -95,6 +95,9 @@ fn one_man_page_holds_every_command() {
         "export",
         "lock",
         "set-state",
+        "cache",
+        "cache status",
+        "cache clear",
         "completions",
         "man",
     ] {
@@ -107,6 +110,10 @@ fn one_man_page_holds_every_command() {
     assert!(page.contains(".SS \"onelogin-tui sandbox\""));
     // Nothing points to pages that are not shipped.
     assert!(!page.contains("onelogin-tui-apply(1)"));
+    assert!(
+        !page.contains("onelogin-tui help"),
+        "clap's help subcommand is not a command"
+    );
     assert!(page.contains(VERSION));
     // Export's help has an arrow: written as groff's escape, the page is ASCII.
     assert!(page.is_ascii());

@@ -34,6 +34,8 @@ pub struct Overrides {
     pub log_dir: Option<PathBuf>,
     pub theme: Option<String>,
     pub read_only: bool,
+    /// `--no-cache`: neither read nor write the profile's user cache.
+    pub no_cache: bool,
 }
 
 /// Which API a profile uses to write core user fields.
@@ -73,6 +75,8 @@ pub struct ProfileFile {
     pub user_update: UserUpdateApi,
     pub api: ApiMode,
     pub read_only: bool,
+    /// Keep the tenant's users in a local cache (`$XDG_CACHE_HOME/onelogin-tui/`); absent: on.
+    pub cache: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -140,6 +144,8 @@ pub struct Settings {
     pub profile: String,
     pub connection: Connection,
     pub read_only: bool,
+    /// The profile's `cache` setting, off with `--no-cache`.
+    pub cache: bool,
     pub log: LogSettings,
     pub ui: UiSettings,
     pub http_timeout: Duration,
@@ -273,6 +279,7 @@ impl Settings {
             profile,
             connection,
             read_only: overrides.read_only || profile_file.read_only,
+            cache: profile_file.cache.unwrap_or(true) && !overrides.no_cache,
             log,
             ui: file.ui,
             http_timeout: Duration::from_secs(file.http.timeout_secs.max(1)),

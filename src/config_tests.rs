@@ -42,6 +42,7 @@ fn dirs_in(dir: &Path) -> AppDirs {
     AppDirs {
         config: Some(dir.join("config/onelogin-tui")),
         state: dir.join("state/onelogin-tui"),
+        cache: dir.join("cache/onelogin-tui"),
     }
 }
 

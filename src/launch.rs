@@ -64,9 +64,14 @@ pub async fn with_sandbox(
     };
     let client = client_for(&settings.connection, &settings)?;
     tracing::info!(url = %sandbox.url(), "sandbox tenant started");
+    // The sandbox's tenant lives as long as the process (a new port each time): its
+    // cache goes in a folder of its own, removed at the end.
+    settings.dirs.cache =
+        std::env::temp_dir().join(format!("onelogin-tui-sandbox-cache-{}", std::process::id()));
     // The sandbox lives as long as the console.
     let result = crate::app::run(&settings, client).await;
     sandbox.shutdown().await;
+    let _ = std::fs::remove_dir_all(&settings.dirs.cache);
     result
 }
 

@@ -8,6 +8,7 @@ pub mod api;
 pub mod app;
 pub mod audit;
 pub mod bulk;
+pub mod cache;
 pub mod config;
 pub mod launch;
 pub mod logging;

@@ -21,7 +21,7 @@ use onelogin_tui::config::{Overrides, Settings};
 use onelogin_tui::sandbox::{IdLists, Sandbox, SandboxConfig};
 #[cfg(feature = "sandbox")]
 use onelogin_tui::signals;
-use onelogin_tui::{launch, logging};
+use onelogin_tui::{cache, launch, logging};
 
 /// A terminal console for the admins of a OneLogin tenant.
 ///
@@ -55,6 +55,10 @@ struct Cli {
     /// Colour theme: dark, light, high-contrast, ansi16, or a file in the themes folder.
     #[arg(long, value_name = "NAME")]
     theme: Option<String>,
+
+    /// Neither read nor write the profile's user cache (as `cache = false` in the profile).
+    #[arg(long, global = true)]
+    no_cache: bool,
 
     #[command(subcommand)]
     command: Option<Command>,
@@ -119,6 +123,42 @@ enum Command {
     Verb(VerbCommand),
     #[command(flatten)]
     Docs(DocsCommand),
+    /// The profile's user cache ($XDG_CACHE_HOME/onelogin-tui/): status, refresh, clear.
+    Cache(CacheArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+struct CacheArgs {
+    #[command(subcommand)]
+    verb: CacheVerbArg,
+}
+
+/// The tenant whose cache a `cache` verb is about.
+#[derive(Debug, Clone, Args)]
+struct CacheTenant {
+    #[command(flatten)]
+    tenant: TenantArgs,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+enum CacheVerbArg {
+    /// The file, its size, its users, its age, and whether it holds the whole tenant.
+    Status(CacheTenant),
+    /// Refresh now (the first time: fill it); prints the calls it took and what it added,
+    /// changed and deleted. Exit 0 when done, 1 when it stopped (what it wrote is kept).
+    Refresh(CacheTenant),
+    /// Remove the file (the next console start or refresh fills it again).
+    Clear(CacheTenant),
+}
+
+impl CacheVerbArg {
+    fn tenant(&self) -> &TenantArgs {
+        match self {
+            CacheVerbArg::Status(t) | CacheVerbArg::Refresh(t) | CacheVerbArg::Clear(t) => {
+                &t.tenant
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -331,6 +371,7 @@ fn main() -> ExitCode {
         Some(Command::Export(a)) => a.tenant.clone().or(&cli.tenant),
         Some(Command::Verb(v)) => v.tenant().clone().or(&cli.tenant),
         Some(Command::Docs(_)) => cli.tenant.clone(),
+        Some(Command::Cache(a)) => a.verb.tenant().clone().or(&cli.tenant),
         #[cfg(feature = "sandbox")]
         Some(Command::Sandbox(_)) => cli.tenant.clone(),
         None => cli.tenant.clone(),
@@ -345,6 +386,7 @@ fn main() -> ExitCode {
         log_dir: cli.log_dir.clone(),
         theme: cli.theme.clone(),
         read_only: tenant.read_only,
+        no_cache: cli.no_cache,
     };
     let settings = match Settings::load(&overrides) {
         Ok(settings) => settings,
@@ -423,6 +465,14 @@ fn main() -> ExitCode {
             }
             // Answered before the settings were read.
             Some(Command::Docs(_)) => Ok(None),
+            Some(Command::Cache(a)) => {
+                let verb = match a.verb {
+                    CacheVerbArg::Status(_) => cache::cli::CacheVerb::Status,
+                    CacheVerbArg::Refresh(_) => cache::cli::CacheVerb::Refresh,
+                    CacheVerbArg::Clear(_) => cache::cli::CacheVerb::Clear,
+                };
+                Ok(Some(cache::cli::run(&settings, verb).await))
+            }
             #[cfg(feature = "sandbox")]
             None if cli.sandbox => {
                 let defaults = SandboxConfig::default();

@@ -16,6 +16,9 @@ pub struct AppDirs {
     /// `$XDG_STATE_HOME/onelogin-tui` (`~/.local/state/onelogin-tui`); in the temporary
     /// folder when there is no home.
     pub state: PathBuf,
+    /// `$XDG_CACHE_HOME/onelogin-tui` (`~/.cache/onelogin-tui`): the per-tenant user
+    /// caches; in the temporary folder when there is no home.
+    pub cache: PathBuf,
 }
 
 impl AppDirs {
@@ -28,10 +31,12 @@ impl AppDirs {
                     .state_dir()
                     .unwrap_or_else(|| xdg.home_dir().join(".local/state"))
                     .join(APP),
+                cache: xdg.cache_dir().join(APP),
             },
             Err(_) => AppDirs {
                 config: None,
                 state: std::env::temp_dir().join(APP),
+                cache: std::env::temp_dir().join(APP).join("cache"),
             },
         }
     }
@@ -72,6 +77,7 @@ mod tests {
         let dirs = AppDirs {
             config: Some(PathBuf::from("/x/onelogin-tui")),
             state: PathBuf::from("/s/onelogin-tui"),
+            cache: PathBuf::from("/c/onelogin-tui"),
         };
         assert_eq!(
             dirs.config_files(),
@@ -85,6 +91,7 @@ mod tests {
         let homeless = AppDirs {
             config: None,
             state: PathBuf::from("/tmp/onelogin-tui"),
+            cache: PathBuf::from("/tmp/onelogin-tui/cache"),
         };
         assert_eq!(homeless.config_files(), [PathBuf::from("config.toml")]);
     }
@@ -95,6 +102,7 @@ mod tests {
         let dirs = AppDirs {
             config: Some(dir.path().to_path_buf()),
             state: dir.path().join("state"),
+            cache: dir.path().join("cache"),
         };
         // Tests run in the crate root, whose ./themes holds the built-ins' sources.
         assert_eq!(dirs.themes(), Some(PathBuf::from("themes")));

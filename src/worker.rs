@@ -19,6 +19,17 @@ use crate::app::action::{Action, BulkControl, Command, Outcome, SavePart};
 use crate::app::events_state::EventFilter;
 use crate::audit::RunMarks;
 use crate::bulk::{BulkError, BulkService, Cost, Pacer, RunHandle, Work, listing, paced};
+use crate::cache::{CacheError, CacheKey, Store};
+use crate::config::ApiMode;
+
+/// The profile's user cache, as the worker opens it: the list's reads and our writes go
+/// through one connection; a refresh opens its own.
+struct CacheSlot {
+    dir: std::path::PathBuf,
+    key: CacheKey,
+    api: ApiMode,
+    store: Mutex<Option<Store>>,
+}
 
 /// The running bulk run: its handle (pause, cancel…) and its task.
 #[derive(Default)]
@@ -36,6 +47,7 @@ pub struct Worker {
     running: Arc<Mutex<BulkSlot>>,
     /// The console's reads share one pacer: they spend the budget like a bulk run.
     pacer: Arc<Pacer>,
+    cache: Option<Arc<CacheSlot>>,
 }
 
 impl Worker {
@@ -57,7 +69,77 @@ impl Worker {
             slots: Arc::new(Semaphore::new(concurrency.max(1))),
             bulk: Arc::new(bulk),
             running: Arc::new(Mutex::new(BulkSlot::default())),
+            cache: None,
         }
+    }
+
+    /// The worker with the profile's cache: the file of `key` under `dir`.
+    pub fn with_cache(mut self, dir: std::path::PathBuf, key: CacheKey, api: ApiMode) -> Worker {
+        self.cache = Some(Arc::new(CacheSlot {
+            dir,
+            key,
+            api,
+            store: Mutex::new(None),
+        }));
+        self
+    }
+
+    /// Runs `f` on the open cache (opening it first when needed), off the async threads.
+    async fn on_cache<T: Send + 'static>(
+        &self,
+        reopen: bool,
+        f: impl FnOnce(&mut Store) -> Result<T, CacheError> + Send + 'static,
+    ) -> Option<Result<T, CacheError>> {
+        let slot = self.cache.clone()?;
+        let task = tokio::task::spawn_blocking(move || {
+            let mut guard = slot.store.lock().unwrap_or_else(|p| p.into_inner());
+            if reopen || guard.is_none() {
+                *guard = None;
+                *guard = Some(Store::open(&slot.dir, &slot.key)?);
+            }
+            match guard.as_mut() {
+                Some(store) => f(store),
+                None => Err(CacheError::Folder {
+                    path: slot.dir.clone(),
+                    message: "the cache could not be opened".into(),
+                }),
+            }
+        });
+        Some(task.await.unwrap_or_else(|e| {
+            Err(CacheError::Sqlite {
+                path: std::path::PathBuf::new(),
+                message: format!("the cache task failed: {e}"),
+            })
+        }))
+    }
+
+    /// Fills or refreshes the cache with the console's pacer; progress as outcomes.
+    async fn refresh_cache(
+        &self,
+        limit: Option<u64>,
+    ) -> Result<crate::cache::SyncReport, CacheError> {
+        let Some(slot) = self.cache.clone() else {
+            return Err(CacheError::Folder {
+                path: std::path::PathBuf::new(),
+                message: "no cache for this profile".into(),
+            });
+        };
+        let (dir, key) = (slot.dir.clone(), slot.key.clone());
+        let mut store = tokio::task::spawn_blocking(move || Store::open(&dir, &key))
+            .await
+            .map_err(|e| CacheError::Sqlite {
+                path: slot.dir.clone(),
+                message: format!("the cache task failed: {e}"),
+            })??;
+        let actions = self.actions.clone();
+        let watch = move |p: crate::cache::sync::SyncProgress| {
+            let _ = actions.send(Action::Outcome(Outcome::CacheProgress(p)));
+        };
+        let options = crate::cache::SyncOptions {
+            max_listing_calls: limit,
+            ..crate::cache::SyncOptions::new(slot.api)
+        };
+        crate::cache::refresh(&self.client, Some(&self.pacer), &mut store, options, &watch).await
     }
 
     /// Cancels the running bulk run, if any, and waits (at most `limit`) for it to stop:
@@ -225,6 +307,15 @@ impl Worker {
                 id,
                 result: self.read(1, || c.mfa_devices(id)).await,
             },
+            Command::Resend {
+                what,
+                method,
+                url,
+                body,
+            } => Outcome::Resent {
+                what,
+                result: c.resend(&method, &url, body.as_deref()).await,
+            },
             Command::RemoveFactor {
                 id,
                 device_id,
@@ -329,6 +420,43 @@ impl Worker {
             Command::BulkListRuns => Outcome::BulkRuns(self.blocking(|b| Ok(b.list_runs())).await),
             Command::BulkOpenRun { path } => {
                 Outcome::BulkJournal(self.blocking(move |b| b.read_run(&path)).await)
+            }
+            Command::CacheOpen { generation } => {
+                let first = crate::app::update::CACHE_FIRST;
+                let result = self
+                    .on_cache(true, move |store| {
+                        let sync = store.sync_state()?;
+                        Ok(crate::app::cache_state::CacheOpened {
+                            complete: sync.complete,
+                            last_sync: sync.last_sync,
+                            users: store.count()?,
+                            rows: store.load(0, first)?,
+                        })
+                    })
+                    .await?;
+                Outcome::CacheOpened { generation, result }
+            }
+            Command::CacheLoad { generation, after } => {
+                let chunk = crate::app::update::CACHE_CHUNK;
+                let result = self
+                    .on_cache(false, move |store| store.load(after, chunk))
+                    .await?;
+                Outcome::CacheRows { generation, result }
+            }
+            Command::CacheRefresh { limit } => {
+                Outcome::CacheRefreshed(self.refresh_cache(limit).await)
+            }
+            Command::CacheWrite { users } => {
+                let written = self
+                    .on_cache(false, move |store| {
+                        let pass = store.sync_state()?.pass;
+                        store.upsert(&users, pass, None)
+                    })
+                    .await;
+                if let Some(Err(e)) = written {
+                    tracing::warn!(error = %e, "a user could not be written to the cache");
+                }
+                return None;
             }
             Command::Copy { .. }
             | Command::WriteExport { .. }

@@ -121,6 +121,10 @@ fn bash_completes_subcommands_and_profiles() {
     );
     assert_eq!(complete(&script, "onelogin-tui apply -p pr"), ["prod.eu"]);
     assert_eq!(complete(&script, "onelogin-tui lock --profile a"), ["acme"]);
+    assert_eq!(
+        complete(&script, "onelogin-tui cache status -p a"),
+        ["acme"]
+    );
     // Generating the script wrote no log and no state.
     assert!(!home.path().join("state").exists());
 }

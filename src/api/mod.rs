@@ -16,10 +16,12 @@ mod client;
 mod envelope;
 mod events;
 mod exchange;
+mod har;
 mod hints;
 mod legacy_v3;
 mod lifecycle;
 mod page;
+mod resend;
 mod retry;
 mod roles;
 mod users;
@@ -29,19 +31,23 @@ pub use auth::{REVOKE_PATH, TOKEN_PATH};
 pub(crate) use client::is_loopback;
 pub use client::{Client, ClientConfig, HTTP_LOG_TARGET, RateLimit, RawAuth, V3_DEFAULT_URL};
 pub use envelope::{ApiError, EnvelopeMessage, ErrorKind};
+pub(crate) use events::parse_utc as parse_utc_time;
 pub use events::{Event, EventQuery, EventType};
 pub use exchange::{
     BODY_CAP, Exchange, REDACTED, redact_authorization, redact_body, redact_header, shell_quote,
 };
+pub use har::to_har;
 pub use legacy_v3::{NO_API_KEY, V3_ELEMENTS, V3User, V3UserUpdate, parse_v3_user};
 pub use lifecycle::USER_STATES;
 pub use page::Page;
+pub use resend::resend_refusal;
 pub use retry::{RESET_MARGIN, RetryPolicy};
 pub use roles::{Group, Role};
 pub use users::{
     FieldValue, LOCAL_SEARCH_FIELDS, LocalField, LocalTerm, LocalTerms, MAX_LIMIT, Pattern,
-    SEARCH_PARAMS, Search, SearchFields, SortOrder, UPDATABLE_FIELDS, User, UserQuery, UserUpdate,
-    custom_attributes_diff, roles_diff, state_label, state_name, status_label, status_name,
+    SEARCH_PARAMS, Search, SearchFields, ServerField, ServerTerm, ServerValue, SortOrder,
+    UPDATABLE_FIELDS, User, UserQuery, UserUpdate, custom_attributes_diff, roles_diff, state_label,
+    state_name, status_label, status_name,
 };
 pub use v2::{
     AttributeDefinition, FieldProblem, Mappings, MfaDevice, UserApp, V2_MAX_IDS, V2Page,

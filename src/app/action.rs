@@ -19,7 +19,10 @@ use crate::bulk::{
     BulkError, Change, Cost, Listed, Preview, Progress, RunInfo, RunLog, RunReport, Work,
 };
 
+use super::cache_state::CacheOpened;
 use super::events_state::EventFilter;
+use crate::cache::CacheError;
+use crate::cache::sync::{SyncProgress, SyncReport};
 
 /// Identifies a request so that a late answer to a superseded one is dropped.
 pub type Generation = u64;
@@ -96,6 +99,11 @@ pub enum Outcome {
         name: String,
         result: Result<(), ApiError>,
     },
+    /// A logged request was sent again; its new exchange is in the log.
+    Resent {
+        what: String,
+        result: Result<(), ApiError>,
+    },
     /// A user's newest events (one page).
     UserEvents {
         id: i64,
@@ -134,6 +142,20 @@ pub enum Outcome {
     BulkProgress(Progress),
     /// The bulk run ended (or could not start): the answer to `BulkStart`.
     BulkFinished(Result<RunReport, BulkError>),
+    /// The cache file opened, with its first rows: the answer to `CacheOpen`.
+    CacheOpened {
+        generation: Generation,
+        result: Result<CacheOpened, CacheError>,
+    },
+    /// More cached rows: the answer to `CacheLoad`.
+    CacheRows {
+        generation: Generation,
+        result: Result<Vec<User>, CacheError>,
+    },
+    /// How a refresh's listing goes (not an answer).
+    CacheProgress(SyncProgress),
+    /// A refresh ended: the answer to `CacheRefresh`.
+    CacheRefreshed(Result<SyncReport, CacheError>),
 }
 
 /// Steering the running bulk run (no answer comes back but its progress).
@@ -276,6 +298,24 @@ pub enum Command {
         what: String,
         text: String,
     },
+    /// Open the profile's cache and read its first rows: answers `CacheOpened`.
+    CacheOpen {
+        generation: Generation,
+    },
+    /// The next cached rows after id `after`: answers `CacheRows`.
+    CacheLoad {
+        generation: Generation,
+        after: i64,
+    },
+    /// Fill or refresh the cache (a listing longer than `limit` calls waits for the
+    /// user): `CacheProgress` while it runs, `CacheRefreshed` at the end.
+    CacheRefresh {
+        limit: Option<u64>,
+    },
+    /// Keep these users (an answer or a read-back of our writes) in the cache; no answer.
+    CacheWrite {
+        users: Vec<User>,
+    },
     /// Write an export the user asked for (the request log as JSONL) into the export
     /// folder, named `<stem>-<time>.<extension>`.
     WriteExport {
@@ -283,7 +323,19 @@ pub enum Command {
         extension: String,
         contents: String,
     },
+    /// Send a logged request again (the request log's `r`); `what`: "GET /api/1/users".
+    Resend {
+        what: String,
+        method: String,
+        url: String,
+        body: Option<String>,
+    },
     Quit,
+}
+
+/// Methods that only read: re-sent without a question, and in read-only mode too.
+pub fn reads_only(method: &str) -> bool {
+    matches!(method, "GET" | "HEAD" | "OPTIONS")
 }
 
 impl Command {
@@ -298,6 +350,6 @@ impl Command {
                 | Command::RemoveRoles { .. }
                 | Command::RemoveFactor { .. }
                 | Command::BulkStart(_)
-        )
+        ) || matches!(self, Command::Resend { method, .. } if !reads_only(method))
     }
 }

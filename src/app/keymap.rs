@@ -142,7 +142,7 @@ key_actions! {
     Filter => "filter", "filter what is loaded, as you type", false;
     Search => "search", "search the tenant (email:kat* department:Sales …)", false;
     LoadAll => "load_all", "load every page", false;
-    Refresh => "refresh", "reload from the tenant", false;
+    Refresh => "refresh", "read again from the tenant (users: refresh the cache)", false;
     SortNext => "sort_next", "sort by the next column", false;
     SortReverse => "sort_reverse", "reverse the sort", false;
     ToggleMark => "toggle_select", "select / unselect the row", false;
@@ -153,6 +153,13 @@ key_actions! {
     ClearValue => "clear_value", "clear the custom attribute", true;
     Revert => "revert", "undo the pending change of the row", true;
     Save => "save", "save every pending change", true;
+    Palette => "command_line", "the command line (verbs as the CLI's)", false;
+    Complete => "complete", "complete the verb or its argument (command line)", false;
+    Older => "older", "the line run before (command line)", false;
+    Newer => "newer", "the line run after (command line)", false;
+    JumpBack => "back", "back to the screen or user seen before", false;
+    JumpForward => "forward", "forward again (after going back)", false;
+    JumpToggle => "toggle_last", "to the screen or user seen last, and back again", false;
     NextSection => "next_section", "next section of the user", false;
     PrevSection => "previous_section", "previous section of the user", false;
     RemoveFactor => "remove_factor", "remove the MFA factor under the cursor (asks)", true;
@@ -168,6 +175,8 @@ key_actions! {
     ErrorsOnly => "errors_only", "errors only", false;
     CopyCurl => "copy_curl", "copy as a curl command (OSC 52)", false;
     WriteLog => "write_log", "write the log as JSONL", false;
+    WriteHar => "write_har", "write the log (as filtered) as a HAR 1.2 file", false;
+    Resend => "resend", "send the request again (a write asks first; not in read-only)", false;
     BulkSetAttribute => "set_attribute", "add a change: set a custom attribute", false;
     BulkClearAttribute => "clear_attribute", "add a change: clear a custom attribute", false;
     BulkSetField => "set_field", "add a change: set a user field", false;
@@ -366,6 +375,10 @@ const DEFAULTS: &[(Context, KeyAction, &[&str])] = {
         (Global, ScreenLog, &["3"]),
         (Global, ScreenEvents, &["4"]),
         (Global, NextScreen, &["tab"]),
+        (Global, Palette, &[":"]),
+        (Global, JumpBack, &["["]),
+        (Global, JumpForward, &["]"]),
+        (Global, JumpToggle, &["-"]),
         (Global, Dismiss, &["esc"]),
         (Global, Up, &["up", "k"]),
         (Global, Down, &["down", "j"]),
@@ -375,7 +388,7 @@ const DEFAULTS: &[(Context, KeyAction, &[&str])] = {
         (Global, Bottom, &["end", "G"]),
         (Users, Open, &["enter", "l", "right"]),
         (Users, Filter, &["/"]),
-        (Users, Search, &["s", ":"]),
+        (Users, Search, &["s"]),
         (Users, LoadAll, &["L"]),
         (Users, Refresh, &["R", "ctrl+r"]),
         (Users, SortNext, &["o"]),
@@ -392,12 +405,12 @@ const DEFAULTS: &[(Context, KeyAction, &[&str])] = {
         (Editor, Save, &["ctrl+s"]),
         (Editor, Refresh, &["r", "R", "ctrl+r"]),
         // Tab moves between the user's sections here, not between screens (1-4 do).
-        (Editor, NextSection, &["]", "tab"]),
-        (Editor, PrevSection, &["[", "backtab"]),
+        (Editor, NextSection, &["tab"]),
+        (Editor, PrevSection, &["backtab"]),
         (Editor, UserEvents, &["E"]),
         (Editor, Actions, &["!"]),
-        (UserView, NextSection, &["]", "tab"]),
-        (UserView, PrevSection, &["[", "backtab"]),
+        (UserView, NextSection, &["tab"]),
+        (UserView, PrevSection, &["backtab"]),
         (UserView, Open, &["enter"]),
         (UserView, RemoveFactor, &["d", "delete"]),
         (UserView, Refresh, &["r", "R", "ctrl+r"]),
@@ -418,6 +431,8 @@ const DEFAULTS: &[(Context, KeyAction, &[&str])] = {
         (RequestLog, ErrorsOnly, &["e"]),
         (RequestLog, CopyCurl, &["c"]),
         (RequestLog, WriteLog, &["w"]),
+        (RequestLog, WriteHar, &["W"]),
+        (RequestLog, Resend, &["r"]),
         (Bulk, BulkSetAttribute, &["a"]),
         (Bulk, BulkClearAttribute, &["x"]),
         (Bulk, BulkSetField, &["f"]),
@@ -439,6 +454,9 @@ const DEFAULTS: &[(Context, KeyAction, &[&str])] = {
         (Input, Commit, &["enter"]),
         (Input, Cancel, &["esc"]),
         (Input, ClearLine, &["ctrl+u"]),
+        (Input, Complete, &["tab"]),
+        (Input, Older, &["up"]),
+        (Input, Newer, &["down"]),
         (Pick, ToggleChoice, &["space"]),
         (Pick, Choose, &["enter"]),
         (Pick, Cancel, &["esc"]),

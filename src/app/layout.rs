@@ -130,7 +130,8 @@ pub fn rows_inside_border(area: Rect) -> usize {
 
 /// Lines of the `?` help: the keymap's tables, and a last line in read-only mode.
 pub fn help_lines(state: &AppState) -> usize {
-    state.keymap.help_len() + usize::from(state.read_only)
+    // The keys, then the command line's verbs (a title, the verbs, a blank line).
+    state.keymap.help_len() + super::palette::VERBS.len() + 2 + usize::from(state.read_only)
 }
 
 /// The lists `update` pages through.

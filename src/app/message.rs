@@ -82,6 +82,8 @@ pub enum Doing {
     StartRun,
     Copy,
     Write,
+    /// Sending a logged request again ("PUT /api/1/users/7").
+    Resend(String),
 }
 
 /// Messages that tell which key to press next.

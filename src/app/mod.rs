@@ -8,13 +8,16 @@ pub mod action;
 pub mod actions;
 pub mod bulk_flow;
 pub mod bulk_rows;
+pub mod cache_state;
 pub mod editor_rows;
 pub mod events_state;
+pub mod jumps;
 pub mod keymap;
 pub mod layout;
 pub mod list;
 pub mod message;
 pub mod modal;
+pub mod palette;
 pub mod request_log;
 pub mod state;
 pub mod update;
@@ -87,6 +90,13 @@ pub async fn run(settings: &Settings, client: Client) -> Result<(), String> {
     for problem in problems {
         update::toast(&mut state, Level::Warning, message::Note::Text(problem));
     }
+    // The user cache: one file per tenant and credential (none without a client id).
+    let cache_key = settings
+        .cache
+        .then(|| client.config().client_id.clone())
+        .map(|id| crate::cache::CacheKey::new(tenant.clone(), &id));
+    state.cache.enabled = cache_key.is_some();
+    state.cache.v1 = settings.connection.api == crate::config::ApiMode::V1;
     let bulk = crate::bulk::BulkService::new(
         client.clone(),
         tenant,
@@ -94,7 +104,8 @@ pub async fn run(settings: &Settings, client: Client) -> Result<(), String> {
         crate::bulk::RunOptions::from_settings(&settings.bulk),
     )
     .with_api(settings.connection.api);
-    let result = event_loop(&mut tui, &mut state, &theme, client, bulk).await;
+    let cache = cache_key.map(|key| (settings.dirs.cache.clone(), key, settings.connection.api));
+    let result = event_loop(&mut tui, &mut state, &theme, client, bulk, cache).await;
     let restored = tui.restore();
     result?;
     restored.map_err(|e| e.to_string())
@@ -109,9 +120,13 @@ async fn event_loop(
     theme: &Theme,
     client: Client,
     bulk: crate::bulk::BulkService,
+    cache: Option<(PathBuf, crate::cache::CacheKey, crate::config::ApiMode)>,
 ) -> Result<(), String> {
     let (tx, outcomes) = mpsc::unbounded_channel();
-    let worker = Worker::new(bulk, tx, CONCURRENCY);
+    let mut worker = Worker::new(bulk, tx, CONCURRENCY);
+    if let Some((dir, key, api)) = cache {
+        worker = worker.with_cache(dir, key, api);
+    }
     let result = console_loop(tui, state, theme, &client, &worker, outcomes).await;
     // A bulk run stops cleanly: the calls in flight finish, the journal is flushed, and
     // the run can be resumed (2, then r).

@@ -73,6 +73,13 @@ pub enum Question {
         /// The factor as the question names it.
         name: String,
     },
+    /// Send a logged write again.
+    Resend {
+        what: String,
+        method: String,
+        url: String,
+        body: Option<String>,
+    },
 }
 
 /// What a text input is for: where its text goes on Enter.
@@ -100,6 +107,8 @@ pub enum InputFor {
     EventsUntil,
     /// How many minutes the lock action locks for (0: the account policy's time).
     LockMinutes,
+    /// The `:` command line.
+    Palette,
 }
 
 #[derive(Debug)]

@@ -314,6 +314,12 @@ pub struct AppState {
     pub event_types: EventTypes,
     /// Which events our bulk runs caused.
     pub run_marks: RunMarksState,
+    /// The tenant's user cache, as the console uses it.
+    pub cache: super::cache_state::CacheState,
+    /// Screens and users visited, for `[`, `]` and `-`.
+    pub jumps: super::jumps::Jumps,
+    /// The `:` command line's history and completions.
+    pub palette: super::palette::Palette,
     /// The tenant's custom attribute fields.
     pub fields: Vec<String>,
     pub roles: Vec<Role>,
@@ -362,6 +368,9 @@ impl AppState {
             events: EventsState::default(),
             event_types: EventTypes::default(),
             run_marks: RunMarksState::default(),
+            cache: Default::default(),
+            jumps: super::jumps::Jumps::default(),
+            palette: super::palette::Palette::default(),
             fields: Vec::new(),
             roles: Vec::new(),
             groups: Vec::new(),

@@ -83,7 +83,7 @@ fn user_view() -> AppState {
 
 fn goto(state: &mut AppState, sections: usize) {
     for _ in 0..sections {
-        update(state, ch(']'));
+        update(state, key(KeyCode::Tab));
     }
 }
 

@@ -73,7 +73,7 @@ pub use service::{
 };
 pub use undo::{CannotUndo, UndoPlan};
 pub use user_calls::paced;
-pub use versions::Versions;
+pub use versions::{Versions, refuses_v2};
 
 /// A duration as the bulk screens and the headless progress line show it: "1h02m",
 /// "3m05s", "4.2s".

@@ -3,6 +3,7 @@
 
 mod query;
 mod search;
+mod search_local;
 mod update;
 mod user;
 
@@ -11,6 +12,7 @@ pub use search::{
     FieldValue, LOCAL_SEARCH_FIELDS, LocalField, LocalTerm, LocalTerms, Pattern, Search,
     SearchFields,
 };
+pub use search_local::{ServerField, ServerTerm, ServerValue};
 pub use update::{UPDATABLE_FIELDS, UserUpdate, custom_attributes_diff, roles_diff};
 pub use user::{User, state_label, state_name, status_label, status_name};
 pub(crate) use user::{de_int, de_string, value_to_string};

@@ -5,6 +5,7 @@
 //! over the listed users by [`Search::matches`], in the API's pattern language.
 
 use super::query::{SEARCH_PARAMS, SortOrder, UserQuery};
+use super::search_local::{ServerField, ServerTerm, ServerValue};
 use super::user::{User, state_name, status_name};
 
 /// User fields API /1 cannot search: a search names them and they are matched over the
@@ -61,6 +62,8 @@ pub enum FieldValue<'a> {
 /// console's slimmer row both answer, so the local rule is written once.
 pub trait SearchFields {
     fn search_field(&self, field: LocalField) -> FieldValue<'_>;
+    /// What a server term sees, when the server's terms are matched here (a complete cache).
+    fn server_field(&self, field: &ServerField) -> ServerValue<'_>;
 }
 
 impl SearchFields for User {
@@ -75,6 +78,35 @@ impl SearchFields for User {
             LocalField::Phone => FieldValue::Text(text(&self.phone)),
             LocalField::Status => FieldValue::Code(self.status),
             LocalField::State => FieldValue::Code(self.state),
+        }
+    }
+
+    fn server_field(&self, field: &ServerField) -> ServerValue<'_> {
+        fn text(v: &Option<String>) -> ServerValue<'_> {
+            ServerValue::Text(v.as_deref().unwrap_or_default())
+        }
+        let int = |v: Option<i64>| ServerValue::Ints(v.into_iter().collect());
+        match field {
+            ServerField::Email => text(&self.email),
+            ServerField::Username => text(&self.username),
+            ServerField::Firstname => text(&self.firstname),
+            ServerField::Lastname => text(&self.lastname),
+            ServerField::Samaccountname => text(&self.samaccountname),
+            ServerField::Userprincipalname => text(&self.userprincipalname),
+            ServerField::ExternalId => text(&self.external_id),
+            ServerField::Id => int(Some(self.id)),
+            ServerField::DirectoryId => int(self.directory_id),
+            ServerField::ManagerAdId => int(self.manager_ad_id),
+            ServerField::RoleId => ServerValue::Ints(self.role_id.clone().unwrap_or_default()),
+            ServerField::CreatedAt => {
+                ServerValue::Time(self.created_at.as_deref().unwrap_or_default())
+            }
+            ServerField::Custom(name) => ServerValue::Text(
+                self.custom_attributes
+                    .get(name)
+                    .and_then(|v| v.as_deref())
+                    .unwrap_or_default(),
+            ),
         }
     }
 }
@@ -106,13 +138,39 @@ impl Pattern {
 
     /// The match before negation.
     fn hits(&self, value: &str) -> bool {
-        let value = value.to_lowercase();
+        // Already lower case (the console's search buffer): as it is.
+        if value
+            .bytes()
+            .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+        {
+            return self.hits_lower(value);
+        }
+        // Lower-cased into a buffer kept per thread: a keystroke over 100,000 users
+        // matches without allocating.
+        thread_local! {
+            static LOWER: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+        }
+        LOWER.with(|buf| match buf.try_borrow_mut() {
+            Ok(mut buf) => {
+                buf.clear();
+                if value.is_ascii() {
+                    buf.extend(value.chars().map(|c| c.to_ascii_lowercase()));
+                } else {
+                    buf.push_str(&value.to_lowercase());
+                }
+                self.hits_lower(&buf)
+            }
+            Err(_) => self.hits_lower(&value.to_lowercase()),
+        })
+    }
+
+    fn hits_lower(&self, value: &str) -> bool {
         let (first, rest) = match self.pieces.split_first() {
             Some(split) => split,
             None => return value.is_empty(),
         };
         let Some((last, middle)) = rest.split_last() else {
-            return value == *first;
+            return value == first.as_str();
         };
         let Some(mut tail) = value.strip_prefix(first.as_str()) else {
             return false;
@@ -156,13 +214,19 @@ impl LocalTerm {
     }
 }
 
-/// The local terms of a search; a user must match all of them.
+/// The local terms of a search; a user must match all of them. Over a complete cache
+/// they also hold the server's terms ([`Search::whole_local`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LocalTerms(Vec<LocalTerm>);
+pub struct LocalTerms(Vec<LocalTerm>, Vec<ServerTerm>);
 
 impl LocalTerms {
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.0.is_empty() && self.1.is_empty()
+    }
+
+    /// Whether the server's terms are matched here too.
+    pub fn has_server_terms(&self) -> bool {
+        !self.1.is_empty()
     }
 
     pub fn terms(&self) -> &[LocalTerm] {
@@ -182,6 +246,10 @@ impl LocalTerms {
 
     pub fn matches(&self, user: &impl SearchFields) -> bool {
         self.0.iter().all(|term| term.matches(user))
+            && self
+                .1
+                .iter()
+                .all(|term| term.matches(user.server_field(&term.field)))
     }
 }
 
@@ -226,6 +294,18 @@ impl Search {
 
     pub fn into_parts(self) -> (UserQuery, LocalTerms) {
         (self.server, self.local)
+    }
+
+    /// Every term matched here, the server's too: a search over a complete cache of the
+    /// tenant. `fields`, `sort` and `limit` shape an answer and are left out.
+    pub fn whole_local(&self) -> Result<LocalTerms, String> {
+        let mut terms = self.local.clone();
+        for (key, value) in self.server.pairs() {
+            if let Some(term) = ServerTerm::parse(key, value)? {
+                terms.1.push(term);
+            }
+        }
+        Ok(terms)
     }
 
     /// Whether a user the server listed passes the local terms.

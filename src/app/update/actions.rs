@@ -12,41 +12,70 @@ use crate::bulk::Change;
 
 /// `!` in the users list: the selection, or the user under the cursor when none is marked.
 pub(super) fn from_users(state: &mut AppState) -> Vec<Command> {
-    let users = &state.users;
-    let marks = users.list.marks();
-    let targets = if marks.is_empty() {
-        let Some(id) = users.current_id() else {
-            status(state, Level::Info, Note::Hint(Hint::NoSelection));
-            return Vec::new();
-        };
-        let name = users
-            .index
-            .get(&id)
-            .and_then(|&i| users.all.get(i))
-            .map_or_else(String::new, |u| u.name.to_string());
-        one_user(id, &name)
-    } else {
-        ActionTargets {
-            ids: marks.iter().copied().collect(),
-            label: format!("{} selected user(s)", marks.len()),
-        }
-    };
-    open(state, targets);
+    match of_users(state) {
+        Some(targets) => open(state, targets),
+        None => status(state, Level::Info, Note::Hint(Hint::NoSelection)),
+    }
     Vec::new()
 }
 
 /// `!` in the user view: the open user.
 pub(super) fn from_user_view(state: &mut AppState) -> Vec<Command> {
-    let Some(editor) = state.editor.as_ref() else {
-        return Vec::new();
-    };
+    if let Some(targets) = of_user_view(state) {
+        open(state, targets);
+    }
+    Vec::new()
+}
+
+/// The users an action on this screen is for: the open user in the user view, else the
+/// selection, else the user under the cursor.
+pub(super) fn targets_here(state: &AppState) -> Option<ActionTargets> {
+    match state.screen {
+        Screen::Editor => of_user_view(state),
+        _ => of_users(state),
+    }
+}
+
+fn of_users(state: &AppState) -> Option<ActionTargets> {
+    let users = &state.users;
+    let marks = users.list.marks();
+    if !marks.is_empty() {
+        return Some(ActionTargets {
+            ids: marks.iter().copied().collect(),
+            label: format!("{} selected user(s)", marks.len()),
+        });
+    }
+    let id = users.current_id()?;
+    let name = users
+        .index
+        .get(&id)
+        .and_then(|&i| users.all.get(i))
+        .map_or_else(String::new, |u| u.name.to_string());
+    Some(one_user(id, &name))
+}
+
+fn of_user_view(state: &AppState) -> Option<ActionTargets> {
+    let editor = state.editor.as_ref()?;
     let name = editor
         .user
         .as_ref()
         .map_or_else(String::new, |u| u.display_name());
-    let targets = one_user(editor.id, &name);
-    open(state, targets);
-    Vec::new()
+    Some(one_user(editor.id, &name))
+}
+
+/// A change for `targets`, straight to its preview (the command line names it whole).
+pub(super) fn start_for(
+    state: &mut AppState,
+    targets: ActionTargets,
+    change: Change,
+) -> Vec<Command> {
+    plan(
+        state,
+        PlanFor::Action {
+            ids: targets.ids,
+            change,
+        },
+    )
 }
 
 fn one_user(id: i64, name: &str) -> ActionTargets {

@@ -24,9 +24,12 @@ use super::users_table;
 
 mod actions;
 mod bulk;
+mod cache;
 mod editor;
 mod events;
+mod jumps;
 mod modal;
+mod palette;
 mod request_log;
 mod user_view;
 mod users;
@@ -44,9 +47,15 @@ const TOAST_TTL: Duration = Duration::from_secs(4);
 const PREFETCH_ROWS: usize = 10;
 
 /// The commands that start the console: the tenant's fields, roles, groups and first page.
+pub use cache::{CHUNK as CACHE_CHUNK, FIRST as CACHE_FIRST, status_words as cache_status_words};
+
 pub fn start(state: &mut AppState) -> Vec<Command> {
     let mut commands = vec![Command::LoadFields, Command::LoadRoles, Command::LoadGroups];
-    commands.extend(reload_users(state));
+    // The cache's rows first when the profile has one; the tenant's pages otherwise.
+    match cache::start(state) {
+        Some(open) => commands.extend(open),
+        None => commands.extend(reload_users(state)),
+    }
     // An unfinished bulk run is offered at start.
     state.bulk.runs.loading = true;
     commands.push(Command::BulkListRuns);
@@ -99,6 +108,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Command> {
             Vec::new()
         }
     };
+    jumps::record(state);
     if state.read_only && commands.iter().any(Command::is_write) {
         commands.retain(|c| !c.is_write());
         toast(
@@ -159,6 +169,7 @@ fn is_api(command: &Command) -> bool {
             | Command::WriteExport { .. }
             | Command::Quit
             | Command::BulkControl(_)
+            | Command::CacheWrite { .. }
     )
 }
 
@@ -221,6 +232,10 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
         KeyAction::ScreenBulk => leave_to(state, Screen::Bulk),
         KeyAction::ScreenLog => leave_to(state, Screen::RequestLog),
         KeyAction::ScreenEvents => leave_to(state, Screen::Events),
+        KeyAction::Palette => palette::open(state),
+        KeyAction::JumpBack => jumps::back(state),
+        KeyAction::JumpForward => jumps::forward(state),
+        KeyAction::JumpToggle => jumps::toggle(state),
         KeyAction::NextScreen => {
             let next = match state.screen {
                 Screen::Users | Screen::Editor => Screen::Bulk,
@@ -337,6 +352,7 @@ fn on_outcome(state: &mut AppState, outcome: Outcome) -> Vec<Command> {
             | Outcome::BulkProgress(_)
             | Outcome::LoadPace { .. }
             | Outcome::ReadsWaiting { .. }
+            | Outcome::CacheProgress(_)
     );
     if answers {
         state.in_flight = state.in_flight.saturating_sub(1);
@@ -374,7 +390,10 @@ fn on_outcome(state: &mut AppState, outcome: Outcome) -> Vec<Command> {
         Outcome::ReadsWaiting { wait, reason } => {
             status(state, Level::Info, Note::Paced { wait, reason });
         }
-        Outcome::User { id, result } => editor::on_user(state, id, result),
+        Outcome::User { id, result } => {
+            editor::on_user(state, id, result);
+            return cache::after_user_change(state, id);
+        }
         Outcome::UserRoles { id, result } => user_view::on_roles(state, id, result),
         Outcome::UserApps { id, result } => user_view::on_apps(state, id, result),
         Outcome::UserFactors { id, result } => user_view::on_factors(state, id, result),
@@ -382,6 +401,7 @@ fn on_outcome(state: &mut AppState, outcome: Outcome) -> Vec<Command> {
             id, name, result, ..
         } => return user_view::on_removed(state, id, name, result),
         Outcome::UserEvents { id, result } => user_view::on_events(state, id, result),
+        Outcome::Resent { what, result } => request_log::on_resent(state, what, result),
         Outcome::EventTypes(result) => events::on_types(state, result),
         Outcome::EventsPage {
             generation,
@@ -392,7 +412,13 @@ fn on_outcome(state: &mut AppState, outcome: Outcome) -> Vec<Command> {
             return events::on_polled(state, generation, result);
         }
         Outcome::RunMarks(marks) => events::on_marks(state, marks),
-        Outcome::Saved { id, part, result } => on_saved(state, id, part, result),
+        Outcome::Saved { id, part, result } => {
+            let ok = result.is_ok();
+            on_saved(state, id, part, result);
+            if ok {
+                return cache::after_user_change(state, id);
+            }
+        }
         Outcome::RateLimit(rate) => {
             if rate.is_some() {
                 state.rate = rate;
@@ -405,8 +431,17 @@ fn on_outcome(state: &mut AppState, outcome: Outcome) -> Vec<Command> {
         Outcome::BulkFinished(result) => {
             let mut commands = bulk::on_finished(state, result);
             commands.extend(events::run_finished(state));
+            commands.extend(cache::after_bulk(state));
             return commands;
         }
+        Outcome::CacheOpened { generation, result } => {
+            return cache::on_opened(state, generation, result);
+        }
+        Outcome::CacheRows { generation, result } => {
+            return cache::on_rows(state, generation, result, None);
+        }
+        Outcome::CacheProgress(progress) => cache::on_progress(state, progress),
+        Outcome::CacheRefreshed(result) => return cache::on_refreshed(state, result),
     }
     Vec::new()
 }

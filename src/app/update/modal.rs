@@ -113,6 +113,10 @@ fn input_key(state: &mut AppState, action: Option<KeyAction>, key: KeyEvent) -> 
     match action {
         Some(KeyAction::Cancel) => close(state, Closed::Cancelled),
         Some(KeyAction::Commit) => commit(state),
+        Some(action @ (KeyAction::Complete | KeyAction::Older | KeyAction::Newer)) => {
+            palette::key(state, action);
+            Vec::new()
+        }
         Some(KeyAction::ClearLine) => {
             if let Some(input) = state.modals.top_input_mut() {
                 input.text.delete_line_by_head();
@@ -165,6 +169,10 @@ fn after_edit(state: &mut AppState) {
             state.events.filter = input.text();
             events::refilter(state);
         }
+        InputFor::UsersSearch => {
+            let text = input.text();
+            super::cache::live_search(state, &text);
+        }
         _ => {}
     }
 }
@@ -172,7 +180,7 @@ fn after_edit(state: &mut AppState) {
 /// Why a submitted text was not taken; the input stays open.
 pub(super) struct Rejected {
     pub note: Box<Note>,
-    /// Shown in the input's own box (and the text cleared), not as a message.
+    /// Shown in the input's own box (a typed confirmation is cleared), not as a message.
     pub inline: bool,
 }
 
@@ -193,13 +201,17 @@ fn commit(state: &mut AppState) -> Vec<Command> {
         InputFor::ChangeValue { kind, name } => bulk::commit_value(state, *kind, name, &text),
         InputFor::TypedConfirm => bulk::typed_confirmation(state, &text),
         InputFor::LockMinutes => actions::commit_minutes(state, &text),
+        InputFor::Palette => palette::run(state, &text),
     };
     match result {
         Ok(commands) => commands,
         Err(rejected) => {
             if rejected.inline {
                 input.error = Some(*rejected.note);
-                input.text = super::super::modal::line_input("");
+                // A confirmation is typed afresh; any other text stays to be corrected.
+                if input.purpose == InputFor::TypedConfirm {
+                    input.text = super::super::modal::line_input("");
+                }
             } else {
                 toast(state, Level::Error, *rejected.note);
             }
@@ -334,6 +346,7 @@ fn cancelled_input(state: &mut AppState, purpose: &InputFor) {
             events::refilter(state);
         }
         InputFor::LockMinutes => actions::dropped(state),
+        InputFor::Palette => state.palette.opened(),
         InputFor::UsersSearch
         | InputFor::EditValue(_)
         | InputFor::ChangeValue { .. }
@@ -363,5 +376,16 @@ fn answer(state: &mut AppState, question: Question) -> Vec<Command> {
             name,
             ..
         } => user_view::remove_factor(state, user, device_id, name),
+        Question::Resend {
+            what,
+            method,
+            url,
+            body,
+        } => vec![Command::Resend {
+            what,
+            method,
+            url,
+            body,
+        }],
     }
 }

@@ -58,6 +58,8 @@ pub(super) fn log_key(state: &mut AppState, action: KeyAction) -> Vec<Command> {
             KeyAction::Top => 0,
             KeyAction::CopyCurl => return copy_curl(state, detail.seq),
             KeyAction::WriteLog => return write_log(state),
+            KeyAction::WriteHar => return write_har(state),
+            KeyAction::Resend => return resend(state, detail.seq),
             _ => detail.scroll,
         };
         state.log.detail = Some(Detail { scroll, ..detail });
@@ -101,9 +103,92 @@ pub(super) fn log_key(state: &mut AppState, action: KeyAction) -> Vec<Command> {
             }
         }
         KeyAction::WriteLog => return write_log(state),
+        KeyAction::WriteHar => return write_har(state),
+        KeyAction::Resend => {
+            if let Some(seq) = log.rows.get(log.list.cursor()).copied() {
+                return resend(state, seq);
+            }
+        }
         _ => {}
     }
     Vec::new()
+}
+
+/// `W`: the exchanges the log shows (its filter applied) as a HAR 1.2 file.
+pub(super) fn write_har(state: &mut AppState) -> Vec<Command> {
+    let shown = state.log.rows.iter().filter_map(|&s| state.log.get(s));
+    let har = crate::api::to_har(shown.map(|e| e.as_ref()));
+    vec![Command::WriteExport {
+        stem: "request-log".into(),
+        extension: "har".into(),
+        contents: serde_json::to_string_pretty(&har).unwrap_or_default(),
+    }]
+}
+
+/// `r`: a read goes again at once; a write asks first, and not at all in read-only mode.
+pub(super) fn resend(state: &mut AppState, seq: u64) -> Vec<Command> {
+    let Some(exchange) = state.log.get(seq) else {
+        return Vec::new();
+    };
+    let what = format!("{} {}", exchange.method, exchange.path());
+    if let Some(why) = crate::api::resend_refusal(&exchange.url, exchange.request_body.as_deref()) {
+        status(
+            state,
+            Level::Warning,
+            Note::Text(format!("Not sent: {why}")),
+        );
+        return Vec::new();
+    }
+    let (method, url, body) = (
+        exchange.method.clone(),
+        exchange.url.clone(),
+        exchange.request_body.clone(),
+    );
+    if crate::app::action::reads_only(&method) {
+        return vec![Command::Resend {
+            what,
+            method,
+            url,
+            body,
+        }];
+    }
+    if state.read_only {
+        status(
+            state,
+            Level::Warning,
+            Note::Text(format!(
+                "Read-only: {what} is a write and is not sent again"
+            )),
+        );
+        return Vec::new();
+    }
+    modal::ask(
+        state,
+        Question::Resend {
+            what,
+            method,
+            url,
+            body,
+        },
+    );
+    Vec::new()
+}
+
+pub(super) fn on_resent(
+    state: &mut AppState,
+    what: String,
+    result: Result<(), crate::api::ApiError>,
+) {
+    match result {
+        Ok(()) => toast(
+            state,
+            Level::Success,
+            Note::Text(format!(
+                "Sent {what} again: the new exchange is at the end of the log"
+            )),
+        ),
+        Err(e) => failed(state, Doing::Resend(what), Failure::Api(e)),
+    }
 }
 
 pub(super) fn copy_curl(state: &mut AppState, seq: u64) -> Vec<Command> {
@@ -131,3 +216,7 @@ pub(super) fn write_log(state: &mut AppState) -> Vec<Command> {
         contents,
     }]
 }
+
+#[cfg(test)]
+#[path = "request_log_tests.rs"]
+mod tests;

@@ -69,7 +69,7 @@ fn enter_reads_the_fields_and_roles_only_and_each_section_loads_when_first_shown
     editing_user_1(&mut state);
     assert_eq!(section(&state), Section::Fields);
     // Roles were read with the fields: showing them asks nothing.
-    assert!(update(&mut state, ch(']')).is_empty());
+    assert!(update(&mut state, key(KeyCode::Tab)).is_empty());
     assert_eq!(section(&state), Section::Roles);
     assert_eq!(state.context(), Context::UserView);
     // Apps: one read, and its spinner.
@@ -80,10 +80,10 @@ fn enter_reads_the_fields_and_roles_only_and_each_section_loads_when_first_shown
     assert!(state.editor.as_ref().unwrap().apps.loading);
     // Walking away and back while it loads asks nothing more.
     assert_eq!(
-        update(&mut state, ch(']')),
+        update(&mut state, key(KeyCode::Tab)),
         vec![Command::LoadUserFactors { id: 1 }]
     );
-    assert!(update(&mut state, ch('[')).is_empty());
+    assert!(update(&mut state, key(KeyCode::BackTab)).is_empty());
     answer(
         &mut state,
         Outcome::UserApps {
@@ -95,19 +95,19 @@ fn enter_reads_the_fields_and_roles_only_and_each_section_loads_when_first_shown
     assert!(!editor.apps.loading);
     assert_eq!(editor.apps.len(), 2);
     assert!(
-        update(&mut state, ch(']')).is_empty(),
+        update(&mut state, key(KeyCode::Tab)).is_empty(),
         "factors still loading"
     );
     // Events: the user's newest page, and the type names once a session.
     assert_eq!(
-        update(&mut state, ch(']')),
+        update(&mut state, key(KeyCode::Tab)),
         vec![Command::LoadUserEvents { id: 1 }, Command::LoadEventTypes]
     );
     // Shift+Tab walks back; past the first section it comes round to the last.
     update(&mut state, key(KeyCode::BackTab));
     assert_eq!(section(&state), Section::Factors);
     for _ in 0..4 {
-        update(&mut state, ch('['));
+        update(&mut state, key(KeyCode::BackTab));
     }
     assert_eq!(section(&state), Section::Events);
     // An answer for a user no longer shown is dropped.
@@ -125,8 +125,8 @@ fn enter_reads_the_fields_and_roles_only_and_each_section_loads_when_first_shown
 fn a_section_that_fails_keeps_its_error_to_itself_and_r_retries_only_it() {
     let mut state = loaded(3, None);
     editing_user_1(&mut state);
-    update(&mut state, ch(']'));
-    update(&mut state, ch(']'));
+    update(&mut state, key(KeyCode::Tab));
+    update(&mut state, key(KeyCode::Tab));
     let refused = v2_error(403, "Insufficient Permission", "/api/2/users/1/apps");
     answer(
         &mut state,
@@ -143,13 +143,13 @@ fn a_section_that_fails_keeps_its_error_to_itself_and_r_retries_only_it() {
     // The other sections are untouched: the fields are there, factors load on their own.
     assert!(editor.user.is_some() && editor.error.is_none());
     assert_eq!(
-        update(&mut state, ch(']')),
+        update(&mut state, key(KeyCode::Tab)),
         vec![Command::LoadUserFactors { id: 1 }]
     );
-    update(&mut state, ch('['));
+    update(&mut state, key(KeyCode::BackTab));
     // Showing a failed section again does not hammer it; r asks again, for it alone.
-    update(&mut state, ch('['));
-    assert!(update(&mut state, ch(']')).is_empty());
+    update(&mut state, key(KeyCode::BackTab));
+    assert!(update(&mut state, key(KeyCode::Tab)).is_empty());
     assert_eq!(
         update(&mut state, ch('r')),
         vec![Command::LoadUserApps { id: 1 }]
@@ -157,7 +157,7 @@ fn a_section_that_fails_keeps_its_error_to_itself_and_r_retries_only_it() {
     assert!(state.editor.as_ref().unwrap().apps.error.is_none());
     // In the fields, r reads the user and its roles again.
     for _ in 0..2 {
-        update(&mut state, ch('['));
+        update(&mut state, key(KeyCode::BackTab));
     }
     assert_eq!(section(&state), Section::Fields);
     assert_eq!(
@@ -202,7 +202,7 @@ fn roles_that_fail_leave_the_fields_and_cannot_be_edited_blind() {
 fn on_factors(state: &mut AppState) {
     editing_user_1(state);
     for _ in 0..3 {
-        update(state, ch(']'));
+        update(state, key(KeyCode::Tab));
     }
     answer(
         state,
@@ -315,7 +315,7 @@ fn read_only_binds_no_removal_and_sends_none() {
 fn events_of_the_user_open_whole_and_e_takes_them_to_the_events_screen() {
     let mut state = loaded(3, None);
     editing_user_1(&mut state);
-    update(&mut state, ch('['));
+    update(&mut state, key(KeyCode::BackTab));
     assert_eq!(section(&state), Section::Events);
     answer(
         &mut state,

@@ -147,7 +147,7 @@ pub(super) fn users_key(state: &mut AppState, action: KeyAction) -> Vec<Command>
                 return super::events::open_for_user(state, id);
             }
         }
-        KeyAction::Refresh => return reload_users(state),
+        KeyAction::Refresh => return super::cache::refresh_key(state),
         KeyAction::Actions => return super::actions::from_users(state),
         KeyAction::SortNext => {
             let columns = users_table::sort_columns(state.columns.len());
@@ -190,6 +190,9 @@ pub(super) fn users_key(state: &mut AppState, action: KeyAction) -> Vec<Command>
 /// Enter in the search input: the server part reloads the list, the part API /1 cannot
 /// search is matched over what is loaded (and the status line says so).
 pub(super) fn search(state: &mut AppState, text: &str) -> Result<Vec<Command>, Rejected> {
+    if let Some(over_the_cache) = super::cache::search(state, text) {
+        return over_the_cache;
+    }
     let search = Search::parse(text).map_err(|e| Rejected {
         note: Box::new(Note::Failed {
             doing: Doing::Search,
@@ -243,9 +246,14 @@ pub(super) fn refilter_users(state: &mut AppState) {
 }
 
 pub(super) fn open_user(state: &mut AppState) -> Vec<Command> {
-    let Some(id) = state.users.current_id() else {
-        return Vec::new();
-    };
+    match state.users.current_id() {
+        Some(id) => open_user_id(state, id),
+        None => Vec::new(),
+    }
+}
+
+/// Opens user `id` in the user view.
+pub(super) fn open_user_id(state: &mut AppState, id: i64) -> Vec<Command> {
     // The list keeps only what it shows: the editor reads the whole user, fresh.
     state.editor = Some(EditorState::new(id));
     state.screen = Screen::Editor;

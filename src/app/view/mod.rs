@@ -141,6 +141,10 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     } else {
         spans.push(Span::styled("idle", theme.status_bar));
     }
+    if let Some(words) = crate::app::update::cache_status_words(state) {
+        spans.push(sep.clone());
+        spans.push(Span::styled(widgets::safe_owned(&words), theme.status_bar));
+    }
     let selected = state.users.list.marks().len();
     if selected > 0 {
         spans.push(sep.clone());

@@ -30,6 +30,7 @@ pub fn draw(frame: &mut Frame, area: Rect, body: Rect, state: &AppState, theme: 
                 InputFor::ChangeValue { .. } => draw_change_value(frame, body, state, input, theme),
                 InputFor::TypedConfirm => draw_typed_confirm(frame, body, state, input, theme),
                 InputFor::LockMinutes => draw_lock_minutes(frame, body, state, input, theme),
+                InputFor::Palette => draw_palette(frame, area, state, input, theme),
                 // Drawn inline by their screens.
                 InputFor::UsersFilter
                 | InputFor::UsersSearch
@@ -62,6 +63,23 @@ fn draw_help(frame: &mut Frame, area: Rect, state: &AppState, scroll: u16, theme
         }
         lines.push(Line::default());
     }
+    lines.push(Line::from(Span::styled(
+        format!(
+            "Command line ({}): Tab completes, ↑/↓ recall",
+            key(&state.keymap, Context::Global, KeyAction::Palette)
+        ),
+        theme.header,
+    )));
+    for verb in crate::app::palette::VERBS {
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("  {:<22}", format!("{} {}", verb.name, verb.args)),
+                theme.key,
+            ),
+            Span::raw(verb.help),
+        ]));
+    }
+    lines.push(Line::default());
     if state.read_only {
         lines.push(Line::from(Span::styled(
             "Read-only: no write keys are bound.",
@@ -144,6 +162,12 @@ fn question_text(state: &AppState, question: &Question) -> Vec<String> {
             "Remove the MFA factor {} from user {user} {}? It cannot be undone: the user enrolls it again.",
             safe(name),
             safe(user_name)
+        ),
+        Question::Resend { what, .. } => format!(
+            "Send {} again to profile `{}` (tenant {})? It is a write: it changes the tenant as it did the first time.",
+            safe(what),
+            safe(&state.tenant.profile),
+            safe(&state.tenant.address())
         ),
     };
     vec![text]
@@ -275,6 +299,36 @@ fn draw_change_value(
         .wrap(Wrap { trim: false }),
         note,
     );
+}
+
+/// The command line, over the status line; its error or Tab's candidates on the row above.
+fn draw_palette(frame: &mut Frame, area: Rect, state: &AppState, input: &Input, theme: &Theme) {
+    let [_, above, line] = Layout::vertical([
+        Constraint::Fill(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let [colon, field] =
+        Layout::horizontal([Constraint::Length(2), Constraint::Fill(1)]).areas(line);
+    frame.render_widget(Clear, line);
+    frame.render_widget(Paragraph::new(Span::styled(" :", theme.key)), colon);
+    draw_text(frame, field, input, theme);
+    let note = match &input.error {
+        Some(e) => Some(Span::styled(
+            format!(" {}", safe(&note_text(e, &state.keymap))),
+            theme.error,
+        )),
+        None if !state.palette.options.is_empty() => Some(Span::styled(
+            format!(" {}", state.palette.options.join("  ")),
+            theme.muted,
+        )),
+        None => None,
+    };
+    if let Some(note) = note {
+        frame.render_widget(Clear, above);
+        frame.render_widget(Paragraph::new(note).style(theme.base), above);
+    }
 }
 
 fn draw_lock_minutes(

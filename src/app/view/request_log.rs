@@ -22,8 +22,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         let (seq, scroll) = (detail.seq, detail.scroll);
         let title = Span::styled(
             format!(
-                " exchange detail · {} copies as curl · {} back",
+                " exchange detail · {} copies as curl · {} sends again · {} back",
                 key(&state.keymap, Context::RequestLog, KeyAction::CopyCurl),
+                key(&state.keymap, Context::RequestLog, KeyAction::Resend),
                 key(&state.keymap, Context::Global, KeyAction::Dismiss)
             ),
             theme.muted,

@@ -66,10 +66,11 @@ pub fn draw_sections(
     spans.extend(key_line(
         &state.keymap,
         theme,
-        &[
-            (context, &[KeyAction::NextSection], "next"),
-            (context, &[KeyAction::PrevSection], "previous"),
-        ],
+        &[(
+            context,
+            &[KeyAction::NextSection, KeyAction::PrevSection],
+            "sections",
+        )],
     ));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -62,6 +62,7 @@ fn failed_text(doing: &Doing, error: &Failure) -> String {
         Doing::StartRun => format!("The bulk run did not start: {e}"),
         Doing::Copy => format!("Copy failed: {e}"),
         Doing::Write => e,
+        Doing::Resend(what) => format!("Sending {what} again failed: {e}"),
     }
 }
 

@@ -1,0 +1,268 @@
+//! The `:` command line: verbs that mirror the CLI's subcommands, parsed and completed
+//! here (pure), run by `update::palette`. History is kept for the session.
+
+use crate::api::{LOCAL_SEARCH_FIELDS, USER_STATES, state_name};
+use crate::bulk::{Change, parse_state};
+
+use super::state::Screen;
+
+/// One verb: its name, what it takes, what it does (for `?` and errors).
+pub struct Verb {
+    pub name: &'static str,
+    pub args: &'static str,
+    pub help: &'static str,
+}
+
+/// Every verb, in the order `?` lists them.
+pub const VERBS: &[Verb] = &[
+    Verb {
+        name: "search",
+        args: "QUERY",
+        help: "search the tenant (as `s`; empty: every user)",
+    },
+    Verb {
+        name: "lock",
+        args: "[MINUTES]",
+        help: "lock the selection (0 or none: the policy's time)",
+    },
+    Verb {
+        name: "unlock",
+        args: "",
+        help: "unlock the selection",
+    },
+    Verb {
+        name: "logout",
+        args: "",
+        help: "end the selection's sessions (no undo)",
+    },
+    Verb {
+        name: "set-state",
+        args: "STATE",
+        help: "approved, rejected, unapproved or unlicensed",
+    },
+    Verb {
+        name: "remove-factors",
+        args: "",
+        help: "remove every MFA factor of the selection (no undo)",
+    },
+    Verb {
+        name: "delete",
+        args: "",
+        help: "delete the selection (no undo)",
+    },
+    Verb {
+        name: "users",
+        args: "",
+        help: "the users screen",
+    },
+    Verb {
+        name: "bulk",
+        args: "",
+        help: "the bulk screen",
+    },
+    Verb {
+        name: "log",
+        args: "",
+        help: "the request log",
+    },
+    Verb {
+        name: "events",
+        args: "",
+        help: "the events screen",
+    },
+    Verb {
+        name: "help",
+        args: "",
+        help: "the keys and these verbs",
+    },
+    Verb {
+        name: "quit",
+        args: "",
+        help: "quit (asks while work is in flight)",
+    },
+];
+
+/// What a line asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Order {
+    Search(String),
+    /// A lifecycle change on the selection (or the user under the cursor), previewed.
+    Act(Change),
+    Screen(Screen),
+    Help,
+    Quit,
+}
+
+/// Reads a line; an error says what is wrong in words and names what would be right.
+pub fn parse(line: &str) -> Result<Order, String> {
+    let line = line.trim().trim_start_matches(':').trim();
+    let (verb, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+    let rest = rest.trim();
+    let none = |order: Order| {
+        if rest.is_empty() {
+            Ok(order)
+        } else {
+            Err(format!("`{verb}` takes nothing after it (got `{rest}`)"))
+        }
+    };
+    match verb {
+        "" => Err("type a verb: Tab lists them".into()),
+        "search" => Ok(Order::Search(rest.to_string())),
+        "lock" => match rest {
+            "" => Ok(Order::Act(Change::Lock { minutes: 0 })),
+            n => n
+                .parse()
+                .map(|minutes| Order::Act(Change::Lock { minutes }))
+                .map_err(|_| format!("`{n}` is not a whole number of minutes")),
+        },
+        "unlock" => none(Order::Act(Change::Unlock)),
+        "logout" => none(Order::Act(Change::Logout)),
+        "set-state" if rest.is_empty() => Err(format!("set-state needs a state: {}", states())),
+        "set-state" => parse_state(rest).map(|state| Order::Act(Change::SetState { state })),
+        "remove-factors" => none(Order::Act(Change::RemoveFactor {
+            factors: crate::bulk::Factors::All,
+        })),
+        "delete" => none(Order::Act(Change::Delete)),
+        "users" => none(Order::Screen(Screen::Users)),
+        "bulk" => none(Order::Screen(Screen::Bulk)),
+        "log" => none(Order::Screen(Screen::RequestLog)),
+        "events" => none(Order::Screen(Screen::Events)),
+        "help" => none(Order::Help),
+        "quit" | "q" => none(Order::Quit),
+        other => Err(format!("no verb `{other}`: {}", names().join(", "))),
+    }
+}
+
+fn names() -> Vec<&'static str> {
+    VERBS.iter().map(|v| v.name).collect()
+}
+
+fn states() -> String {
+    USER_STATES
+        .map(state_name)
+        .collect::<Vec<_>>()
+        .join(", ")
+        .to_lowercase()
+}
+
+/// What Tab makes of a line: the line completed as far as every candidate agrees, and the
+/// candidates when more than one is left.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completion {
+    pub line: String,
+    pub options: Vec<String>,
+}
+
+/// Completes the verb, or the argument of `set-state` (the states) and `search` (the
+/// fields matched in the console, as `field:`).
+pub fn complete(line: &str) -> Completion {
+    let (verb, arg) = match line.split_once(' ') {
+        None => return completed("", line, names().iter().map(|n| format!("{n} ")).collect()),
+        Some((v, a)) => (v, a),
+    };
+    let options: Vec<String> = match verb {
+        "set-state" => USER_STATES.map(|s| state_name(s).to_lowercase()).collect(),
+        "search" => {
+            // The last word of the query is what is being typed.
+            let (before, word) = arg.rsplit_once(' ').map_or(("", arg), |(b, w)| (b, w));
+            let head = if before.is_empty() {
+                format!("{verb} ")
+            } else {
+                format!("{verb} {before} ")
+            };
+            let fields = LOCAL_SEARCH_FIELDS
+                .iter()
+                .map(|f| format!("{f}:"))
+                .collect();
+            return completed(&head, word, fields);
+        }
+        _ => Vec::new(),
+    };
+    completed(&format!("{verb} "), arg, options)
+}
+
+/// `head` + the longest extension of `typed` every option starting with it shares.
+fn completed(head: &str, typed: &str, options: Vec<String>) -> Completion {
+    let matching: Vec<String> = options
+        .into_iter()
+        .filter(|o| o.starts_with(typed))
+        .collect();
+    let shared = match matching.split_first() {
+        None => typed.to_string(),
+        Some((first, rest)) => rest.iter().fold(first.clone(), |acc, o| {
+            acc.chars()
+                .zip(o.chars())
+                .take_while(|(a, b)| a == b)
+                .map(|(a, _)| a)
+                .collect()
+        }),
+    };
+    let options = if matching.len() > 1 {
+        matching
+    } else {
+        Vec::new()
+    };
+    Completion {
+        line: format!("{head}{shared}"),
+        options: options
+            .into_iter()
+            .map(|o| o.trim_end().to_string())
+            .collect(),
+    }
+}
+
+/// The lines run this session, oldest first, and where ↑/↓ stand among them.
+#[derive(Debug, Clone, Default)]
+pub struct Palette {
+    history: Vec<String>,
+    /// Index into `history` while recalling; `None`: a new line.
+    at: Option<usize>,
+    /// Candidates of the last Tab (shown above the line).
+    pub options: Vec<String>,
+}
+
+impl Palette {
+    /// A line was run: it joins the history (not twice in a row).
+    pub fn ran(&mut self, line: &str) {
+        let line = line.trim();
+        if !line.is_empty() && self.history.last().map(String::as_str) != Some(line) {
+            self.history.push(line.to_string());
+        }
+        self.at = None;
+        self.options.clear();
+    }
+
+    /// ↑: the line before (the newest first); `None` at the oldest.
+    pub fn older(&mut self) -> Option<&str> {
+        let i = match self.at {
+            None => self.history.len().checked_sub(1)?,
+            Some(i) => i.checked_sub(1)?,
+        };
+        self.at = Some(i);
+        self.history.get(i).map(String::as_str)
+    }
+
+    /// ↓: the line after; an empty line past the newest.
+    pub fn newer(&mut self) -> &str {
+        match self.at {
+            Some(i) if i + 1 < self.history.len() => {
+                self.at = Some(i + 1);
+                self.history.get(i + 1).map_or("", String::as_str)
+            }
+            _ => {
+                self.at = None;
+                ""
+            }
+        }
+    }
+
+    /// The palette opened afresh.
+    pub fn opened(&mut self) {
+        self.at = None;
+        self.options.clear();
+    }
+}
+
+#[cfg(test)]
+#[path = "palette_tests.rs"]
+mod tests;
