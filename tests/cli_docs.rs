@@ -1,8 +1,9 @@
 //! The real binary's self-description: the bash completion script, sourced in bash,
 //! completes `onelogin-tui ap<TAB>` to `apply` and `--profile` to the config file's
-//! profiles; the man page renders with `man ./onelogin-tui.1` and with groff without a
-//! warning; `--version` names the commit. No tenant is involved. A missing bash, man or
-//! groff is skipped, visibly (fails under CI=true).
+//! profiles, and so does fish's; zsh parses its script; the man page renders with
+//! `man ./onelogin-tui.1` and with groff without a warning; `--version` names the commit.
+//! No tenant is involved. A missing bash, fish, zsh, man or groff is skipped, visibly
+//! (fails under CI=true).
 
 // A test helper that cannot go on has failed its test: unwrap is the assertion here.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -127,6 +128,59 @@ fn bash_completes_subcommands_and_profiles() {
     );
     // Generating the script wrote no log and no state.
     assert!(!home.path().join("state").exists());
+}
+
+#[test]
+fn fish_completes_subcommands_and_profiles() {
+    if !skip::need("fish", "--version") {
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let config = config(home.path());
+    let out = run(
+        home.path(),
+        &["completions", "fish", "--config", config.to_str().unwrap()],
+    );
+    let script = home.path().join("onelogin-tui.fish");
+    std::fs::write(&script, stdout(&out)).unwrap();
+    // fish's own `complete -C`: what a Tab would offer for the line.
+    let complete = |line: &str| {
+        let out = Command::new("fish")
+            .args(["--no-config", "-c"])
+            .arg(format!("source {}; complete -C '{line}'", script.display()))
+            .env("HOME", home.path())
+            .output()
+            .unwrap();
+        let mut words: Vec<String> = stdout(&out)
+            .lines()
+            .map(|l| l.split('\t').next().unwrap_or_default().to_string())
+            .collect();
+        words.sort();
+        words
+    };
+    assert_eq!(complete("onelogin-tui ap"), ["apply"]);
+    assert_eq!(
+        complete("onelogin-tui apply --profile "),
+        ["acme", "prod.eu"]
+    );
+    assert_eq!(complete("onelogin-tui cache status -p pr"), ["prod.eu"]);
+}
+
+#[test]
+fn zsh_reads_its_script() {
+    if !skip::need("zsh", "--version") {
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let script = home.path().join("_onelogin-tui");
+    std::fs::write(&script, stdout(&run(home.path(), &["completions", "zsh"]))).unwrap();
+    // zsh -n: the script parses (its completion is not driven here, as bash's and fish's are).
+    let out = Command::new("zsh").arg("-n").arg(&script).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
