@@ -236,6 +236,7 @@ fn console_on(store: &Store) -> (AppState, Duration) {
         keymap,
         width: 120,
         height: 40,
+        band: None,
     });
     state.cache.enabled = true;
     let t = Instant::now();

@@ -77,6 +77,9 @@ pub struct ProfileFile {
     pub read_only: bool,
     /// Keep the tenant's users in a local cache (`$XDG_CACHE_HOME/onelogin-tui/`); absent: on.
     pub cache: Option<bool>,
+    /// A band of this colour behind the tenant's name (`"red"`, `"#cc0000"`): production
+    /// looks different from test at a glance.
+    pub color: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -146,6 +149,8 @@ pub struct Settings {
     pub read_only: bool,
     /// The profile's `cache` setting, off with `--no-cache`.
     pub cache: bool,
+    /// The profile's band colour, as written (checked when the console starts).
+    pub color: Option<String>,
     pub log: LogSettings,
     pub ui: UiSettings,
     pub http_timeout: Duration,
@@ -280,6 +285,7 @@ impl Settings {
             connection,
             read_only: overrides.read_only || profile_file.read_only,
             cache: profile_file.cache.unwrap_or(true) && !overrides.no_cache,
+            color: profile_file.color.clone(),
             log,
             ui: file.ui,
             http_timeout: Duration::from_secs(file.http.timeout_secs.max(1)),

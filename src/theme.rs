@@ -238,6 +238,37 @@ impl Theme {
         Ok(theme.adapted(depth, no_color))
     }
 
+    /// A profile's band (`color = "red"` or `"#cc0000"`): that colour behind the tenant's
+    /// name in the status and tab bars, in bold, with black or white text, whichever
+    /// reads better; adapted to the terminal's depth. Without colour: bold, reversed.
+    pub fn band(text: &str, depth: ColorDepth, no_color: bool) -> Result<Style, String> {
+        let color = parse_color(text)
+            .filter(|c| *c != Color::Reset)
+            .ok_or_else(|| {
+                format!("`{text}` is not a colour: use a name such as red or blue, or #rrggbb")
+            })?;
+        let bold = Style::default().add_modifier(Modifier::BOLD);
+        if no_color || depth == ColorDepth::Mono {
+            return Ok(bold.add_modifier(Modifier::REVERSED));
+        }
+        let light = match color {
+            Color::Rgb(r, g, b) => {
+                u32::from(r) * 299 + u32::from(g) * 587 + u32::from(b) * 114 > 150_000
+            }
+            Color::White
+            | Color::Yellow
+            | Color::LightYellow
+            | Color::LightGreen
+            | Color::LightCyan
+            | Color::Gray
+            | Color::Cyan
+            | Color::Green => true,
+            _ => false,
+        };
+        let text_color = if light { Color::Black } else { Color::White };
+        Ok(bold.bg(downgrade(color, depth)).fg(text_color))
+    }
+
     /// A colourless theme that needs no file: for when [`Theme::load`] fails and the
     /// console still has to show why.
     pub fn fallback() -> Theme {

@@ -336,3 +336,23 @@ fn colour_syntax() {
     assert_eq!(parse_color("purplish"), None);
     assert_eq!(parse_color(""), None);
 }
+
+#[test]
+fn a_profile_band_reads_on_its_colour_and_says_when_it_is_not_one() {
+    let red = Theme::band("red", ColorDepth::TrueColor, false).unwrap();
+    assert_eq!((red.bg, red.fg), (Some(Color::Red), Some(Color::White)));
+    let pale = Theme::band("#ffee88", ColorDepth::TrueColor, false).unwrap();
+    assert_eq!(pale.fg, Some(Color::Black), "dark text on a light band");
+    // Down to the terminal's depth, and without colour still set apart.
+    let ansi = Theme::band("#cc0000", ColorDepth::Ansi16, false).unwrap();
+    assert!(!matches!(ansi.bg, Some(Color::Rgb(..))), "{ansi:?}");
+    let plain = Theme::band("red", ColorDepth::TrueColor, true).unwrap();
+    assert_eq!(plain.bg, None);
+    assert!(
+        plain
+            .add_modifier
+            .contains(Modifier::REVERSED | Modifier::BOLD)
+    );
+    let e = Theme::band("production", ColorDepth::TrueColor, false).unwrap_err();
+    assert!(e.contains("not a colour"), "{e}");
+}

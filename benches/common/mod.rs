@@ -187,6 +187,7 @@ pub fn empty_state(width: u16, height: u16) -> AppState {
         keymap,
         width,
         height,
+        band: None,
     });
     start(&mut state);
     update(

@@ -70,9 +70,28 @@ pub fn load_theme(settings: &Settings) -> Result<Theme, String> {
         .map_err(|e| e.to_string())
 }
 
+/// The profile's band, checked before the terminal is taken over: a bad colour is said in
+/// words at start.
+fn load_band(settings: &Settings) -> Result<Option<ratatui::style::Style>, String> {
+    let env = |name: &str| std::env::var(name).ok();
+    settings
+        .color
+        .as_deref()
+        .map(|text| {
+            crate::theme::Theme::band(
+                text,
+                ColorDepth::detect(&env),
+                crate::theme::no_color_requested(&env),
+            )
+            .map_err(|e| format!("profile `{}`: color: {e}", settings.profile))
+        })
+        .transpose()
+}
+
 /// Runs the console until the user quits.
 pub async fn run(settings: &Settings, client: Client) -> Result<(), String> {
     let theme = load_theme(settings)?;
+    let band = load_band(settings)?;
     let (keymap, problems) = Keymap::new(&settings.keys, settings.read_only);
     let mut tui = Tui::enter().map_err(|e| format!("cannot set up the terminal: {e}"))?;
     let size = tui.size().map_err(|e| e.to_string())?;
@@ -86,6 +105,7 @@ pub async fn run(settings: &Settings, client: Client) -> Result<(), String> {
         keymap,
         width: size.width,
         height: size.height,
+        band,
     });
     for problem in problems {
         update::toast(&mut state, Level::Warning, message::Note::Text(problem));

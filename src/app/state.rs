@@ -301,6 +301,8 @@ pub struct AppState {
     pub screen: Screen,
     pub tenant: Tenant,
     pub read_only: bool,
+    /// The profile's band behind the tenant's name (`color` in the profile).
+    pub band: Option<ratatui::style::Style>,
     pub user_update: UserUpdateApi,
     pub keymap: Keymap,
     /// Custom attribute shortnames shown as columns.
@@ -350,6 +352,8 @@ pub struct StateConfig {
     pub keymap: Keymap,
     pub width: u16,
     pub height: u16,
+    /// The profile's band behind the tenant's name, if it sets a colour.
+    pub band: Option<ratatui::style::Style>,
 }
 
 impl AppState {
@@ -358,6 +362,7 @@ impl AppState {
             screen: Screen::Users,
             tenant: config.tenant,
             read_only: config.read_only,
+            band: config.band,
             user_update: config.user_update,
             keymap: config.keymap,
             columns: config.columns,

@@ -28,6 +28,7 @@ pub fn state_with(read_only: bool, user_update: UserUpdateApi) -> AppState {
         keymap,
         width: 120,
         height: 40,
+        band: None,
     })
 }
 

@@ -113,6 +113,26 @@ fn a_terminal_too_small_gets_a_message() {
     assert!(text.contains("needs at least"), "{text}");
 }
 
+/// A profile with `color` shows the tenant's name on that band, in the tab bar and the
+/// status line.
+#[test]
+fn a_profile_band_carries_the_tenants_name_at_both_ends() {
+    let mut state = loaded(3, None);
+    state.band = Some(crate::theme::Theme::band("red", ColorDepth::TrueColor, false).unwrap());
+    let terminal = render(&mut state, 80, 24);
+    let buffer = terminal.backend().buffer();
+    let top: String = (0..6)
+        .map(|x| buffer[(x, 0)].symbol().to_string())
+        .collect();
+    assert_eq!(top, " test ");
+    assert_eq!(buffer[(1, 0)].bg, ratatui::style::Color::Red);
+    assert_eq!(
+        buffer[(1, 23)].bg,
+        ratatui::style::Color::Red,
+        "the status line"
+    );
+}
+
 #[test]
 fn hostile_names_are_drawn_as_visible_text() {
     let mut state = loaded(1, None);

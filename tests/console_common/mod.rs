@@ -88,6 +88,7 @@ impl Console {
             keymap,
             width: 120,
             height: 40,
+            band: None,
         });
         Console {
             state,

@@ -68,10 +68,17 @@ fn draw_tabs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         Screen::RequestLog => 2,
         Screen::Events => 3,
     };
-    let mut spans = vec![Span::styled(
-        " onelogin-tui ",
-        theme.accent.add_modifier(Modifier::BOLD),
-    )];
+    // A profile with a band shows its name in it here too: the tenant is told at both ends.
+    let mut spans = match state.band {
+        Some(band) => vec![Span::styled(
+            widgets::safe_owned(&format!(" {} ", state.tenant.profile)),
+            band,
+        )],
+        None => vec![Span::styled(
+            " onelogin-tui ",
+            theme.accent.add_modifier(Modifier::BOLD),
+        )],
+    };
     let tabs = [
         (KeyAction::ScreenUsers, "Users"),
         (KeyAction::ScreenBulk, "Bulk"),
@@ -106,10 +113,11 @@ fn draw_tabs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
 fn draw_status(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let sep = Span::styled(" │ ", theme.status_bar);
     let tenant = &state.tenant;
-    let mut spans = vec![Span::styled(
-        widgets::safe_owned(&format!(" {}@{}", tenant.profile, tenant.address())),
-        theme.status_bar,
-    )];
+    let name = widgets::safe_owned(&format!(" {}@{}", tenant.profile, tenant.address()));
+    let mut spans = vec![match state.band {
+        Some(band) => Span::styled(format!("{name} "), band),
+        None => Span::styled(name, theme.status_bar),
+    }];
     if state.read_only {
         spans.push(Span::styled(
             " [RO]",
