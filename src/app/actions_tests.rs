@@ -111,10 +111,7 @@ fn a_delete_asks_for_the_count_and_the_word() {
     let answer = plan_for(&state, &commands);
     update(&mut state, answer);
     let preview = state.bulk.flow.preview().expect("a preview");
-    assert_eq!(
-        preview.cannot_undo().as_deref(),
-        Some("cannot be undone: 4 deletes")
-    );
+    assert_eq!(preview.cannot_undo(), Some("cannot be undone: 4 deletes"));
     update(&mut state, super::update_tests::ctrl_s());
     // The count alone is not enough.
     typed(&mut state, "4");

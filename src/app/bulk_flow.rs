@@ -63,9 +63,25 @@ pub struct PreviewView {
     /// Users targeted (the selection, or the run undone).
     pub targets: usize,
     pub list: ListState,
+    /// Worded once from the plan (it does not change): every frame and key reads them.
+    heading: Option<String>,
+    cannot_undo: Option<String>,
 }
 
 impl PreviewView {
+    pub fn new(preview: Preview, of: PlanFor, targets: usize) -> PreviewView {
+        let heading = heading_of(&preview, &of);
+        let cannot_undo = cannot_undo_of(&preview);
+        PreviewView {
+            preview,
+            of,
+            targets,
+            list: ListState::default(),
+            heading,
+            cannot_undo,
+        }
+    }
+
     /// Users changed, then (for an undo) users left alone and users not restored.
     pub fn rows(&self) -> usize {
         self.preview.plan.users.len() + self.conflicts().len() + self.not_restored().len()
@@ -82,42 +98,50 @@ impl PreviewView {
 
     /// The line above the totals that says what this preview is of, when it is not the
     /// changes on this screen: an undo's run, or a `!` action.
-    pub fn heading(&self) -> Option<String> {
-        match (&self.preview.kind, &self.of) {
-            (PlanKind::Undo { of, .. }, _) => Some(format!(
-                "Undo of run {of}: each user back to the value before the run"
-            )),
-            (PlanKind::Apply, PlanFor::Action { change, ids }) => {
-                Some(format!("Action: {change} · {} user(s)", ids.len()))
-            }
-            (PlanKind::Apply, _) => None,
-        }
+    pub fn heading(&self) -> Option<&str> {
+        self.heading.as_deref()
     }
 
     /// What the run would do that no undo brings back, in words ("cannot be undone: 3
     /// deletes"); for an undo, what it cannot restore.
-    pub fn cannot_undo(&self) -> Option<String> {
-        match &self.preview.kind {
-            PlanKind::Apply => self.preview.plan.irreversible_text(),
-            PlanKind::Undo { cannot_undo, .. } => {
-                let listed = (!cannot_undo.users.is_empty()).then(|| {
-                    format!(
-                        "{} user(s) not (wholly) restored, listed below",
-                        cannot_undo.users.len()
-                    )
-                });
-                match (cannot_undo.summary(), listed) {
-                    (Some(s), Some(l)) => Some(format!("{s} · {l}")),
-                    (s, l) => s.or(l),
-                }
-            }
-        }
+    pub fn cannot_undo(&self) -> Option<&str> {
+        self.cannot_undo.as_deref()
     }
 
     pub fn conflicts(&self) -> &[crate::bulk::Conflict] {
         match &self.preview.kind {
             PlanKind::Undo { conflicts, .. } => conflicts,
             PlanKind::Apply => &[],
+        }
+    }
+}
+
+fn heading_of(preview: &Preview, of: &PlanFor) -> Option<String> {
+    match (&preview.kind, of) {
+        (PlanKind::Undo { of, .. }, _) => Some(format!(
+            "Undo of run {of}: each user back to the value before the run"
+        )),
+        (PlanKind::Apply, PlanFor::Action { change, ids }) => {
+            Some(format!("Action: {change} · {} user(s)", ids.len()))
+        }
+        (PlanKind::Apply, _) => None,
+    }
+}
+
+fn cannot_undo_of(preview: &Preview) -> Option<String> {
+    match &preview.kind {
+        PlanKind::Apply => preview.plan.irreversible_text(),
+        PlanKind::Undo { cannot_undo, .. } => {
+            let listed = (!cannot_undo.users.is_empty()).then(|| {
+                format!(
+                    "{} user(s) not (wholly) restored, listed below",
+                    cannot_undo.users.len()
+                )
+            });
+            match (cannot_undo.summary(), listed) {
+                (Some(s), Some(l)) => Some(format!("{s} · {l}")),
+                (s, l) => s.or(l),
+            }
         }
     }
 }
@@ -400,12 +424,7 @@ impl BulkState {
                     (PlanKind::Apply, _) => selected,
                 };
                 let of = of.clone();
-                self.flow = BulkFlow::Preview(Box::new(PreviewView {
-                    preview,
-                    of,
-                    targets,
-                    list: ListState::default(),
-                }));
+                self.flow = BulkFlow::Preview(Box::new(PreviewView::new(preview, of, targets)));
                 Ok(())
             }
             Err(e) => {

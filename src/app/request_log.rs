@@ -25,6 +25,35 @@ enum Term {
     Word(String),
 }
 
+/// The `/` filter read once, to be matched against many exchanges.
+pub struct LogFilter {
+    terms: Vec<Term>,
+    errors_only: bool,
+}
+
+impl LogFilter {
+    pub fn new(filter: &str, errors_only: bool) -> LogFilter {
+        LogFilter {
+            terms: terms(filter),
+            errors_only,
+        }
+    }
+
+    pub fn matches(&self, exchange: &Exchange) -> bool {
+        if self.errors_only && !is_error(exchange) {
+            return false;
+        }
+        self.terms.iter().all(|term| match term {
+            Term::Method(p) => p.matches(&exchange.method),
+            Term::Status(p) => {
+                p.matches(&exchange.status.map(|s| s.to_string()).unwrap_or_default())
+            }
+            Term::Path(p) => p.matches(&path_of(exchange)),
+            Term::Word(w) => anywhere(exchange, w),
+        })
+    }
+}
+
 fn terms(filter: &str) -> Vec<Term> {
     filter
         .split_whitespace()
@@ -39,16 +68,9 @@ fn terms(filter: &str) -> Vec<Term> {
         .collect()
 }
 
+/// Whether `exchange` passes `filter` (see [`LogFilter`] to match many).
 pub fn matches(exchange: &Exchange, filter: &str, errors_only: bool) -> bool {
-    if errors_only && !is_error(exchange) {
-        return false;
-    }
-    terms(filter).iter().all(|term| match term {
-        Term::Method(p) => p.matches(&exchange.method),
-        Term::Status(p) => p.matches(&exchange.status.map(|s| s.to_string()).unwrap_or_default()),
-        Term::Path(p) => p.matches(&path_of(exchange)),
-        Term::Word(w) => anywhere(exchange, w),
-    })
+    LogFilter::new(filter, errors_only).matches(exchange)
 }
 
 fn path_of(exchange: &Exchange) -> String {

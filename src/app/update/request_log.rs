@@ -34,11 +34,12 @@ pub(super) fn refilter_log(state: &mut AppState) {
     let height = layout::rows(state, ListId::RequestLog);
     let log = &mut state.log;
     let selected = log.rows.get(log.list.cursor()).copied();
+    let filter = crate::app::request_log::LogFilter::new(&log.filter, log.errors_only);
     log.rows = log
         .entries
         .iter()
         .enumerate()
-        .filter(|(_, e)| crate::app::request_log::matches(e, &log.filter, log.errors_only))
+        .filter(|(_, e)| filter.matches(e))
         .map(|(i, _)| log.base + i as u64)
         .collect();
     let cursor = selected

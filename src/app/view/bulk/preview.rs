@@ -43,7 +43,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Them
     let mut lines = Vec::new();
     if let Some(text) = heading {
         lines.push(Line::from(Span::styled(
-            format!(" {}", safe(&text)),
+            format!(" {}", safe(text)),
             theme.accent,
         )));
     }
