@@ -66,6 +66,12 @@ pub(crate) fn path_and_query(url: &str) -> String {
     }
 }
 
+/// The path alone (`/api/1/users`, no query): what the log's `path:` filter and a re-send's
+/// rules look at; the URL as given when it does not parse.
+pub fn url_path(url: &str) -> String {
+    reqwest::Url::parse(url).map_or_else(|_| url.to_string(), |u| u.path().to_string())
+}
+
 fn serialize_ms<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_f64(d.as_secs_f64() * 1000.0)
 }

@@ -35,6 +35,7 @@ pub(crate) use events::parse_utc as parse_utc_time;
 pub use events::{Event, EventQuery, EventType};
 pub use exchange::{
     BODY_CAP, Exchange, REDACTED, redact_authorization, redact_body, redact_header, shell_quote,
+    url_path,
 };
 pub use har::to_har;
 pub use legacy_v3::{NO_API_KEY, V3_ELEMENTS, V3User, V3UserUpdate, parse_v3_user};

@@ -18,7 +18,7 @@ const RESENDABLE: &[&str] = &["/api/1/", "/api/2/", "/auth/rate_limit"];
 /// v3 calls), or a body whose secret the log redacted. The console asks this before it
 /// offers to send; [`Client::resend`] asks it again.
 pub fn resend_refusal(url: &str, body: Option<&str>) -> Option<String> {
-    let path = Url::parse(url).map_or_else(|_| url.to_string(), |u| u.path().to_string());
+    let path = super::exchange::url_path(url);
     if !RESENDABLE.iter().any(|p| path.starts_with(p)) {
         return Some(format!(
             "{path} is not sent again: only API /1 and /2 calls are (token calls carry the \

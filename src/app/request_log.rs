@@ -5,7 +5,7 @@
 //! anywhere in the method, URL, status, error or the start of the bodies. Every term must
 //! match.
 
-use crate::api::{Exchange, Pattern};
+use crate::api::{Exchange, Pattern, url_path};
 
 /// How much of each body the text filter searches: enough for any envelope message.
 const BODY_SEARCH_LIMIT: usize = 8 * 1024;
@@ -48,7 +48,7 @@ impl LogFilter {
             Term::Status(p) => {
                 p.matches(&exchange.status.map(|s| s.to_string()).unwrap_or_default())
             }
-            Term::Path(p) => p.matches(&path_of(exchange)),
+            Term::Path(p) => p.matches(&url_path(&exchange.url)),
             Term::Word(w) => anywhere(exchange, w),
         })
     }
@@ -71,11 +71,6 @@ fn terms(filter: &str) -> Vec<Term> {
 /// Whether `exchange` passes `filter` (see [`LogFilter`] to match many).
 pub fn matches(exchange: &Exchange, filter: &str, errors_only: bool) -> bool {
     LogFilter::new(filter, errors_only).matches(exchange)
-}
-
-fn path_of(exchange: &Exchange) -> String {
-    reqwest::Url::parse(&exchange.url)
-        .map_or_else(|_| exchange.url.clone(), |u| u.path().to_string())
 }
 
 fn anywhere(exchange: &Exchange, needle: &str) -> bool {
