@@ -230,6 +230,7 @@ fn console_on(store: &Store) -> (AppState, Duration) {
             &reqwest::Url::parse("http://127.0.0.1:8089").unwrap(),
         ),
         read_only: false,
+        protected: false,
         user_update: UserUpdateApi::V1,
         columns: vec!["AWS_Role".into()],
         request_log_capacity: 2_000,

@@ -80,6 +80,8 @@ pub struct ProfileFile {
     /// A band of this colour behind the tenant's name (`"red"`, `"#cc0000"`): production
     /// looks different from test at a glance.
     pub color: Option<String>,
+    /// Every write on this tenant, even a single save, waits for its name to be typed.
+    pub protected: bool,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -151,6 +153,8 @@ pub struct Settings {
     pub cache: bool,
     /// The profile's band colour, as written (checked when the console starts).
     pub color: Option<String>,
+    /// The profile's `protected`: the console asks for the profile's name before a write.
+    pub protected: bool,
     pub log: LogSettings,
     pub ui: UiSettings,
     pub http_timeout: Duration,
@@ -161,6 +165,8 @@ pub struct Settings {
     pub config_file: Option<PathBuf>,
     /// The program's folders: themes, logs, run journals.
     pub dirs: AppDirs,
+    /// The flags the program started with, for opening another profile later.
+    pub start: Overrides,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -286,6 +292,7 @@ impl Settings {
             read_only: overrides.read_only || profile_file.read_only,
             cache: profile_file.cache.unwrap_or(true) && !overrides.no_cache,
             color: profile_file.color.clone(),
+            protected: profile_file.protected,
             log,
             ui: file.ui,
             http_timeout: Duration::from_secs(file.http.timeout_secs.max(1)),
@@ -293,9 +300,70 @@ impl Settings {
             keys: file.keys,
             config_file,
             dirs,
+            start: overrides.clone(),
         })
     }
+
+    /// The settings of another profile of the same file, for switching inside the console.
+    /// The environment's tenant variables and the host flags were given for the profile
+    /// the program started with, so they do not follow: the other profile is read from the
+    /// file alone. `--read-only`, `--no-cache`, the log and theme flags still hold.
+    pub fn other_profile(
+        &self,
+        profile: &str,
+        env: EnvLookup<'_>,
+        dirs: AppDirs,
+    ) -> Result<Settings, ConfigError> {
+        let names = match &self.config_file {
+            Some(path) => profile_names(Some(path), &dirs)?,
+            None => Vec::new(),
+        };
+        if !names.iter().any(|n| n == profile) {
+            let file = self
+                .config_file
+                .as_ref()
+                .map_or("no config file was read".to_string(), |p| {
+                    p.display().to_string()
+                });
+            let known = if names.is_empty() {
+                "none".to_string()
+            } else {
+                names.join(", ")
+            };
+            return Err(ConfigError::Invalid(format!(
+                "no profile {profile:?} in {file} (profiles: {known})"
+            )));
+        }
+        let overrides = Overrides {
+            config: self.config_file.clone(),
+            profile: Some(profile.to_string()),
+            region: None,
+            subdomain: None,
+            base_url: None,
+            ..self.start.clone()
+        };
+        let tenant_free = |name: &str| {
+            if TENANT_VARIABLES.contains(&name) {
+                None
+            } else {
+                env(name)
+            }
+        };
+        Settings::load_with(&overrides, &tenant_free, dirs)
+    }
 }
+
+/// The environment variables that name a tenant or hold its credentials: they apply to
+/// the profile the program started with.
+const TENANT_VARIABLES: [&str; 7] = [
+    "ONELOGIN_PROFILE",
+    "ONELOGIN_CLIENT_ID",
+    "ONELOGIN_CLIENT_SECRET",
+    "ONELOGIN_API_KEY",
+    "ONELOGIN_REGION",
+    "ONELOGIN_SUBDOMAIN",
+    "ONELOGIN_API_URL",
+];
 
 /// The config file read: the one `--config` names (it must exist), else the first of the
 /// usual places that exists, else none.

@@ -335,3 +335,64 @@ fn completions_read_the_profile_names_and_nothing_else() {
     let invalid = profile_names(Some(&bad), &dirs).unwrap_err();
     assert!(invalid.to_string().contains("line 1"), "{invalid}");
 }
+
+#[test]
+fn another_profile_is_read_from_the_file_without_the_start_profiles_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(
+        dir.path(),
+        r#"
+profile = "prod"
+[profiles.prod]
+subdomain = "acme"
+protected = true
+color = "red"
+[profiles.test]
+subdomain = "acme-test"
+client_id = "test-id"
+client_secret = "test-secret"
+color = "blue"
+"#,
+        0o600,
+    );
+    let env = env_of(&[
+        ("ONELOGIN_CLIENT_ID", "prod-id"),
+        ("ONELOGIN_CLIENT_SECRET", "prod-secret"),
+        ("ONELOGIN_API_URL", "https://prod.example.com"),
+    ]);
+    let start = Overrides {
+        config: Some(path),
+        read_only: true,
+        ..Overrides::default()
+    };
+    let prod = Settings::load_with(&start, &env, dirs_in(dir.path())).unwrap();
+    assert_eq!(prod.connection.client_id.as_deref(), Some("prod-id"));
+    assert!(prod.protected);
+
+    let test = prod
+        .other_profile("test", &env, dirs_in(dir.path()))
+        .unwrap();
+    assert_eq!(test.profile, "test");
+    // The prod credentials and host in the environment never reach the test tenant.
+    assert_eq!(test.connection.client_id.as_deref(), Some("test-id"));
+    assert_eq!(
+        test.connection
+            .client_secret
+            .as_ref()
+            .map(|s| s.expose_secret().to_string())
+            .as_deref(),
+        Some("test-secret")
+    );
+    assert_eq!(test.connection.base_url, "https://acme-test.onelogin.com");
+    assert_eq!(test.color.as_deref(), Some("blue"));
+    assert!(!test.protected);
+    // --read-only was given for the whole session.
+    assert!(test.read_only);
+
+    let err = prod
+        .other_profile("staging", &env, dirs_in(dir.path()))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("no profile \"staging\""), "{err}");
+    assert!(err.contains("prod, test"), "{err}");
+}

@@ -181,6 +181,7 @@ pub fn empty_state(width: u16, height: u16) -> AppState {
             &reqwest::Url::parse("http://127.0.0.1:8089").expect("a URL"),
         ),
         read_only: false,
+        protected: false,
         user_update: UserUpdateApi::V1,
         columns: vec!["AWS_Role".into()],
         request_log_capacity: 2_000,

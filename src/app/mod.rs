@@ -18,6 +18,7 @@ pub mod list;
 pub mod message;
 pub mod modal;
 pub mod palette;
+pub mod protect;
 pub mod request_log;
 pub mod state;
 pub mod update;
@@ -28,7 +29,7 @@ pub mod view;
 #[cfg(test)]
 mod actions_tests;
 #[cfg(test)]
-mod bulk_tests;
+pub(crate) mod bulk_tests;
 #[cfg(test)]
 mod update_tests;
 #[cfg(test)]
@@ -99,6 +100,7 @@ pub async fn run(settings: &Settings, client: Client) -> Result<(), String> {
     let mut state = AppState::new(StateConfig {
         tenant: tenant.clone(),
         read_only: settings.read_only,
+        protected: settings.protected,
         user_update: settings.connection.user_update,
         columns: settings.ui.columns.clone(),
         request_log_capacity: settings.ui.request_log_capacity,

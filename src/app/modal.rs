@@ -109,6 +109,8 @@ pub enum InputFor {
     LockMinutes,
     /// The `:` command line.
     Palette,
+    /// The protected profile's name, typed to send the held writes.
+    TenantName,
 }
 
 #[derive(Debug)]

@@ -301,6 +301,8 @@ pub struct AppState {
     pub screen: Screen,
     pub tenant: Tenant,
     pub read_only: bool,
+    /// `protected = true`: writes wait for the profile's name to be typed.
+    pub protect: super::protect::Protect,
     /// The profile's band behind the tenant's name (`color` in the profile).
     pub band: Option<ratatui::style::Style>,
     pub user_update: UserUpdateApi,
@@ -346,6 +348,8 @@ pub struct AppState {
 pub struct StateConfig {
     pub tenant: Tenant,
     pub read_only: bool,
+    /// The profile is `protected`.
+    pub protected: bool,
     pub user_update: UserUpdateApi,
     pub columns: Vec<String>,
     pub request_log_capacity: usize,
@@ -362,6 +366,10 @@ impl AppState {
             screen: Screen::Users,
             tenant: config.tenant,
             read_only: config.read_only,
+            protect: super::protect::Protect {
+                on: config.protected,
+                ..Default::default()
+            },
             band: config.band,
             user_update: config.user_update,
             keymap: config.keymap,

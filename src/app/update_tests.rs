@@ -22,6 +22,7 @@ pub fn state_with(read_only: bool, user_update: UserUpdateApi) -> AppState {
     AppState::new(StateConfig {
         tenant: test_tenant(),
         read_only,
+        protected: false,
         user_update,
         columns: vec!["AWS_Role".into()],
         request_log_capacity: 3,

@@ -82,6 +82,7 @@ impl Console {
         let state = AppState::new(StateConfig {
             tenant: tenant(sandbox),
             read_only: false,
+            protected: false,
             user_update: UserUpdateApi::V1,
             columns: vec![],
             request_log_capacity: 100,

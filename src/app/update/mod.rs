@@ -30,6 +30,7 @@ mod events;
 mod jumps;
 mod modal;
 mod palette;
+mod protect;
 mod request_log;
 mod user_view;
 mod users;
@@ -117,6 +118,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Command> {
             Note::text("Read-only: nothing was written"),
         );
     }
+    protect::gate(state, &mut commands);
     count_in_flight(state, &commands);
     commands
 }

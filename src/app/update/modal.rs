@@ -202,6 +202,7 @@ fn commit(state: &mut AppState) -> Vec<Command> {
         InputFor::TypedConfirm => bulk::typed_confirmation(state, &text),
         InputFor::LockMinutes => actions::commit_minutes(state, &text),
         InputFor::Palette => palette::run(state, &text),
+        InputFor::TenantName => protect::commit_name(state, &text),
     };
     match result {
         Ok(commands) => commands,
@@ -209,7 +210,7 @@ fn commit(state: &mut AppState) -> Vec<Command> {
             if rejected.inline {
                 input.error = Some(*rejected.note);
                 // A confirmation is typed afresh; any other text stays to be corrected.
-                if input.purpose == InputFor::TypedConfirm {
+                if matches!(input.purpose, InputFor::TypedConfirm | InputFor::TenantName) {
                     input.text = super::super::modal::line_input("");
                 }
             } else {
@@ -269,6 +270,9 @@ fn close(state: &mut AppState, how: Closed) -> Vec<Command> {
             Vec::new()
         }
         (Modal::Ask(question), Closed::Answered) => answer(state, question),
+        (Modal::Input(input), Closed::Cancelled) if input.purpose == InputFor::TenantName => {
+            protect::dropped(state)
+        }
         (Modal::Input(input), Closed::Cancelled) => {
             cancelled_input(state, &input.purpose);
             Vec::new()
@@ -347,7 +351,8 @@ fn cancelled_input(state: &mut AppState, purpose: &InputFor) {
         }
         InputFor::LockMinutes => actions::dropped(state),
         InputFor::Palette => state.palette.opened(),
-        InputFor::UsersSearch
+        InputFor::TenantName
+        | InputFor::UsersSearch
         | InputFor::EditValue(_)
         | InputFor::ChangeValue { .. }
         | InputFor::EventsUser

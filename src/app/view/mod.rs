@@ -123,6 +123,11 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             " [RO]",
             theme.warn.add_modifier(Modifier::BOLD),
         ));
+    } else if state.protect.on {
+        spans.push(Span::styled(
+            " [protected]",
+            theme.warn.add_modifier(Modifier::BOLD),
+        ));
     }
     spans.push(sep.clone());
     spans.push(match state.rate {

@@ -31,6 +31,7 @@ pub fn draw(frame: &mut Frame, area: Rect, body: Rect, state: &AppState, theme: 
                 InputFor::TypedConfirm => draw_typed_confirm(frame, body, state, input, theme),
                 InputFor::LockMinutes => draw_lock_minutes(frame, body, state, input, theme),
                 InputFor::Palette => draw_palette(frame, area, state, input, theme),
+                InputFor::TenantName => draw_tenant_name(frame, body, state, input, theme),
                 // Drawn inline by their screens.
                 InputFor::UsersFilter
                 | InputFor::UsersSearch
@@ -395,7 +396,11 @@ fn draw_typed_confirm(
         },
     };
     let users = confirming.users();
-    let answer = confirming.answer();
+    let answer = crate::app::protect::confirm_answer(
+        confirming.answer(),
+        &state.protect,
+        &state.tenant.profile,
+    );
     let cannot = match &**confirming {
         Confirming::Plan(p) => p.preview.plan.irreversible_text(),
         Confirming::Resume { .. } => None,
@@ -435,7 +440,58 @@ fn draw_typed_confirm(
     ];
     frame.render_widget(Paragraph::new(lines), text);
     let [_, input_area] =
-        Layout::horizontal([Constraint::Length(1), Constraint::Length(16)]).areas(field);
+        Layout::horizontal([Constraint::Length(1), Constraint::Fill(1)]).areas(field);
+    draw_text(frame, input_area, input, theme);
+    if let Some(e) = &input.error {
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                format!(" {}", safe(&note_text(e, &state.keymap))),
+                theme.error,
+            ))
+            .wrap(Wrap { trim: false }),
+            error,
+        );
+    }
+}
+
+/// A protected tenant: the held writes, and the profile's name to type.
+fn draw_tenant_name(frame: &mut Frame, body: Rect, state: &AppState, input: &Input, theme: &Theme) {
+    let k = |action| key(&state.keymap, Context::Input, action);
+    let title = format!(
+        " protected tenant · {} sends nothing ",
+        k(KeyAction::Cancel)
+    );
+    let inner = open_box(frame, centered(body, 64, 9), title, theme.warn, theme);
+    let [text, field, error] = Layout::vertical([
+        Constraint::Length(4),
+        Constraint::Length(1),
+        Constraint::Fill(1),
+    ])
+    .areas(inner);
+    let name = safe(&state.tenant.profile);
+    let lines = vec![
+        Line::from(vec![
+            Span::raw(" Profile "),
+            Span::styled(format!("`{name}`"), state.band.unwrap_or(theme.marked)),
+            Span::raw(format!(
+                " (tenant {}) is protected.",
+                safe(&state.tenant.address())
+            )),
+        ]),
+        Line::from(format!(
+            " To send: {}",
+            safe(&crate::app::protect::held_words(&state.protect.held))
+        )),
+        Line::default(),
+        Line::from(vec![
+            Span::raw(" Type "),
+            Span::styled(name.to_string(), theme.accent.add_modifier(Modifier::BOLD)),
+            Span::raw(format!(" and {} to send:", k(KeyAction::Commit))),
+        ]),
+    ];
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), text);
+    let [_, input_area] =
+        Layout::horizontal([Constraint::Length(1), Constraint::Fill(1)]).areas(field);
     draw_text(frame, input_area, input, theme);
     if let Some(e) = &input.error {
         frame.render_widget(

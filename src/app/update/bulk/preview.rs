@@ -51,7 +51,11 @@ pub(in crate::app::update) fn typed_confirmation(
     let BulkFlow::Confirming(confirming) = &state.bulk.flow else {
         return Ok(Vec::new());
     };
-    let answer = confirming.answer();
+    let answer = crate::app::protect::confirm_answer(
+        confirming.answer(),
+        &state.protect,
+        &state.tenant.profile,
+    );
     if state.read_only {
         state.bulk.cancel_confirm();
         toast(
@@ -81,7 +85,11 @@ pub(in crate::app::update) fn typed_confirmation(
         });
     }
     match state.bulk.confirmed() {
-        Ok(work) => Ok(vec![Command::BulkStart(Box::new(work))]),
+        Ok(work) => {
+            // On a protected tenant the name was typed with the count.
+            state.protect.granted = state.protect.on;
+            Ok(vec![Command::BulkStart(Box::new(work))])
+        }
         Err(why) => {
             refused(state, why);
             Ok(Vec::new())
