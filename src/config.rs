@@ -179,6 +179,9 @@ pub enum ConfigError {
     Permissions { path: PathBuf, mode: u32 },
     #[error("invalid settings: {0}")]
     Invalid(String),
+    /// `:profile NAME` names a profile the file lacks.
+    #[error("{0}")]
+    NoProfile(String),
 }
 
 /// The environment, as a function so tests need not touch the process's own.
@@ -330,7 +333,7 @@ impl Settings {
             } else {
                 names.join(", ")
             };
-            return Err(ConfigError::Invalid(format!(
+            return Err(ConfigError::NoProfile(format!(
                 "no profile {profile:?} in {file} (profiles: {known})"
             )));
         }

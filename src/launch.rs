@@ -69,7 +69,7 @@ pub async fn with_sandbox(
     settings.dirs.cache =
         std::env::temp_dir().join(format!("onelogin-tui-sandbox-cache-{}", std::process::id()));
     // The sandbox lives as long as the console.
-    let result = crate::app::run(&settings, client).await;
+    let result = crate::app::run(&settings, client, &open_profile).await;
     sandbox.shutdown().await;
     let _ = std::fs::remove_dir_all(&settings.dirs.cache);
     result
@@ -78,5 +78,28 @@ pub async fn with_sandbox(
 /// `onelogin-tui`: the console on the profile's tenant.
 pub async fn with_tenant(settings: Settings) -> Result<(), String> {
     let client = client_for(&settings.connection, &settings)?;
-    crate::app::run(&settings, client).await
+    crate::app::run(&settings, client, &open_profile).await
+}
+
+/// `:profile NAME` in the console: another profile of the same config file, with its own
+/// client. Its credentials come from the file (the ONELOGIN_* variables were given for the
+/// profile the console started with).
+pub fn open_profile(start: &Settings, name: &str) -> Result<(Settings, Client), String> {
+    let env = |var: &str| std::env::var(var).ok();
+    let settings = start
+        .other_profile(name, &env, crate::paths::AppDirs::from_process())
+        .map_err(|e| e.to_string())?;
+    if settings.connection.client_id.is_none() || settings.connection.client_secret.is_none() {
+        return Err(format!(
+            "no client_id and client_secret in {} of {} (the ONELOGIN_* variables apply to the \
+             profile the console started with)",
+            crate::config::profile_section(name),
+            settings
+                .config_file
+                .as_ref()
+                .map_or("the config file".to_string(), |p| p.display().to_string())
+        ));
+    }
+    let client = client_for(&settings.connection, &settings)?;
+    Ok((settings, client))
 }

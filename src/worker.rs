@@ -461,6 +461,7 @@ impl Worker {
             Command::Copy { .. }
             | Command::WriteExport { .. }
             | Command::Quit
+            | Command::SwitchProfile { .. }
             | Command::BulkStart(_)
             | Command::BulkControl(_) => return None,
         })

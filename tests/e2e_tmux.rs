@@ -375,3 +375,137 @@ fn an_admin_locks_twenty_users_and_undoes_it() {
     t.keys(&["q"]);
     t.wait_until_gone("1 Users");
 }
+
+/// A sandbox tenant served by the real binary in a process of its own, on an ephemeral
+/// loopback port; stopped when dropped.
+struct Tenant {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Tenant {
+    fn serve(users: u32, seed: u32) -> Tenant {
+        use std::io::BufRead;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_onelogin-tui"))
+            .args(["sandbox", "--listen", "127.0.0.1:0", "--no-cache"])
+            .args(["--users", &users.to_string(), "--seed", &seed.to_string()])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+        out.read_line(&mut first).unwrap();
+        // The rest is read to the end: a closed pipe would stop the tenant at its next line.
+        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+        let url = first
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no URL in {first:?}"))
+            .to_string();
+        Tenant { child, url }
+    }
+}
+
+impl Drop for Tenant {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn an_admin_switches_tenants_and_a_protected_save_asks_for_the_name() {
+    if !skip::need("tmux", "-V") {
+        return;
+    }
+    let prod = Tenant::serve(60, 1);
+    let test = Tenant::serve(40, 2);
+    let t = Tmux::new("tenants");
+    let dir = t.home.path().join("config/onelogin-tui");
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "profile = \"prod\"\n\
+             [profiles.prod]\nbase_url = \"{}\"\nclient_id = \"sandbox-client-id\"\n\
+             client_secret = \"sandbox-client-secret\"\ncolor = \"red\"\nprotected = true\ncache = false\n\
+             [profiles.test]\nbase_url = \"{}\"\nclient_id = \"sandbox-client-id\"\n\
+             client_secret = \"sandbox-client-secret\"\ncolor = \"blue\"\ncache = false\n",
+            prod.url, test.url
+        ),
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    t.start(120, 40, &[]);
+    // The first page of prod's 60 users.
+    t.wait_for(" 50 of 50 users");
+    let band = |t: &Tmux| {
+        let out = t.tmux(&["capture-pane", "-p", "-e", "-t", "main"]);
+        let screen = String::from_utf8_lossy(&out.stdout).into_owned();
+        screen.lines().next().unwrap_or_default().to_string()
+    };
+    // prod: its name on a red band (colour 1) at the top left, [protected] below.
+    assert!(band(&t).contains("48;5;1m prod "), "{}", band(&t));
+    assert!(t.screen().contains("[protected]"));
+
+    // `:profile test`, completed with Tab: the other tenant, on a blue band (colour 4).
+    t.keys(&[":"]);
+    t.text("profile t");
+    t.keys(&["Tab"]);
+    t.wait_for(":profile test");
+    t.keys(&["Enter"]);
+    let screen = t.wait_for(" 40 of 40 users");
+    assert!(screen.contains("test@127.0.0.1"), "{screen}");
+    assert!(!screen.contains("[protected]"), "{screen}");
+    assert!(band(&t).contains("48;5;4m test "), "{}", band(&t));
+
+    // Back to prod: the same list, as it was left.
+    t.keys(&[":"]);
+    t.text("profile prod");
+    t.keys(&["Enter"]);
+    t.wait_for("prod@127.0.0.1");
+    t.wait_for(" 50 of 50 users");
+    assert!(band(&t).contains("48;5;1m prod "), "{}", band(&t));
+
+    // A save on prod waits for the profile's name.
+    t.keys(&["g", "Enter"]);
+    t.wait_for("AWS_Role");
+    let screen = t.wait_for("roles");
+    let rows: Vec<&str> = screen.lines().collect();
+    let header = rows
+        .iter()
+        .position(|l| l.contains("field") && l.contains("value"))
+        .unwrap();
+    let aws = rows.iter().position(|l| l.contains("AWS_Role")).unwrap();
+    for _ in 0..(aws - header - 1) {
+        t.keys(&["j"]);
+    }
+    t.keys(&["x", "e"]);
+    t.text("Auditor");
+    t.keys(&["Enter"]);
+    t.wait_for("1 unsaved");
+    t.keys(&["C-s"]);
+    let screen = t.wait_for("is protected");
+    assert!(screen.contains("Type prod"), "{screen}");
+    assert!(screen.contains("1 custom attribute(s) of user"), "{screen}");
+    t.text("test");
+    t.keys(&["Enter"]);
+    t.wait_for("\"test\" is not \"prod\": nothing was sent");
+    t.text("prod");
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("Saved custom attributes");
+    assert!(screen.contains("Auditor"), "{screen}");
+
+    // The write reached prod and only prod.
+    t.keys(&["3"]);
+    let screen = t.wait_for("set_custom_attributes");
+    assert!(
+        screen.contains(&prod.url.replace("http://", "")),
+        "{screen}"
+    );
+}

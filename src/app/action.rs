@@ -330,6 +330,11 @@ pub enum Command {
         url: String,
         body: Option<String>,
     },
+    /// Switch the console to another profile's tenant (the loop opens it, or shows it
+    /// again when it is open already).
+    SwitchProfile {
+        name: String,
+    },
     Quit,
 }
 

@@ -9,6 +9,7 @@ pub mod actions;
 pub mod bulk_flow;
 pub mod bulk_rows;
 pub mod cache_state;
+pub mod contexts;
 pub mod editor_rows;
 pub mod events_state;
 pub mod jumps;
@@ -40,17 +41,17 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{Event, EventStream};
 use futures::StreamExt;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::mpsc;
 
 use crate::api::Client;
 use crate::config::Settings;
 use crate::terminal::Tui;
 use crate::theme::{ColorDepth, Theme};
-use crate::worker::Worker;
 
 use action::{Action, Command};
-use keymap::Keymap;
-use state::{AppState, Level, StateConfig};
+use contexts::{Context, OpenProfile};
+use message::Note;
+use state::Level;
 
 /// The shortest time between two frames: 30 a second at most.
 const FRAME: Duration = Duration::from_millis(33);
@@ -72,7 +73,7 @@ pub fn load_theme(settings: &Settings) -> Result<Theme, String> {
 }
 
 /// The profile's band, checked before the terminal is taken over: a bad colour is said in
-/// words at start.
+/// words at start (and when `:profile` opens the profile).
 fn load_band(settings: &Settings) -> Result<Option<ratatui::style::Style>, String> {
     let env = |name: &str| std::env::var(name).ok();
     settings
@@ -89,45 +90,36 @@ fn load_band(settings: &Settings) -> Result<Option<ratatui::style::Style>, Strin
         .transpose()
 }
 
-/// Runs the console until the user quits.
-pub async fn run(settings: &Settings, client: Client) -> Result<(), String> {
+/// Runs the console until the user quits. `open` opens another profile for `:profile`.
+pub async fn run(settings: &Settings, client: Client, open: &OpenProfile) -> Result<(), String> {
     let theme = load_theme(settings)?;
-    let band = load_band(settings)?;
-    let (keymap, problems) = Keymap::new(&settings.keys, settings.read_only);
+    // A bad colour stops the start before the terminal is taken over.
+    load_band(settings)?;
     let mut tui = Tui::enter().map_err(|e| format!("cannot set up the terminal: {e}"))?;
     let size = tui.size().map_err(|e| e.to_string())?;
-    let tenant = crate::tenant::Tenant::new(&settings.profile, client.base_url());
-    let mut state = AppState::new(StateConfig {
-        tenant: tenant.clone(),
-        read_only: settings.read_only,
-        protected: settings.protected,
-        user_update: settings.connection.user_update,
-        columns: settings.ui.columns.clone(),
-        request_log_capacity: settings.ui.request_log_capacity,
-        keymap,
-        width: size.width,
-        height: size.height,
-        band,
-    });
-    for problem in problems {
-        update::toast(&mut state, Level::Warning, message::Note::Text(problem));
-    }
-    // The user cache: one file per tenant and credential (none without a client id).
-    let cache_key = settings
-        .cache
-        .then(|| client.config().client_id.clone())
-        .map(|id| crate::cache::CacheKey::new(tenant.clone(), &id));
-    state.cache.enabled = cache_key.is_some();
-    state.cache.v1 = settings.connection.api == crate::config::ApiMode::V1;
-    let bulk = crate::bulk::BulkService::new(
-        client.clone(),
-        tenant,
-        crate::bulk::runs_dir(),
-        crate::bulk::RunOptions::from_settings(&settings.bulk),
-    )
-    .with_api(settings.connection.api);
-    let cache = cache_key.map(|key| (settings.dirs.cache.clone(), key, settings.connection.api));
-    let result = event_loop(&mut tui, &mut state, &theme, client, bulk, cache).await;
+    let (tagged, answers) = mpsc::unbounded_channel();
+    let result = match Context::open(
+        settings.clone(),
+        client,
+        (size.width, size.height),
+        0,
+        &tagged,
+    ) {
+        Ok(first) => {
+            let mut console = Console {
+                contexts: vec![first],
+                active: 0,
+                theme,
+                tagged,
+                open,
+            };
+            console.refresh_profiles();
+            let result = console.run(&mut tui, answers).await;
+            console.stop_runs(&mut tui).await;
+            result
+        }
+        Err(e) => Err(e),
+    };
     let restored = tui.restore();
     result?;
     restored.map_err(|e| e.to_string())
@@ -136,104 +128,254 @@ pub async fn run(settings: &Settings, client: Client) -> Result<(), String> {
 /// How long quitting waits for a bulk run's calls in flight to finish.
 const BULK_STOP: Duration = Duration::from_secs(30);
 
-async fn event_loop(
-    tui: &mut Tui,
-    state: &mut AppState,
-    theme: &Theme,
-    client: Client,
-    bulk: crate::bulk::BulkService,
-    cache: Option<(PathBuf, crate::cache::CacheKey, crate::config::ApiMode)>,
-) -> Result<(), String> {
-    let (tx, outcomes) = mpsc::unbounded_channel();
-    let mut worker = Worker::new(bulk, tx, CONCURRENCY);
-    if let Some((dir, key, api)) = cache {
-        worker = worker.with_cache(dir, key, api);
+/// What handling an action asks of the loop.
+enum Next {
+    Stay,
+    Quit,
+    Switch(String),
+}
+
+/// Every open context, the one shown, and what they share (the theme, the answers'
+/// channel, the way to open another profile).
+struct Console<'a> {
+    contexts: Vec<Context>,
+    active: usize,
+    theme: Theme,
+    tagged: mpsc::UnboundedSender<contexts::Tagged>,
+    open: &'a OpenProfile,
+}
+
+impl Console<'_> {
+    fn shown(&mut self) -> &mut Context {
+        let i = self.active.min(self.contexts.len().saturating_sub(1));
+        &mut self.contexts[i]
     }
-    let result = console_loop(tui, state, theme, &client, &worker, outcomes).await;
-    // A bulk run stops cleanly: the calls in flight finish, the journal is flushed, and
-    // the run can be resumed (2, then r).
-    if worker.bulk_running() {
+
+    async fn run(
+        &mut self,
+        tui: &mut Tui,
+        mut answers: mpsc::UnboundedReceiver<contexts::Tagged>,
+    ) -> Result<(), String> {
+        let mut events = EventStream::new();
+        let mut ticker = tokio::time::interval(TICK);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let hangup = crate::signals::wait_for(crate::signals::CONSOLE);
+        tokio::pin!(hangup);
+
+        if let Next::Quit = self.start(tui, 0) {
+            return Ok(());
+        }
+        let mut dirty = true;
+        let mut last_draw: Option<Instant> = None;
+        loop {
+            if dirty && last_draw.is_none_or(|t| t.elapsed() >= FRAME) {
+                let theme = &self.theme;
+                let state = &self.contexts[self.active].state;
+                tui.draw(|frame| view::draw(frame, state, theme))
+                    .map_err(|e| format!("drawing failed: {e}"))?;
+                last_draw = Some(Instant::now());
+                dirty = false;
+            }
+            let draw_at = last_draw.map_or_else(tokio::time::Instant::now, |t| (t + FRAME).into());
+            let wants_ticks = self.shown().state.wants_ticks();
+            // Biased: input and results already queued are handled before the frame timer,
+            // so a burst of keys or answers costs one frame.
+            let (index, action) = tokio::select! {
+                biased;
+                event = events.next() => match event {
+                    Some(Ok(event)) => match to_action(tui, event) {
+                        Some(a) => (self.active, a),
+                        None => continue,
+                    },
+                    Some(Err(e)) => return Err(format!("reading the terminal failed: {e}")),
+                    None => return Ok(()),
+                },
+                Some(tagged) = answers.recv() => tagged,
+                _ = &mut hangup => {
+                    // The SSH link dropped: there is no one to draw for.
+                    tracing::info!("hangup: leaving");
+                    return Ok(());
+                }
+                _ = tokio::time::sleep_until(draw_at), if dirty => continue,
+                _ = ticker.tick(), if wants_ticks => (self.active, Action::Tick(Instant::now())),
+            };
+            let mut next = self.handle(tui, index, action);
+            // Fold the answers already queued into this frame. Terminal events are left to
+            // the select above: polling crossterm's EventStream outside it (now_or_never)
+            // hands its wake thread a waker that nobody listens to, and the next key is
+            // never seen.
+            for _ in 0..DRAIN_LIMIT {
+                if !matches!(next, Next::Stay) {
+                    break;
+                }
+                let Ok((index, action)) = answers.try_recv() else {
+                    break;
+                };
+                next = self.handle(tui, index, action);
+            }
+            match next {
+                Next::Stay => {}
+                Next::Quit => return Ok(()),
+                Next::Switch(name) => {
+                    if let Next::Quit = self.switch(tui, &name) {
+                        return Ok(());
+                    }
+                }
+            }
+            dirty = true;
+        }
+    }
+
+    /// The commands that start context `index`.
+    fn start(&mut self, tui: &mut Tui, index: usize) -> Next {
+        let commands = update::start(&mut self.contexts[index].state);
+        self.dispatch(tui, index, commands)
+    }
+
+    /// Updates context `index` with `action` and carries out the commands.
+    fn handle(&mut self, tui: &mut Tui, index: usize, action: Action) -> Next {
+        if matches!(action, Action::Key(_)) {
+            // Quitting asks while another tenant's bulk run is going.
+            let elsewhere: Vec<String> = (self.contexts.iter().enumerate())
+                .filter(|(i, c)| *i != index && c.worker.bulk_running())
+                .map(|(_, c)| c.settings.profile.clone())
+                .collect();
+            if let Some(context) = self.contexts.get_mut(index) {
+                context.state.runs_elsewhere = elsewhere;
+            }
+        }
+        let Some(context) = self.contexts.get_mut(index) else {
+            return Next::Stay;
+        };
+        let commands = update::update(&mut context.state, action);
+        match self.dispatch(tui, index, commands) {
+            Next::Stay if self.contexts[index].state.quit => Next::Quit,
+            next => next,
+        }
+    }
+
+    fn dispatch(&mut self, tui: &mut Tui, index: usize, commands: Vec<Command>) -> Next {
+        let mut next = Next::Stay;
+        for command in commands {
+            let answer = match command {
+                Command::Quit => {
+                    next = Next::Quit;
+                    continue;
+                }
+                Command::SwitchProfile { name } => {
+                    next = Next::Switch(name);
+                    continue;
+                }
+                Command::Copy { what, text } => Action::Copied(
+                    tui.copy_to_clipboard(&text)
+                        .map(|bytes| format!("{what} ({bytes} bytes, OSC 52)"))
+                        .map_err(|e| e.to_string()),
+                ),
+                Command::WriteExport {
+                    stem,
+                    extension,
+                    contents,
+                } => Action::Written(write_export(&stem, &extension, &contents)),
+                other => {
+                    self.contexts[index].worker.spawn(other);
+                    continue;
+                }
+            };
+            match self.handle(tui, index, answer) {
+                Next::Stay => {}
+                other => next = other,
+            }
+        }
+        next
+    }
+
+    /// `:profile NAME`: shows the context of that profile, opening it the first time. A
+    /// profile that cannot be opened is said in words on the screen that asked.
+    fn switch(&mut self, tui: &mut Tui, name: &str) -> Next {
+        if let Some(i) = self
+            .contexts
+            .iter()
+            .position(|c| c.settings.profile == name)
+        {
+            if i == self.active {
+                let note = Note::Text(format!("Already on profile {name}"));
+                update::toast(&mut self.shown().state, Level::Info, note);
+                return Next::Stay;
+            }
+            self.active = i;
+            let size = tui.size().unwrap_or_default();
+            let state = &mut self.shown().state;
+            // The terminal may have changed size while another tenant was shown.
+            update::update(
+                state,
+                Action::Resize {
+                    width: size.width,
+                    height: size.height,
+                },
+            );
+            let note = Note::Text(format!("Switched to profile {name}"));
+            update::toast(state, Level::Info, note);
+            return Next::Stay;
+        }
+        let size = tui.size().unwrap_or_default();
+        let index = self.contexts.len();
+        let opened =
+            (self.open)(&self.contexts[0].settings, name).and_then(|(settings, client)| {
+                Context::open(
+                    settings,
+                    client,
+                    (size.width, size.height),
+                    index,
+                    &self.tagged,
+                )
+            });
+        match opened {
+            Ok(context) => {
+                tracing::info!(profile = %name, "profile opened");
+                self.contexts.push(context);
+                self.active = index;
+                self.refresh_profiles();
+                let note = Note::Text(format!("Switched to profile {name}"));
+                update::toast(&mut self.shown().state, Level::Info, note);
+                self.start(tui, index)
+            }
+            Err(e) => {
+                let state = &mut self.shown().state;
+                let note = Note::Text(format!("Cannot open profile {name}: {e}"));
+                update::toast(state, Level::Error, note);
+                Next::Stay
+            }
+        }
+    }
+
+    /// Every context's `:profile` completions.
+    fn refresh_profiles(&mut self) {
+        let names = contexts::profile_names(&self.contexts);
+        for context in &mut self.contexts {
+            context.state.profiles = names.clone();
+        }
+    }
+
+    /// Every context's bulk run stops cleanly: the calls in flight finish, the journal is
+    /// flushed, and the run can be resumed (2, then r).
+    async fn stop_runs(&mut self, tui: &mut Tui) {
+        if !self.contexts.iter().any(|c| c.worker.bulk_running()) {
+            return;
+        }
+        let theme = &self.theme;
+        let i = self.active;
+        let state = &mut self.contexts[i].state;
         update::toast(
             state,
             Level::Warning,
             message::Note::text("Stopping the bulk run: finishing the calls in flight…"),
         );
         let _ = tui.draw(|frame| view::draw(frame, state, theme));
-        worker.stop_bulk(BULK_STOP).await;
-    }
-    result
-}
-
-async fn console_loop(
-    tui: &mut Tui,
-    state: &mut AppState,
-    theme: &Theme,
-    client: &Client,
-    worker: &Worker,
-    mut outcomes: mpsc::UnboundedReceiver<Action>,
-) -> Result<(), String> {
-    let worker = worker.clone();
-    let mut exchanges = Some(client.subscribe());
-    let mut events = EventStream::new();
-    let mut ticker = tokio::time::interval(TICK);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let hangup = crate::signals::wait_for(crate::signals::CONSOLE);
-    tokio::pin!(hangup);
-
-    let commands = update::start(state);
-    if dispatch(tui, state, &worker, commands) {
-        return Ok(());
-    }
-    let mut dirty = true;
-    let mut last_draw: Option<Instant> = None;
-    loop {
-        if dirty && last_draw.is_none_or(|t| t.elapsed() >= FRAME) {
-            tui.draw(|frame| view::draw(frame, state, theme))
-                .map_err(|e| format!("drawing failed: {e}"))?;
-            last_draw = Some(Instant::now());
-            dirty = false;
-        }
-        let draw_at = last_draw.map_or_else(tokio::time::Instant::now, |t| (t + FRAME).into());
-        // Biased: input and results already queued are handled before the frame timer, so
-        // a burst of keys or answers costs one frame.
-        let action = tokio::select! {
-            biased;
-            event = events.next() => match event {
-                Some(Ok(event)) => match to_action(tui, event) { Some(a) => a, None => continue },
-                Some(Err(e)) => return Err(format!("reading the terminal failed: {e}")),
-                None => return Ok(()),
-            },
-            Some(action) = outcomes.recv() => action,
-            exchange = recv_exchange(&mut exchanges) => exchange,
-            _ = &mut hangup => {
-                // The SSH link dropped: there is no one to draw for.
-                tracing::info!("hangup: leaving");
-                return Ok(());
+        for context in &self.contexts {
+            if context.worker.bulk_running() {
+                context.worker.stop_bulk(BULK_STOP).await;
             }
-            _ = tokio::time::sleep_until(draw_at), if dirty => continue,
-            _ = ticker.tick(), if state.wants_ticks() => Action::Tick(Instant::now()),
-        };
-        let mut quit = handle(tui, state, &worker, action);
-        // Fold the results already queued into this frame. Terminal events are left to the
-        // select above: polling crossterm's EventStream outside it (now_or_never) hands its
-        // wake thread a waker that nobody listens to, and the next key is never seen.
-        for _ in 0..DRAIN_LIMIT {
-            if quit {
-                break;
-            }
-            let next = match outcomes.try_recv() {
-                Ok(action) => action,
-                Err(_) => match try_recv_exchange(&mut exchanges) {
-                    Some(action) => action,
-                    None => break,
-                },
-            };
-            quit = handle(tui, state, &worker, next);
         }
-        if quit {
-            return Ok(());
-        }
-        dirty = true;
     }
 }
 
@@ -248,64 +390,6 @@ fn to_action(tui: &mut Tui, event: Event) -> Option<Action> {
         }
         _ => None,
     }
-}
-
-async fn recv_exchange(
-    feed: &mut Option<broadcast::Receiver<std::sync::Arc<crate::api::Exchange>>>,
-) -> Action {
-    let Some(receiver) = feed.as_mut() else {
-        return std::future::pending().await;
-    };
-    match receiver.recv().await {
-        Ok(exchange) => Action::Exchange(exchange),
-        Err(broadcast::error::RecvError::Lagged(n)) => Action::ExchangesMissed(n),
-        Err(broadcast::error::RecvError::Closed) => {
-            *feed = None;
-            std::future::pending().await
-        }
-    }
-}
-
-fn try_recv_exchange(
-    feed: &mut Option<broadcast::Receiver<std::sync::Arc<crate::api::Exchange>>>,
-) -> Option<Action> {
-    match feed.as_mut()?.try_recv() {
-        Ok(exchange) => Some(Action::Exchange(exchange)),
-        Err(broadcast::error::TryRecvError::Lagged(n)) => Some(Action::ExchangesMissed(n)),
-        Err(_) => None,
-    }
-}
-
-/// Updates the state and carries out the commands; true when the console should end.
-fn handle(tui: &mut Tui, state: &mut AppState, worker: &Worker, action: Action) -> bool {
-    let commands = update::update(state, action);
-    dispatch(tui, state, worker, commands) || state.quit
-}
-
-fn dispatch(tui: &mut Tui, state: &mut AppState, worker: &Worker, commands: Vec<Command>) -> bool {
-    let mut quit = false;
-    for command in commands {
-        match command {
-            Command::Quit => quit = true,
-            Command::Copy { what, text } => {
-                let result = tui
-                    .copy_to_clipboard(&text)
-                    .map(|bytes| format!("{what} ({bytes} bytes, OSC 52)"))
-                    .map_err(|e| e.to_string());
-                quit |= handle(tui, state, worker, Action::Copied(result));
-            }
-            Command::WriteExport {
-                stem,
-                extension,
-                contents,
-            } => {
-                let result = write_export(&stem, &extension, &contents);
-                quit |= handle(tui, state, worker, Action::Written(result));
-            }
-            other => worker.spawn(other),
-        }
-    }
-    quit
 }
 
 /// Exports go to the current folder, private to the user: they may hold user data.

@@ -16,6 +16,11 @@ pub struct Verb {
 /// Every verb, in the order `?` lists them.
 pub const VERBS: &[Verb] = &[
     Verb {
+        name: "profile",
+        args: "NAME",
+        help: "switch to another profile's tenant (the others keep running)",
+    },
+    Verb {
         name: "search",
         args: "QUERY",
         help: "search the tenant (as `s`; empty: every user)",
@@ -85,6 +90,8 @@ pub const VERBS: &[Verb] = &[
 /// What a line asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Order {
+    /// Switch to the tenant of this profile.
+    Profile(String),
     Search(String),
     /// A lifecycle change on the selection (or the user under the cursor), previewed.
     Act(Change),
@@ -107,6 +114,8 @@ pub fn parse(line: &str) -> Result<Order, String> {
     };
     match verb {
         "" => Err("type a verb: Tab lists them".into()),
+        "profile" if rest.is_empty() => Err("profile needs a name: Tab lists them".into()),
+        "profile" => Ok(Order::Profile(rest.to_string())),
         "search" => Ok(Order::Search(rest.to_string())),
         "lock" => match rest {
             "" => Ok(Order::Act(Change::Lock { minutes: 0 })),
@@ -153,15 +162,16 @@ pub struct Completion {
     pub options: Vec<String>,
 }
 
-/// Completes the verb, or the argument of `set-state` (the states) and `search` (the
-/// fields matched in the console, as `field:`).
-pub fn complete(line: &str) -> Completion {
+/// Completes the verb, or the argument of `profile` (the config file's profiles),
+/// `set-state` (the states) and `search` (the fields matched in the console, as `field:`).
+pub fn complete(line: &str, profiles: &[String]) -> Completion {
     let (verb, arg) = match line.split_once(' ') {
         None => return completed("", line, names().iter().map(|n| format!("{n} ")).collect()),
         Some((v, a)) => (v, a),
     };
     let options: Vec<String> = match verb {
         "set-state" => USER_STATES.map(|s| state_name(s).to_lowercase()).collect(),
+        "profile" => profiles.to_vec(),
         "search" => {
             // The last word of the query is what is being typed.
             let (before, word) = arg.rsplit_once(' ').map_or(("", arg), |(b, w)| (b, w));

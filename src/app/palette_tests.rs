@@ -24,23 +24,30 @@ fn errors_say_what_is_wrong_and_what_would_do() {
     assert!(parse("lock soon").unwrap_err().contains("minutes"));
     assert!(parse("set-state").unwrap_err().contains("approved"));
     assert!(parse("unlock now").unwrap_err().contains("takes nothing"));
-    let e = parse("profile test").unwrap_err();
+    let e = parse("profiel test").unwrap_err();
     assert!(
-        e.contains("no verb `profile`") && e.contains("search"),
+        e.contains("no verb `profiel`") && e.contains("profile"),
         "{e}"
     );
+    assert_eq!(parse("profile test"), Ok(Order::Profile("test".into())));
+    assert!(parse("profile").unwrap_err().contains("needs a name"));
 }
 
 #[test]
 fn tab_completes_verbs_and_their_arguments() {
-    assert_eq!(complete("un").line, "unlock ");
-    let c = complete("l");
+    assert_eq!(complete("un", &[]).line, "unlock ");
+    let c = complete("l", &[]);
     assert_eq!(c.line, "lo");
     assert_eq!(c.options, vec!["lock", "logout", "log"]);
-    assert_eq!(complete("set-state rej").line, "set-state rejected");
-    let c = complete("search email:kat* dep");
+    assert_eq!(complete("set-state rej", &[]).line, "set-state rejected");
+    let c = complete("search email:kat* dep", &[]);
     assert_eq!(c.line, "search email:kat* department:");
-    assert!(complete("zz").options.is_empty());
+    assert!(complete("zz", &[]).options.is_empty());
+    let profiles = ["prod".to_string(), "sandbox".into(), "stage".into()];
+    let c = complete("profile s", &profiles);
+    assert_eq!(c.line, "profile s");
+    assert_eq!(c.options, vec!["sandbox", "stage"]);
+    assert_eq!(complete("profile p", &profiles).line, "profile prod");
 }
 
 #[test]

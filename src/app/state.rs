@@ -324,6 +324,10 @@ pub struct AppState {
     pub jumps: super::jumps::Jumps,
     /// The `:` command line's history and completions.
     pub palette: super::palette::Palette,
+    /// The profiles `:profile` offers: the config file's, and those open in the console.
+    pub profiles: Vec<String>,
+    /// Other profiles open in the console whose bulk run is going (quitting stops them).
+    pub runs_elsewhere: Vec<String>,
     /// The tenant's custom attribute fields.
     pub fields: Vec<String>,
     pub roles: Vec<Role>,
@@ -384,6 +388,8 @@ impl AppState {
             cache: Default::default(),
             jumps: super::jumps::Jumps::default(),
             palette: super::palette::Palette::default(),
+            profiles: Vec::new(),
+            runs_elsewhere: Vec::new(),
             fields: Vec::new(),
             roles: Vec::new(),
             groups: Vec::new(),
@@ -424,6 +430,11 @@ impl AppState {
             Some(Modal::Event(_)) => Context::Detail,
             None => self.context(),
         }
+    }
+
+    /// A bulk run is going here or in another profile's context: quitting asks first.
+    pub fn runs_going(&self) -> bool {
+        self.bulk.running() || !self.runs_elsewhere.is_empty()
     }
 
     /// Whether the clock should tick: something runs, a message must fade, or the events

@@ -170,6 +170,7 @@ fn is_api(command: &Command) -> bool {
         Command::Copy { .. }
             | Command::WriteExport { .. }
             | Command::Quit
+            | Command::SwitchProfile { .. }
             | Command::BulkControl(_)
             | Command::CacheWrite { .. }
     )
@@ -212,7 +213,7 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
     }
     if state.keymap.is(Context::Global, KeyAction::ForceQuit, &key) {
         // A bulk run is asked about once; a second Ctrl+C at the question quits.
-        if state.bulk.running() && state.modals.question() != Some(Question::Quit) {
+        if state.runs_going() && state.modals.question() != Some(Question::Quit) {
             modal::ask(state, Question::Quit);
             return Vec::new();
         }
@@ -290,7 +291,7 @@ fn go_back(state: &mut AppState, quit_key: bool) -> Vec<Command> {
                 }
                 return Vec::new();
             }
-            if state.in_flight > 0 || state.bulk.running() {
+            if state.in_flight > 0 || state.runs_going() {
                 modal::ask(state, Question::Quit);
                 return Vec::new();
             }

@@ -24,7 +24,7 @@ pub(super) fn key(state: &mut AppState, action: KeyAction) {
     let line = input.text();
     let replaced = match action {
         KeyAction::Complete => {
-            let c = complete(&line);
+            let c = complete(&line, &state.profiles);
             state.palette.options = c.options;
             Some(c.line)
         }
@@ -45,6 +45,7 @@ pub(super) fn run(state: &mut AppState, line: &str) -> Result<Vec<Command>, Reje
     })?;
     state.palette.ran(line);
     Ok(match order {
+        Order::Profile(name) => vec![Command::SwitchProfile { name }],
         Order::Search(query) => {
             let mut commands = leave_to(state, Screen::Users);
             commands.extend(users::search(state, &query)?);
@@ -74,7 +75,7 @@ fn quit_from_anywhere(state: &mut AppState) -> Vec<Command> {
         status(state, Level::Info, Note::Hint(Hint::UnsavedChanges));
         return Vec::new();
     }
-    if state.in_flight > 0 || state.bulk.running() {
+    if state.in_flight > 0 || state.runs_going() {
         modal::ask(state, Question::Quit);
         return Vec::new();
     }

@@ -136,6 +136,12 @@ fn draw_ask(frame: &mut Frame, area: Rect, state: &AppState, question: &Question
 
 fn question_text(state: &AppState, question: &Question) -> Vec<String> {
     let text = match question {
+        Question::Quit if !state.bulk.running() && !state.runs_elsewhere.is_empty() => format!(
+            "A bulk run is going on profile {}. Quit? It stops cleanly (the calls in flight finish) and can be resumed there: {}, then {}.",
+            safe(&state.runs_elsewhere.join(", ")),
+            key(&state.keymap, Context::Global, KeyAction::ScreenBulk),
+            key(&state.keymap, Context::BulkRuns, KeyAction::ResumeRun)
+        ),
         Question::Quit if state.bulk.running() => format!(
             "A bulk run is going. Quit? It stops cleanly (the calls in flight finish) and can be resumed: {}, then {}.",
             key(&state.keymap, Context::Global, KeyAction::ScreenBulk),
