@@ -13,6 +13,7 @@ pub mod config;
 pub mod launch;
 pub mod logging;
 pub mod paths;
+pub mod private_files;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod sanitize;

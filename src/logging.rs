@@ -68,13 +68,7 @@ fn create_private_dir(dir: &Path) -> Result<(), LogError> {
         dir: dir.to_path_buf(),
         message: e.to_string(),
     };
-    std::fs::create_dir_all(dir).map_err(err)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(err)?;
-    }
-    Ok(())
+    crate::private_files::create_dir(dir).map_err(err)
 }
 
 #[cfg(test)]

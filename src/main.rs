@@ -359,6 +359,8 @@ impl SandboxArgs {
 }
 
 fn main() -> ExitCode {
+    // Logs, journals, results and exports may hold user data.
+    onelogin_tui::private_files::private_by_default();
     let cli = Cli::parse();
     // Completions and the man page need no settings, no log and no runtime.
     if let Some(Command::Docs(docs)) = &cli.command {

@@ -379,3 +379,69 @@ async fn read_only_apply_previews_and_writes_nothing() {
     assert!(out.stderr.contains("read-only"), "{}", out.stderr);
     assert_eq!(sb.stats().writes, 0);
 }
+
+/// A user record is text anyone may have typed: an export never hands a spreadsheet a
+/// formula, is private to its owner, and applied unchanged changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn formula_cells_are_guarded_and_an_export_applies_back_unchanged() {
+    let (sb, cli, users) = setup().await;
+    let c = client(&sb);
+    let id = users[3].id;
+    let formula = "=HYPERLINK(\"http://evil.example\",\"x\")";
+    let mut values = std::collections::BTreeMap::new();
+    values.insert("skype".to_string(), formula.to_string());
+    c.set_custom_attributes(id, &values).await.unwrap();
+    let mut update = onelogin_tui::api::UserUpdate::default();
+    update.set("title", serde_json::json!("@SUM(A1)"));
+    c.update_user(id, &update).await.unwrap();
+
+    let export = cli.path("users.csv");
+    let out = cli
+        .run(&[
+            "export",
+            "--columns",
+            "id,title,phone,custom_attributes.skype",
+            "--output",
+            &export.to_string_lossy(),
+        ])
+        .await;
+    assert_eq!(out.code, 0, "{out:?}");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&export).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the export holds user data: {mode:o}");
+    }
+    let mut reader = csv::Reader::from_path(&export).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let row = rows.iter().find(|r| r[0] == id.to_string()).unwrap();
+    assert_eq!(&row[1], "'@SUM(A1)");
+    assert_eq!(&row[3], format!("'{formula}"));
+    // No cell of the file starts a formula.
+    for row in &rows {
+        for cell in row {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{cell:?}"
+            );
+        }
+    }
+    assert!(rows.iter().any(|r| r[2].starts_with("'+")), "phones +1…");
+
+    // Read back, every guarded cell is its value again: nothing to change.
+    let out = cli
+        .run(&["apply", &export.to_string_lossy(), "--dry-run"])
+        .await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("nothing to change"), "{}", out.stdout);
+
+    // The log files of these runs are private too (in a private folder).
+    use std::os::unix::fs::PermissionsExt;
+    let logs = cli.path("state/onelogin-tui/logs");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&logs), 0o700);
+    let files: Vec<_> = std::fs::read_dir(&logs).unwrap().flatten().collect();
+    assert!(!files.is_empty());
+    for file in files {
+        assert_eq!(mode(&file.path()), 0o600, "{}", file.path().display());
+    }
+}

@@ -291,7 +291,11 @@ impl CsvInput {
                 }
             };
             let line = record.position().map_or(0, |p| lines.line_of(p.byte()));
-            let cells: Vec<String> = record.iter().map(str::to_string).collect();
+            // A cell we guarded against spreadsheet formulas reads as its value.
+            let cells: Vec<String> = record
+                .iter()
+                .map(|c| super::csv_guard::unguard(c).to_string())
+                .collect();
             let raw_key = cells.get(key_index).map(|s| s.trim()).unwrap_or("");
             let mut id = None;
             if raw_key.is_empty() {

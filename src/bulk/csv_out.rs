@@ -1,9 +1,11 @@
 //! CSV out: users in the shape `apply` reads (so export → edit → apply
 //! round-trips), the per-row results of a run, and its failed rows in the
-//! input's own shape, ready to re-run.
+//! input's own shape, ready to re-run. Every cell is guarded against spreadsheet
+//! formulas (csv_guard.rs).
 
 use std::collections::{HashMap, HashSet};
 
+use super::csv_guard::guard;
 use super::execute::UserOutcome;
 use super::journal::Source;
 use crate::api::{UPDATABLE_FIELDS, User};
@@ -82,7 +84,7 @@ pub fn users_csv(users: &[User], columns: &[String]) -> Result<Vec<u8>, String> 
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(columns).map_err(|e| e.to_string())?;
     for u in users {
-        w.write_record(columns.iter().map(|c| cell(u, c)))
+        w.write_record(columns.iter().map(|c| guard(&cell(u, c)).into_owned()))
             .map_err(|e| e.to_string())?;
     }
     finish(w)
@@ -120,7 +122,7 @@ pub fn results_csv(
     for row in &source.rows {
         let (status, message) = row_status(row.id, outcomes, unchanged);
         let k = row.cells.get(source.key_index).map_or("", String::as_str);
-        w.write_record([k, status, message.as_str()])
+        w.write_record([&*guard(k), status, &*guard(&message)])
             .map_err(|e| e.to_string())?;
     }
     finish(w)
@@ -139,7 +141,9 @@ pub fn failed_csv(
             outcomes.get(&row.id),
             Some(UserOutcome::Failed { .. } | UserOutcome::NotDone)
         ) {
-            w.write_record(&row.cells).map_err(|e| e.to_string())?;
+            // The cells were read without their guard: they get it back.
+            w.write_record(row.cells.iter().map(|c| guard(c).into_owned()))
+                .map_err(|e| e.to_string())?;
             n += 1;
         }
     }

@@ -94,7 +94,8 @@ pub async fn export(settings: &Settings, args: &ExportArgs) -> u8 {
         }
     };
     let written = match &args.output {
-        Some(path) => std::fs::write(path, &bytes).map_err(|e| format!("{}: {e}", path.display())),
+        Some(path) => crate::private_files::write(path, &bytes)
+            .map_err(|e| format!("{}: {e}", path.display())),
         None => std::io::stdout()
             .write_all(&bytes)
             .map_err(|e| format!("stdout: {e}")),

@@ -350,9 +350,11 @@ pub(super) fn write_reports(finished: &Finished, report_dir: Option<&Path>) {
         let results = dir.join(format!("{stem}.results.csv"));
         let failed = dir.join(format!("{stem}.failed.csv"));
         let r = csv_out::results_csv(source, &finished.outcomes, &finished.unchanged)?;
-        std::fs::write(&results, r).map_err(|e| format!("{}: {e}", results.display()))?;
+        crate::private_files::write(&results, &r)
+            .map_err(|e| format!("{}: {e}", results.display()))?;
         let (f, n) = csv_out::failed_csv(source, &finished.outcomes)?;
-        std::fs::write(&failed, f).map_err(|e| format!("{}: {e}", failed.display()))?;
+        crate::private_files::write(&failed, &f)
+            .map_err(|e| format!("{}: {e}", failed.display()))?;
         println!("results: {}", results.display());
         println!("failed rows ({n}): {}", failed.display());
         Ok::<(), String>(())

@@ -364,13 +364,8 @@ fn writer_thread(mut file: File, rx: mpsc::Receiver<Job>) {
 impl Journal {
     /// Creates `dir/<run>.jsonl` with the `planned` record, on disk before this returns.
     pub fn create(dir: &Path, meta: RunMeta, users: &[UserPlan]) -> Result<Journal, JournalError> {
-        std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            // User values are personal data: owner only.
-            let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
-        }
+        // User values are personal data: owner only.
+        crate::private_files::create_dir(dir).map_err(|e| io_err(dir, e))?;
         let path = dir.join(format!("{}.jsonl", meta.run));
         let mut opts = OpenOptions::new();
         opts.create_new(true).append(true);

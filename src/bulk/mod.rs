@@ -26,6 +26,7 @@
 #![allow(clippy::result_large_err)]
 
 mod call;
+pub mod csv_guard;
 pub mod csv_in;
 pub mod csv_out;
 pub mod execute;
