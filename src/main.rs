@@ -272,12 +272,25 @@ struct SandboxArgs {
     #[arg(long, value_name = "ID", default_value = "sandbox-client-id")]
     client_id: String,
 
-    /// Client secret of the Manage All credential pair.
-    #[arg(long, value_name = "SECRET", default_value = "sandbox-client-secret")]
+    /// Client secret of the Manage All credential pair: a test tenant's made-up secret,
+    /// printed at start (never a real one; the environment variable keeps it out of `ps`).
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "ONELOGIN_SANDBOX_CLIENT_SECRET",
+        hide_env_values = true,
+        default_value = "sandbox-client-secret"
+    )]
     client_secret: String,
 
-    /// API key for the deprecated v3 XML API (basic auth `<key>:x`).
-    #[arg(long, value_name = "KEY", default_value = "sandbox-api-key")]
+    /// API key for the deprecated v3 XML API (basic auth `<key>:x`); made up, as the secret.
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "ONELOGIN_SANDBOX_API_KEY",
+        hide_env_values = true,
+        default_value = "sandbox-api-key"
+    )]
     api_key: String,
 
     /// Seconds an access token lives (OneLogin: 36000); set it low to exercise renewal.

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
 use reqwest::{Method, Url};
+use secrecy::zeroize::Zeroizing;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use tokio::sync::broadcast;
@@ -243,6 +244,8 @@ fn check_url(url: &Url, what: &str) -> Result<(), ApiError> {
     }
 }
 
+/// A header that holds a credential: never printed by reqwest's Debug (sensitive); the
+/// text it was built from is a `Zeroizing` copy, wiped when dropped.
 fn header_value(value: &str) -> Result<HeaderValue, ApiError> {
     let mut v = HeaderValue::from_str(value).map_err(|_| {
         // Do not quote the value: it is a secret.
@@ -415,20 +418,20 @@ impl Client {
             Auth::None => rb,
             Auth::Bearer(token) => rb.header(
                 AUTHORIZATION,
-                header_value(&format!("bearer:{}", token.expose_secret()))?,
+                header_value(&Zeroizing::new(format!("bearer:{}", token.expose_secret())))?,
             ),
             Auth::BearerV2(token) => rb.header(
                 AUTHORIZATION,
-                header_value(&format!("bearer {}", token.expose_secret()))?,
+                header_value(&Zeroizing::new(format!("bearer {}", token.expose_secret())))?,
             ),
             Auth::Literal(v) => rb.header(AUTHORIZATION, header_value(v)?),
             Auth::ClientCredentials => rb.header(
                 AUTHORIZATION,
-                header_value(&format!(
+                header_value(&Zeroizing::new(format!(
                     "client_id:{}, client_secret:{}",
                     inner.config.client_id,
                     inner.config.client_secret.expose_secret()
-                ))?,
+                )))?,
             ),
             Auth::ApiKey(key) => rb.basic_auth(key.expose_secret(), Some("x")),
         };
