@@ -9,8 +9,10 @@ pub mod actions;
 pub mod bulk_flow;
 pub mod bulk_rows;
 pub mod cache_state;
+pub mod columns;
 pub mod editor_rows;
 pub mod events_state;
+mod files;
 pub mod jumps;
 pub mod keymap;
 pub mod layout;
@@ -24,6 +26,7 @@ pub mod update;
 pub mod user_view;
 pub mod users_table;
 pub mod view;
+pub mod views;
 
 #[cfg(test)]
 mod actions_tests;
@@ -90,17 +93,27 @@ fn load_band(settings: &Settings) -> Result<Option<ratatui::style::Style>, Strin
 
 /// Runs the console until the user quits.
 pub async fn run(settings: &Settings, client: Client) -> Result<(), String> {
-    let theme = load_theme(settings)?;
+    let mut theme = load_theme(settings)?;
     let band = load_band(settings)?;
+    // Said in words before the terminal is taken over: a bad column, an unknown view.
+    let columns = columns::from_settings(&settings.ui.user_columns, &settings.ui.columns)?;
+    let start_view = settings.start_view()?;
+    if let Some((name, view)) = &start_view {
+        views::check(view, &columns).map_err(|e| format!("--view {name}: {e}"))?;
+    }
     let (keymap, problems) = Keymap::new(&settings.keys, settings.read_only);
     let mut tui = Tui::enter().map_err(|e| format!("cannot set up the terminal: {e}"))?;
+    if settings.ui.mouse {
+        tui.enable_mouse()
+            .map_err(|e| format!("cannot turn the mouse on: {e}"))?;
+    }
     let size = tui.size().map_err(|e| e.to_string())?;
     let tenant = crate::tenant::Tenant::new(&settings.profile, client.base_url());
     let mut state = AppState::new(StateConfig {
         tenant: tenant.clone(),
         read_only: settings.read_only,
         user_update: settings.connection.user_update,
-        columns: settings.ui.columns.clone(),
+        columns: columns.clone(),
         request_log_capacity: settings.ui.request_log_capacity,
         keymap,
         width: size.width,
@@ -109,6 +122,19 @@ pub async fn run(settings: &Settings, client: Client) -> Result<(), String> {
     });
     for problem in problems {
         update::toast(&mut state, Level::Warning, message::Note::Text(problem));
+    }
+    let themes_dir = settings.dirs.themes();
+    state.prefs = views::Prefs {
+        views: settings.profile_views(),
+        config_file: settings.writable_config(),
+        themes: Theme::available(themes_dir.as_deref()),
+        themes_dir,
+        theme: settings.ui.theme.clone(),
+        default_columns: columns,
+    };
+    if let Some((_, view)) = &start_view {
+        // Checked above; set before the first users are asked for.
+        update::start_with_view(&mut state, view);
     }
     // The user cache: one file per tenant and credential (none without a client id).
     let cache_key = settings
@@ -125,7 +151,7 @@ pub async fn run(settings: &Settings, client: Client) -> Result<(), String> {
     )
     .with_api(settings.connection.api);
     let cache = cache_key.map(|key| (settings.dirs.cache.clone(), key, settings.connection.api));
-    let result = event_loop(&mut tui, &mut state, &theme, client, bulk, cache).await;
+    let result = event_loop(&mut tui, &mut state, &mut theme, client, bulk, cache).await;
     let restored = tui.restore();
     result?;
     restored.map_err(|e| e.to_string())
@@ -137,7 +163,7 @@ const BULK_STOP: Duration = Duration::from_secs(30);
 async fn event_loop(
     tui: &mut Tui,
     state: &mut AppState,
-    theme: &Theme,
+    theme: &mut Theme,
     client: Client,
     bulk: crate::bulk::BulkService,
     cache: Option<(PathBuf, crate::cache::CacheKey, crate::config::ApiMode)>,
@@ -156,7 +182,7 @@ async fn event_loop(
             Level::Warning,
             message::Note::text("Stopping the bulk run: finishing the calls in flight…"),
         );
-        let _ = tui.draw(|frame| view::draw(frame, state, theme));
+        let _ = tui.draw(|frame| view::draw(frame, state, &*theme));
         worker.stop_bulk(BULK_STOP).await;
     }
     result
@@ -165,7 +191,7 @@ async fn event_loop(
 async fn console_loop(
     tui: &mut Tui,
     state: &mut AppState,
-    theme: &Theme,
+    theme: &mut Theme,
     client: &Client,
     worker: &Worker,
     mut outcomes: mpsc::UnboundedReceiver<Action>,
@@ -179,14 +205,14 @@ async fn console_loop(
     tokio::pin!(hangup);
 
     let commands = update::start(state);
-    if dispatch(tui, state, &worker, commands) {
+    if dispatch(tui, state, theme, &worker, commands) {
         return Ok(());
     }
     let mut dirty = true;
     let mut last_draw: Option<Instant> = None;
     loop {
         if dirty && last_draw.is_none_or(|t| t.elapsed() >= FRAME) {
-            tui.draw(|frame| view::draw(frame, state, theme))
+            tui.draw(|frame| view::draw(frame, state, &*theme))
                 .map_err(|e| format!("drawing failed: {e}"))?;
             last_draw = Some(Instant::now());
             dirty = false;
@@ -211,7 +237,7 @@ async fn console_loop(
             _ = tokio::time::sleep_until(draw_at), if dirty => continue,
             _ = ticker.tick(), if state.wants_ticks() => Action::Tick(Instant::now()),
         };
-        let mut quit = handle(tui, state, &worker, action);
+        let mut quit = handle(tui, state, theme, &worker, action);
         // Fold the results already queued into this frame. Terminal events are left to the
         // select above: polling crossterm's EventStream outside it (now_or_never) hands its
         // wake thread a waker that nobody listens to, and the next key is never seen.
@@ -226,7 +252,7 @@ async fn console_loop(
                     None => break,
                 },
             };
-            quit = handle(tui, state, &worker, next);
+            quit = handle(tui, state, theme, &worker, next);
         }
         if quit {
             return Ok(());
@@ -239,6 +265,8 @@ fn to_action(tui: &mut Tui, event: Event) -> Option<Action> {
     match event {
         Event::Key(key) => Some(Action::Key(key)),
         Event::Paste(text) => Some(Action::Paste(text)),
+        // Only with `[ui] mouse = true`: the terminal sends none otherwise.
+        Event::Mouse(mouse) => Some(Action::Mouse(mouse)),
         Event::Resize(width, height) => {
             // A resize can leave stale cells behind: repaint everything once.
             let _ = tui.clear();
@@ -275,12 +303,24 @@ fn try_recv_exchange(
 }
 
 /// Updates the state and carries out the commands; true when the console should end.
-fn handle(tui: &mut Tui, state: &mut AppState, worker: &Worker, action: Action) -> bool {
+fn handle(
+    tui: &mut Tui,
+    state: &mut AppState,
+    theme: &mut Theme,
+    worker: &Worker,
+    action: Action,
+) -> bool {
     let commands = update::update(state, action);
-    dispatch(tui, state, worker, commands) || state.quit
+    dispatch(tui, state, theme, worker, commands) || state.quit
 }
 
-fn dispatch(tui: &mut Tui, state: &mut AppState, worker: &Worker, commands: Vec<Command>) -> bool {
+fn dispatch(
+    tui: &mut Tui,
+    state: &mut AppState,
+    theme: &mut Theme,
+    worker: &Worker,
+    commands: Vec<Command>,
+) -> bool {
     let mut quit = false;
     for command in commands {
         match command {
@@ -290,7 +330,7 @@ fn dispatch(tui: &mut Tui, state: &mut AppState, worker: &Worker, commands: Vec<
                     .copy_to_clipboard(&text)
                     .map(|bytes| format!("{what} ({bytes} bytes, OSC 52)"))
                     .map_err(|e| e.to_string());
-                quit |= handle(tui, state, worker, Action::Copied(result));
+                quit |= handle(tui, state, theme, worker, Action::Copied(result));
             }
             Command::WriteExport {
                 stem,
@@ -298,7 +338,37 @@ fn dispatch(tui: &mut Tui, state: &mut AppState, worker: &Worker, commands: Vec<
                 contents,
             } => {
                 let result = write_export(&stem, &extension, &contents);
-                quit |= handle(tui, state, worker, Action::Written(result));
+                quit |= handle(tui, state, theme, worker, Action::Written(result));
+            }
+            Command::SaveView {
+                file,
+                profile,
+                name,
+                view,
+            } => {
+                let result = crate::config_edit::save_view(&file, &profile, &name, &view)
+                    .map(|path| path.display().to_string());
+                let saved = Action::ViewSaved { name, view, result };
+                quit |= handle(tui, state, theme, worker, saved);
+            }
+            Command::SetTheme { name, dir } => {
+                let result = files::load_theme(&name, dir.as_deref()).map(|loaded| {
+                    *theme = loaded;
+                    // Every cell changes colour: paint the whole screen.
+                    let _ = tui.clear();
+                });
+                quit |= handle(tui, state, theme, worker, Action::ThemeSet { name, result });
+            }
+            Command::ExportCsv {
+                path,
+                overwrite,
+                contents,
+                users,
+                all_loaded,
+            } => {
+                let result = files::write_user_file(&path, overwrite, &contents)
+                    .map(|path| files::exported_words(&path, users, all_loaded));
+                quit |= handle(tui, state, theme, worker, Action::Written(result));
             }
             other => worker.spawn(other),
         }

@@ -14,6 +14,7 @@ use crate::tenant::Tenant;
 
 use super::action::{Generation, SavePart};
 use super::bulk_flow::BulkState;
+use super::columns::{Column, ColumnSpec};
 use super::events_state::{EventTypes, EventsState, RunMarksState};
 use super::keymap::{Context, Keymap};
 use super::list::ListState;
@@ -50,17 +51,6 @@ pub struct Toast {
     pub seen: Option<Instant>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SortColumn {
-    Id,
-    Name,
-    Email,
-    Status,
-    Department,
-    /// One of the configured custom attribute columns.
-    Custom(usize),
-}
-
 #[derive(Debug, Default)]
 pub struct UsersState {
     /// Every user loaded, in load order, as the list keeps them.
@@ -86,7 +76,8 @@ pub struct UsersState {
     /// `L`: where loading every page stands.
     pub load: LoadAll,
     pub pages: usize,
-    pub sort: Option<(SortColumn, bool)>,
+    /// The column sorted by (one of those shown), ascending or not.
+    pub sort: Option<(Column, bool)>,
     /// Every loaded user's position in `all`, in sort order (empty until a sort needs it).
     pub sorted: Vec<usize>,
     /// Why the last load failed, shown in the table's place.
@@ -305,8 +296,8 @@ pub struct AppState {
     pub band: Option<ratatui::style::Style>,
     pub user_update: UserUpdateApi,
     pub keymap: Keymap,
-    /// Custom attribute shortnames shown as columns.
-    pub columns: Vec<String>,
+    /// The users list's columns, in order (`:columns`, a view, `[ui] user_columns`).
+    pub columns: Vec<ColumnSpec>,
     pub users: UsersState,
     pub editor: Option<EditorState>,
     pub log: RequestLogState,
@@ -322,6 +313,8 @@ pub struct AppState {
     pub jumps: super::jumps::Jumps,
     /// The `:` command line's history and completions.
     pub palette: super::palette::Palette,
+    /// Saved views, themes and the config file, as `:view`, `:theme` and Tab know them.
+    pub prefs: super::views::Prefs,
     /// The tenant's custom attribute fields.
     pub fields: Vec<String>,
     pub roles: Vec<Role>,
@@ -347,7 +340,8 @@ pub struct StateConfig {
     pub tenant: Tenant,
     pub read_only: bool,
     pub user_update: UserUpdateApi,
-    pub columns: Vec<String>,
+    /// The users list's columns at start.
+    pub columns: Vec<ColumnSpec>,
     pub request_log_capacity: usize,
     pub keymap: Keymap,
     pub width: u16,
@@ -365,7 +359,7 @@ impl AppState {
             band: config.band,
             user_update: config.user_update,
             keymap: config.keymap,
-            columns: config.columns,
+            columns: config.columns.clone(),
             users: UsersState::default(),
             editor: None,
             log: RequestLogState::new(config.request_log_capacity),
@@ -376,6 +370,10 @@ impl AppState {
             cache: Default::default(),
             jumps: super::jumps::Jumps::default(),
             palette: super::palette::Palette::default(),
+            prefs: super::views::Prefs {
+                default_columns: config.columns.clone(),
+                ..Default::default()
+            },
             fields: Vec::new(),
             roles: Vec::new(),
             groups: Vec::new(),
@@ -414,6 +412,7 @@ impl AppState {
             Some(Modal::Input(_)) => Context::Input,
             Some(Modal::Pick(_)) => Context::Pick,
             Some(Modal::Event(_)) => Context::Detail,
+            Some(Modal::Columns(_)) => Context::Columns,
             None => self.context(),
         }
     }

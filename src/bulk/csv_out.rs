@@ -88,6 +88,35 @@ pub fn users_csv(users: &[User], columns: &[String]) -> Result<Vec<u8>, String> 
     finish(w)
 }
 
+/// A cell a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, a tab or a carriage
+/// return first) gets a `'` before it, so it is shown as text and never run (CSV
+/// injection). For files meant for people; `export`'s file is read back by `apply` and
+/// keeps the values as they are.
+pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+/// A table as CSV for people (the console's `:export`): a header, then the rows, every
+/// cell guarded by [`spreadsheet_safe`].
+pub fn table_csv<R, C>(header: &[String], rows: R) -> Result<Vec<u8>, String>
+where
+    R: IntoIterator<Item = C>,
+    C: IntoIterator<Item = String>,
+{
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header.iter().map(|h| spreadsheet_safe(h).into_owned()))
+        .map_err(|e| e.to_string())?;
+    for row in rows {
+        w.write_record(row.into_iter().map(|c| spreadsheet_safe(&c).into_owned()))
+            .map_err(|e| e.to_string())?;
+    }
+    finish(w)
+}
+
 /// A row's status in the results file.
 pub fn row_status(
     id: i64,
@@ -150,6 +179,26 @@ pub fn failed_csv(
 mod tests {
     use super::*;
     use crate::bulk::journal::SourceRow;
+
+    #[test]
+    fn a_cell_a_spreadsheet_would_run_is_kept_as_text() {
+        for formula in ["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(spreadsheet_safe(formula), format!("'{formula}"));
+        }
+        assert_eq!(spreadsheet_safe("Ann = Bob"), "Ann = Bob");
+        let csv = table_csv(
+            &["name".to_string()],
+            vec![
+                vec!["=HYPERLINK(\"x\")".to_string()],
+                vec!["Ann".to_string()],
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(csv).unwrap(),
+            "name\n\"'=HYPERLINK(\"\"x\"\")\"\nAnn\n"
+        );
+    }
 
     #[test]
     fn columns() {

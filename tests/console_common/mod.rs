@@ -83,7 +83,7 @@ impl Console {
             tenant: tenant(sandbox),
             read_only: false,
             user_update: UserUpdateApi::V1,
-            columns: vec![],
+            columns: onelogin_tui::app::columns::with_custom(&[]),
             request_log_capacity: 100,
             keymap,
             width: 120,
