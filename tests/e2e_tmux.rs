@@ -395,7 +395,10 @@ fn a_saved_view_comes_back_at_the_next_start() {
     t.keys(&["Enter"]);
     // The column's values (the line typed also said cost_center).
     let screen = t.wait_for("CC-1");
-    let header = screen.lines().find(|l| l.contains("email")).unwrap_or_default();
+    let header = screen
+        .lines()
+        .find(|l| l.contains("email"))
+        .unwrap_or_default();
     assert!(header.contains("cost_center"), "{screen}");
     t.keys(&["/"]);
     t.text("cc-100");
