@@ -430,6 +430,8 @@ fn a_saved_view_comes_back_at_the_next_start() {
     t.tmux(&["kill-session", "-t", "main"]);
 
     t.start(120, 40, &["--sandbox", "--view", "mine"]);
+    // The rows' values, once loaded (the info line says the filter in lower case).
+    t.wait_for("CC-100");
     let screen = t.wait_for("filter: /cc-100");
     let header = screen
         .lines()
