@@ -52,23 +52,23 @@ pub const VERBS: &[Verb] = &[
     },
     Verb {
         name: "columns",
-        args: "[add|remove|set COLUMNS | reset]",
-        help: "the list's columns: none opens the chooser; `add custom_attributes.x`, `set id,email:30`",
+        args: "[add|remove|set …]",
+        help: "the list's columns (none: the chooser; also reset)",
     },
     Verb {
         name: "view",
-        args: "[save|load NAME]",
-        help: "saved views (search, filter, sort, columns): none lists them; `view NAME` loads",
+        args: "[save|load] NAME",
+        help: "save or open a view of the list (none: list them)",
     },
     Verb {
         name: "theme",
         args: "NAME",
-        help: "switch the theme now (dark, light, high-contrast, ansi16, or a file's name)",
+        help: "switch the colours now (Tab lists the themes)",
     },
     Verb {
         name: "export",
         args: "FILE",
-        help: "write the users shown (filter, sort, columns) as CSV; `export!` replaces a file",
+        help: "the users shown as CSV (`export!` replaces a file)",
     },
     Verb {
         name: "users",

@@ -55,17 +55,20 @@ pub(super) fn order(state: &mut AppState, order: ColumnsOrder) -> Result<Vec<Com
             specs
         }
         ColumnsOrder::Remove(names) => {
-            let gone = resolve(&names, state)?;
+            // By the name shown (an attribute the tenant no longer has goes too).
             let mut specs = state.columns.clone();
-            for spec in &gone {
-                if !specs.iter().any(|s| s.column == spec.column) {
+            for name in &names {
+                let name = name.split(':').next().unwrap_or_default();
+                let Some(at) = specs
+                    .iter()
+                    .position(|s| s.column.name() == name || s.column.title() == name)
+                else {
                     return Err(refused(format!(
-                        "`{}` is not shown: {}",
-                        spec.column.name(),
+                        "`{name}` is not shown: {}",
                         shown_names(state)
                     )));
-                }
-                specs.retain(|s| s.column != spec.column);
+                };
+                specs.remove(at);
             }
             specs
         }

@@ -96,6 +96,16 @@ fn an_attribute_the_tenant_lacks_stays_on_the_line_with_its_error() {
 }
 
 #[test]
+fn a_column_of_an_attribute_the_tenant_lacks_can_be_taken_away() {
+    let mut state = loaded(2, None);
+    run(&mut state, "columns add custom_attributes.skype");
+    state.fields = vec!["AWS_Role".into()];
+    run(&mut state, "columns remove skype");
+    assert!(state.modals.is_empty());
+    assert!(!names(&state).contains(&"custom_attributes.skype".to_string()));
+}
+
+#[test]
 fn the_sort_follows_the_columns() {
     let mut state = loaded(3, None);
     // o: id, name, email.
