@@ -232,7 +232,7 @@ fn console_on(store: &Store) -> (AppState, Duration) {
         read_only: false,
         protected: false,
         user_update: UserUpdateApi::V1,
-        columns: vec!["AWS_Role".into()],
+        columns: onelogin_tui::app::columns::with_custom(&["AWS_Role"]),
         request_log_capacity: 2_000,
         keymap,
         width: 120,

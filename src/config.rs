@@ -36,6 +36,8 @@ pub struct Overrides {
     pub read_only: bool,
     /// `--no-cache`: neither read nor write the profile's user cache.
     pub no_cache: bool,
+    /// `--view NAME`: the console opens with this saved view of the profile.
+    pub view: Option<String>,
 }
 
 /// Which API a profile uses to write core user fields.
@@ -82,6 +84,23 @@ pub struct ProfileFile {
     pub color: Option<String>,
     /// Every write on this tenant, even a single save, waits for its name to be typed.
     pub protected: bool,
+    /// Saved views of the users list (`:view save NAME`), by name.
+    pub views: BTreeMap<String, ViewFile>,
+}
+
+/// A saved view: `[profiles.<profile>.views.<name>]`. What `:view save` wrote; every key
+/// may be left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct ViewFile {
+    /// The search of the tenant (as `s` takes it); empty: every user.
+    pub search: String,
+    /// The `/` filter over the loaded users.
+    pub filter: String,
+    /// The column sorted by, `NAME` or `NAME desc`; empty: the tenant's order.
+    pub sort: String,
+    /// The list's columns, as `[ui] user_columns` writes them; empty: those of `[ui]`.
+    pub columns: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -96,9 +115,14 @@ pub struct LogSettings {
 #[serde(default)]
 pub struct UiSettings {
     pub theme: String,
-    /// Custom attribute shortnames shown as extra columns in the user list.
+    /// The users list's columns: core fields and `custom_attributes.<shortname>`, each
+    /// with an optional `:WIDTH`.
+    pub user_columns: Vec<String>,
+    /// Custom attribute shortnames shown after `user_columns` (the older way to add them).
     pub columns: Vec<String>,
     pub request_log_capacity: usize,
+    /// Clicks and the wheel (crossterm mouse capture); off by default.
+    pub mouse: bool,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -163,6 +187,11 @@ pub struct Settings {
     pub keys: BTreeMap<String, BTreeMap<String, Vec<String>>>,
     /// The file that was read, if any.
     pub config_file: Option<PathBuf>,
+    /// Every profile's saved views (profile → name → view): `--sandbox` names its
+    /// profile "sandbox" after the file is read, and a view is found by that name.
+    pub views: BTreeMap<String, BTreeMap<String, ViewFile>>,
+    /// `--view NAME`: the view the console opens with.
+    pub view: Option<String>,
     /// The program's folders: themes, logs, run journals.
     pub dirs: AppDirs,
     /// The flags the program started with, for opening another profile later.
@@ -230,6 +259,12 @@ impl Settings {
             .clone()
             .or_else(|| env("ONELOGIN_PROFILE").filter(|p| !p.is_empty()))
             .unwrap_or_else(|| file.profile.clone());
+        let views = file
+            .profiles
+            .iter()
+            .filter(|(_, p)| !p.views.is_empty())
+            .map(|(name, p)| (name.clone(), p.views.clone()))
+            .collect();
         // The environment and the flags apply to the profile in use, found by its whole
         // name: a name is a map key here, never a path, so dots and spaces are plain text.
         let mut profile_file = file.profiles.remove(&profile).unwrap_or_default();
@@ -302,6 +337,8 @@ impl Settings {
             bulk: file.bulk,
             keys: file.keys,
             config_file,
+            views,
+            view: overrides.view.clone(),
             dirs,
             start: overrides.clone(),
         })
@@ -343,6 +380,8 @@ impl Settings {
             region: None,
             subdomain: None,
             base_url: None,
+            // `--view` names a view of the profile the console started with.
+            view: None,
             ..self.start.clone()
         };
         let tenant_free = |name: &str| {
@@ -381,6 +420,41 @@ pub fn find_config_file(
         }),
         Some(path) => Ok(Some(path.to_path_buf())),
         None => Ok(dirs.config_files().into_iter().find(|p| p.is_file())),
+    }
+}
+
+impl Settings {
+    /// The file `:view save` writes: the one read, else the usual place (created then).
+    pub fn writable_config(&self) -> Option<PathBuf> {
+        self.config_file
+            .clone()
+            .or_else(|| self.dirs.config.as_ref().map(|d| d.join("config.toml")))
+    }
+
+    /// The views of the profile in use.
+    pub fn profile_views(&self) -> BTreeMap<String, ViewFile> {
+        self.views.get(&self.profile).cloned().unwrap_or_default()
+    }
+
+    /// `--view NAME`, found among the profile's views; an unknown name is said in words
+    /// with the names there are.
+    pub fn start_view(&self) -> Result<Option<(String, ViewFile)>, String> {
+        let Some(name) = &self.view else {
+            return Ok(None);
+        };
+        let views = self.profile_views();
+        match views.get(name) {
+            Some(view) => Ok(Some((name.clone(), view.clone()))),
+            None if views.is_empty() => Err(format!(
+                "--view {name}: profile `{}` has no saved views (`:view save NAME` in the console saves one)",
+                self.profile
+            )),
+            None => Err(format!(
+                "--view {name}: profile `{}` has no view `{name}`; its views: {}",
+                self.profile,
+                views.keys().cloned().collect::<Vec<_>>().join(", ")
+            )),
+        }
     }
 }
 

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod bulk;
 pub mod cache;
 pub mod config;
+pub mod config_edit;
 pub mod launch;
 pub mod logging;
 pub mod paths;

@@ -56,6 +56,10 @@ struct Cli {
     #[arg(long, value_name = "NAME")]
     theme: Option<String>,
 
+    /// Open the console with a saved view of the profile (`:view save NAME` saves one).
+    #[arg(long, value_name = "NAME")]
+    view: Option<String>,
+
     /// Neither read nor write the profile's user cache (as `cache = false` in the profile).
     #[arg(long, global = true)]
     no_cache: bool,
@@ -402,6 +406,7 @@ fn main() -> ExitCode {
         theme: cli.theme.clone(),
         read_only: tenant.read_only,
         no_cache: cli.no_cache,
+        view: cli.view.clone(),
     };
     let settings = match Settings::load(&overrides) {
         Ok(settings) => settings,

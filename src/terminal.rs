@@ -17,7 +17,9 @@ use std::thread::ThreadId;
 
 use base64::Engine as _;
 use ratatui::crossterm::cursor::{Hide, Show};
-use ratatui::crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
+use ratatui::crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
 use ratatui::crossterm::terminal::{
     BeginSynchronizedUpdate, Clear, ClearType, EndSynchronizedUpdate, EnterAlternateScreen,
     LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -302,6 +304,9 @@ pub fn osc52_sequence(text: &str, in_tmux: bool, cap: usize) -> Result<String, C
 /// Whether our terminal is in raw mode on the alternate screen right now. Shared with the
 /// panic hook, so the terminal is restored once, by whichever comes first.
 static TERMINAL_ACTIVE: AtomicBool = AtomicBool::new(false);
+/// Whether mouse capture is on (`[ui] mouse = true`): turned off by whichever restore
+/// comes first, or the user's shell would receive mouse reports as text.
+static MOUSE_ACTIVE: AtomicBool = AtomicBool::new(false);
 /// The thread that entered the terminal: a panic there is the UI's.
 static UI_THREAD: Mutex<Option<ThreadId>> = Mutex::new(None);
 static LOG_DIR: OnceLock<PathBuf> = OnceLock::new();
@@ -386,6 +391,9 @@ fn restore_after_panic() {
     let mut out = io::stdout();
     // CAN aborts an escape sequence a half-written frame may have left open.
     let _ = out.write_all(b"\x18");
+    if MOUSE_ACTIVE.swap(false, Ordering::SeqCst) {
+        let _ = execute!(out, DisableMouseCapture);
+    }
     let _ = execute!(
         out,
         EndSynchronizedUpdate,
@@ -459,6 +467,13 @@ impl Tui {
         Ok(())
     }
 
+    /// Mouse capture (clicks, the wheel) until the terminal is restored, by
+    /// [`Tui::restore`] or the panic hook.
+    pub fn enable_mouse(&mut self) -> io::Result<()> {
+        MOUSE_ACTIVE.store(true, Ordering::SeqCst);
+        execute!(self.terminal.backend_mut(), EnableMouseCapture)
+    }
+
     /// Puts `text` on the user's clipboard with OSC 52 (works over SSH), through tmux's
     /// passthrough when `$TMUX` is set. Returns the bytes copied.
     pub fn copy_to_clipboard(&mut self, text: &str) -> Result<usize, CopyError> {
@@ -480,6 +495,11 @@ impl Tui {
         if !TERMINAL_ACTIVE.swap(false, Ordering::SeqCst) {
             return Ok(()); // The panic hook got there first.
         }
+        let mouse = if MOUSE_ACTIVE.swap(false, Ordering::SeqCst) {
+            execute!(self.terminal.backend_mut(), DisableMouseCapture)
+        } else {
+            Ok(())
+        };
         let written = execute!(
             self.terminal.backend_mut(),
             EndSynchronizedUpdate,
@@ -488,7 +508,7 @@ impl Tui {
             Show
         );
         let raw = disable_raw_mode();
-        written.and(raw)
+        mouse.and(written).and(raw)
     }
 }
 

@@ -238,6 +238,26 @@ impl Theme {
         Ok(theme.adapted(depth, no_color))
     }
 
+    /// The names [`Theme::load`] finds: the built-ins and the `.toml` files of
+    /// `themes_dir`, sorted, each once (a file may stand in for a built-in).
+    pub fn available(themes_dir: Option<&Path>) -> Vec<String> {
+        let mut names: Vec<String> = Self::BUILTIN.iter().map(|n| n.to_string()).collect();
+        let files = themes_dir
+            .and_then(|dir| std::fs::read_dir(dir).ok())
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|entry| {
+                let path = entry.path();
+                let stem = path.file_stem()?.to_str()?.to_string();
+                (path.extension().is_some_and(|e| e == "toml") && valid_name(&stem)).then_some(stem)
+            });
+        names.extend(files);
+        names.sort();
+        names.dedup();
+        names
+    }
+
     /// A profile's band (`color = "red"` or `"#cc0000"`): that colour behind the tenant's
     /// name in the status and tab bars, in bold, with black or white text, whichever
     /// reads better; adapted to the terminal's depth. Without colour: bold, reversed.

@@ -460,6 +460,9 @@ impl Worker {
             }
             Command::Copy { .. }
             | Command::WriteExport { .. }
+            | Command::SaveView { .. }
+            | Command::SetTheme { .. }
+            | Command::ExportCsv { .. }
             | Command::Quit
             | Command::SwitchProfile { .. }
             | Command::BulkStart(_)

@@ -509,3 +509,76 @@ fn an_admin_switches_tenants_and_a_protected_save_asks_for_the_name() {
         "{screen}"
     );
 }
+
+/// Issue 12's walk: in --sandbox, `:columns add custom_attributes.cost_center`, a `/`
+/// filter, `:view save mine`, quit; started again with `--view mine`, the same columns
+/// and filter. The view lands in the config file of the temporary XDG_CONFIG_HOME.
+#[test]
+fn a_saved_view_comes_back_at_the_next_start() {
+    if !skip::need("tmux", "-V") {
+        return;
+    }
+    let t = Tmux::new("views");
+    t.start(120, 40, &["--sandbox"]);
+    t.wait_for("@example.com");
+    t.keys(&[":"]);
+    t.text("columns add custom_attributes.cost");
+    // Tab completes the tenant's attribute.
+    t.keys(&["Tab"]);
+    t.wait_for(":columns add custom_attributes.cost_center");
+    t.keys(&["Enter"]);
+    // The column's values (the line typed also said cost_center).
+    let screen = t.wait_for("CC-1");
+    let header = screen
+        .lines()
+        .find(|l| l.contains("email"))
+        .unwrap_or_default();
+    assert!(header.contains("cost_center"), "{screen}");
+    t.keys(&["/"]);
+    t.text("cc-100");
+    t.keys(&["Enter"]);
+    t.wait_for("filter: /cc-100");
+    t.keys(&[":"]);
+    t.text("view save mine");
+    t.keys(&["Enter"]);
+    t.wait_for("Saved view `mine`");
+
+    let config = t.home.path().join("config/onelogin-tui/config.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(text.contains("[profiles.sandbox.views.mine]"), "{text}");
+    assert!(text.contains("custom_attributes.cost_center"), "{text}");
+    assert!(!text.contains("secret"), "no secret is written:\n{text}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&config).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", config.display());
+    }
+
+    t.keys(&["q"]);
+    std::thread::sleep(Duration::from_millis(300));
+    if t.screen().contains("Quit anyway") {
+        t.keys(&["y"]);
+    }
+    t.wait_until_gone("1 Users");
+    t.tmux(&["kill-session", "-t", "main"]);
+
+    t.start(120, 40, &["--sandbox", "--view", "mine"]);
+    // The rows' values, once loaded (the info line says the filter in lower case).
+    t.wait_for("CC-100");
+    let screen = t.wait_for("filter: /cc-100");
+    let header = screen
+        .lines()
+        .find(|l| l.contains("email"))
+        .unwrap_or_default();
+    assert!(
+        header.contains("cost_center"),
+        "the view's columns are back:\n{screen}"
+    );
+    let rows: Vec<&str> = screen.lines().filter(|l| l.contains("@example")).collect();
+    assert!(!rows.is_empty(), "{screen}");
+    assert!(
+        rows.iter().all(|l| l.to_lowercase().contains("cc-100")),
+        "every row passes the filter:\n{screen}"
+    );
+}

@@ -183,7 +183,7 @@ pub fn empty_state(width: u16, height: u16) -> AppState {
         read_only: false,
         protected: false,
         user_update: UserUpdateApi::V1,
-        columns: vec!["AWS_Role".into()],
+        columns: onelogin_tui::app::columns::with_custom(&["AWS_Role"]),
         request_log_capacity: 2_000,
         keymap,
         width,

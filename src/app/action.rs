@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crossterm::event::KeyEvent;
+use crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::api::{
     ApiError, Event, EventQuery, EventType, Exchange, Group, MfaDevice, Page, RateLimit, Role,
@@ -23,6 +23,7 @@ use super::cache_state::CacheOpened;
 use super::events_state::EventFilter;
 use crate::cache::CacheError;
 use crate::cache::sync::{SyncProgress, SyncReport};
+use crate::config::ViewFile;
 
 /// Identifies a request so that a late answer to a superseded one is dropped.
 pub type Generation = u64;
@@ -49,6 +50,19 @@ pub enum Action {
     Copied(Result<String, String>),
     /// How writing a file went.
     Written(Result<String, String>),
+    /// How `:view save` went: the path written, or why not.
+    ViewSaved {
+        name: String,
+        view: ViewFile,
+        result: Result<String, String>,
+    },
+    /// How `:theme` went (the loop loaded and switched it).
+    ThemeSet {
+        name: String,
+        result: Result<(), String>,
+    },
+    /// A click or the wheel (only with `[ui] mouse = true`).
+    Mouse(MouseEvent),
 }
 
 /// Results of commands, tagged so they land where they were asked for.
@@ -322,6 +336,31 @@ pub enum Command {
         stem: String,
         extension: String,
         contents: String,
+    },
+    /// Save `view` as `[profiles.<profile>.views.<name>]` in `file` (created when there
+    /// is none): answers `ViewSaved`.
+    SaveView {
+        file: PathBuf,
+        profile: String,
+        name: String,
+        view: ViewFile,
+    },
+    /// Load theme `name` (a file of `dir`, else a built-in) and draw with it: answers
+    /// `ThemeSet`.
+    SetTheme {
+        name: String,
+        dir: Option<PathBuf>,
+    },
+    /// `:export`: write `contents` (CSV of `users` users) to `path` as typed (relative to
+    /// the current folder, `~` for the home folder), 0600; an existing file only with
+    /// `overwrite`. Answers `Written`.
+    ExportCsv {
+        path: String,
+        overwrite: bool,
+        contents: Vec<u8>,
+        users: usize,
+        /// Every page of the search is loaded.
+        all_loaded: bool,
     },
     /// Send a logged request again (the request log's `r`); `what`: "GET /api/1/users".
     Resend {

@@ -41,6 +41,8 @@ impl Context {
         tagged: &mpsc::UnboundedSender<Tagged>,
     ) -> Result<Context, String> {
         let band = load_band(&settings)?;
+        let columns =
+            super::columns::from_settings(&settings.ui.user_columns, &settings.ui.columns)?;
         let (keymap, problems) = Keymap::new(&settings.keys, settings.read_only);
         let tenant = crate::tenant::Tenant::new(&settings.profile, client.base_url());
         let mut state = AppState::new(StateConfig {
@@ -48,7 +50,7 @@ impl Context {
             read_only: settings.read_only,
             protected: settings.protected,
             user_update: settings.connection.user_update,
-            columns: settings.ui.columns.clone(),
+            columns: columns.clone(),
             request_log_capacity: settings.ui.request_log_capacity,
             keymap,
             width,
@@ -58,6 +60,15 @@ impl Context {
         for problem in problems {
             update::toast(&mut state, Level::Warning, Note::Text(problem));
         }
+        let themes_dir = settings.dirs.themes();
+        state.prefs = super::views::Prefs {
+            views: settings.profile_views(),
+            config_file: settings.writable_config(),
+            themes: crate::theme::Theme::available(themes_dir.as_deref()),
+            themes_dir,
+            theme: settings.ui.theme.clone(),
+            default_columns: columns,
+        };
         // The user cache: one file per tenant and credential (none without a client id).
         let cache_key = settings
             .cache

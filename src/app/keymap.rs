@@ -36,10 +36,12 @@ pub enum Context {
     Pick,
     /// One record shown whole (an event).
     Detail,
+    /// The users list's column chooser (`:columns`).
+    Columns,
 }
 
 impl Context {
-    pub const ALL: [Context; 14] = [
+    pub const ALL: [Context; 15] = [
         Context::Global,
         Context::Users,
         Context::Editor,
@@ -51,6 +53,7 @@ impl Context {
         Context::BulkRuns,
         Context::Input,
         Context::Pick,
+        Context::Columns,
         Context::Ask,
         Context::Detail,
         Context::HelpBox,
@@ -73,6 +76,7 @@ impl Context {
             Context::Input => "input",
             Context::Pick => "pick",
             Context::Detail => "detail",
+            Context::Columns => "columns",
         }
     }
 
@@ -98,6 +102,7 @@ impl Context {
             Context::Input => "While typing (every other key is text)",
             Context::Pick => "A list to pick from",
             Context::Detail => "An event shown whole",
+            Context::Columns => "Choosing the list's columns (:columns)",
         }
     }
 }
@@ -199,6 +204,11 @@ key_actions! {
     ClearLine => "clear_line", "clear the line", false;
     ToggleChoice => "toggle_choice", "choose / unchoose the row", false;
     Choose => "choose", "take the choice", false;
+    MoveUp => "move_up", "move the column up (left in the list)", false;
+    MoveDown => "move_down", "move the column down (right in the list)", false;
+    Wider => "wider", "make the column wider (a fixed width)", false;
+    Narrower => "narrower", "make the column narrower (a fixed width)", false;
+    AutoWidth => "auto_width", "no fixed width: the columns share the room", false;
     Close => "close", "close", false;
 }
 
@@ -460,6 +470,14 @@ const DEFAULTS: &[(Context, KeyAction, &[&str])] = {
         (Pick, ToggleChoice, &["space"]),
         (Pick, Choose, &["enter"]),
         (Pick, Cancel, &["esc"]),
+        (Columns, ToggleChoice, &["space"]),
+        (Columns, Choose, &["enter"]),
+        (Columns, Cancel, &["esc"]),
+        (Columns, MoveUp, &["K"]),
+        (Columns, MoveDown, &["J"]),
+        (Columns, Wider, &["+", "="]),
+        (Columns, Narrower, &["-"]),
+        (Columns, AutoWidth, &["0"]),
         (Ask, Yes, &["y", "Y"]),
         (Ask, No, &["n", "N", "esc", "enter"]),
         (Detail, Close, &["esc", "enter", "q"]),

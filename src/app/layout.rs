@@ -3,7 +3,8 @@
 
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 
-use super::state::AppState;
+use super::keymap::{Context, KeyAction};
+use super::state::{AppState, Screen};
 
 /// Below this the screens cannot be laid out; the user is told instead.
 pub const MIN_WIDTH: u16 = 60;
@@ -17,6 +18,51 @@ pub fn screen(area: Rect) -> [Rect; 3] {
         Constraint::Length(1),
     ])
     .areas(area)
+}
+
+/// The tab line's words: what comes first (the profile in its band, else the program's
+/// name), then each screen's tab. The view draws these; a click finds its tab in them.
+pub fn tabs(state: &AppState) -> (String, Vec<(Screen, String)>) {
+    let lead = match state.band {
+        Some(_) => {
+            crate::sanitize::for_terminal(&format!(" {} ", state.tenant.profile)).into_owned()
+        }
+        None => " onelogin-tui ".to_string(),
+    };
+    let tabs = [
+        (Screen::Users, KeyAction::ScreenUsers, "Users"),
+        (Screen::Bulk, KeyAction::ScreenBulk, "Bulk"),
+        (Screen::RequestLog, KeyAction::ScreenLog, "Request log"),
+        (Screen::Events, KeyAction::ScreenEvents, "Events"),
+    ]
+    .into_iter()
+    .map(|(screen, action, name)| {
+        let k = state.keymap.key(Context::Global, action);
+        let label = if k.is_empty() {
+            format!(" {name} ")
+        } else {
+            format!(" {k} {name} ")
+        };
+        (screen, label)
+    })
+    .collect();
+    (lead, tabs)
+}
+
+/// The screen whose tab is drawn at column `x` of the tab line (a space between tabs).
+pub fn tab_at(state: &AppState, x: u16) -> Option<Screen> {
+    let width = |text: &str| ratatui::text::Span::raw(text).width();
+    let (lead, tabs) = tabs(state);
+    let mut at = width(&lead) + 1;
+    let x = usize::from(x);
+    for (screen, label) in tabs {
+        let w = width(&label);
+        if (at..at + w).contains(&x) {
+            return Some(screen);
+        }
+        at += w + 1;
+    }
+    None
 }
 
 /// A screen's body: an information line over its list or table.
@@ -102,6 +148,25 @@ pub fn picker(area: Rect, options: usize) -> Rect {
     centered(area, 54, height)
 }
 
+/// The column chooser over `options` columns: the bordered box, its rows, and the key
+/// line under them inside the border.
+pub fn chooser(area: Rect, options: usize) -> [Rect; 3] {
+    let height = u16::try_from(options)
+        .unwrap_or(u16::MAX)
+        .saturating_add(3)
+        .min(area.height.saturating_sub(2))
+        .max(4);
+    let rect = centered(area, 64, height);
+    let inside = Rect {
+        x: rect.x.saturating_add(1),
+        y: rect.y.saturating_add(1),
+        width: rect.width.saturating_sub(2),
+        height: rect.height.saturating_sub(2),
+    };
+    let [rows, keys] = Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(inside);
+    [rect, rows, keys]
+}
+
 /// The `?` help box.
 pub fn help(area: Rect) -> Rect {
     centered(area, 76, area.height.saturating_sub(2))
@@ -155,6 +220,8 @@ pub enum ListId {
     BulkJournal,
     /// A picker with this many choices.
     Picker(usize),
+    /// The column chooser with this many columns.
+    Chooser(usize),
     Help,
 }
 
@@ -181,6 +248,7 @@ pub fn rows(state: &AppState, list: ListId) -> usize {
         ListId::BulkRuns => rows_under_header(bulk_runs(bulk_body)[1]),
         ListId::BulkJournal => rows_under_header(bulk_journal(bulk_body)[1]),
         ListId::Picker(options) => rows_inside_border(picker(body, options)),
+        ListId::Chooser(options) => usize::from(chooser(body, options)[1].height).max(1),
         ListId::Help => rows_inside_border(help(area)),
     }
 }

@@ -9,9 +9,11 @@ pub mod actions;
 pub mod bulk_flow;
 pub mod bulk_rows;
 pub mod cache_state;
+pub mod columns;
 pub mod contexts;
 pub mod editor_rows;
 pub mod events_state;
+mod files;
 pub mod jumps;
 pub mod keymap;
 pub mod layout;
@@ -26,6 +28,7 @@ pub mod update;
 pub mod user_view;
 pub mod users_table;
 pub mod view;
+pub mod views;
 
 #[cfg(test)]
 mod actions_tests;
@@ -93,9 +96,19 @@ fn load_band(settings: &Settings) -> Result<Option<ratatui::style::Style>, Strin
 /// Runs the console until the user quits. `open` opens another profile for `:profile`.
 pub async fn run(settings: &Settings, client: Client, open: &OpenProfile) -> Result<(), String> {
     let theme = load_theme(settings)?;
-    // A bad colour stops the start before the terminal is taken over.
+    // Said in words before the terminal is taken over: a bad colour, a bad column, an
+    // unknown view.
     load_band(settings)?;
+    let columns = columns::from_settings(&settings.ui.user_columns, &settings.ui.columns)?;
+    let start_view = settings.start_view()?;
+    if let Some((name, view)) = &start_view {
+        views::check(view, &columns).map_err(|e| format!("--view {name}: {e}"))?;
+    }
     let mut tui = Tui::enter().map_err(|e| format!("cannot set up the terminal: {e}"))?;
+    if settings.ui.mouse {
+        tui.enable_mouse()
+            .map_err(|e| format!("cannot turn the mouse on: {e}"))?;
+    }
     let size = tui.size().map_err(|e| e.to_string())?;
     let (tagged, answers) = mpsc::unbounded_channel();
     let result = match Context::open(
@@ -105,7 +118,11 @@ pub async fn run(settings: &Settings, client: Client, open: &OpenProfile) -> Res
         0,
         &tagged,
     ) {
-        Ok(first) => {
+        Ok(mut first) => {
+            if let Some((_, view)) = &start_view {
+                // Checked above; set before the first users are asked for.
+                update::start_with_view(&mut first.state, view);
+            }
             let mut console = Console {
                 contexts: vec![first],
                 active: 0,
@@ -276,6 +293,34 @@ impl Console<'_> {
                     extension,
                     contents,
                 } => Action::Written(write_export(&stem, &extension, &contents)),
+                Command::SaveView {
+                    file,
+                    profile,
+                    name,
+                    view,
+                } => {
+                    let result = crate::config_edit::save_view(&file, &profile, &name, &view)
+                        .map(|path| path.display().to_string());
+                    Action::ViewSaved { name, view, result }
+                }
+                Command::SetTheme { name, dir } => {
+                    let result = files::load_theme(&name, dir.as_deref()).map(|loaded| {
+                        self.theme = loaded;
+                        // Every cell changes colour: paint the whole screen.
+                        let _ = tui.clear();
+                    });
+                    Action::ThemeSet { name, result }
+                }
+                Command::ExportCsv {
+                    path,
+                    overwrite,
+                    contents,
+                    users,
+                    all_loaded,
+                } => Action::Written(
+                    files::write_user_file(&path, overwrite, &contents)
+                        .map(|path| files::exported_words(&path, users, all_loaded)),
+                ),
                 other => {
                     self.contexts[index].worker.spawn(other);
                     continue;
@@ -383,6 +428,8 @@ fn to_action(tui: &mut Tui, event: Event) -> Option<Action> {
     match event {
         Event::Key(key) => Some(Action::Key(key)),
         Event::Paste(text) => Some(Action::Paste(text)),
+        // Only with `[ui] mouse = true`: the terminal sends none otherwise.
+        Event::Mouse(mouse) => Some(Action::Mouse(mouse)),
         Event::Resize(width, height) => {
             // A resize can leave stale cells behind: repaint everything once.
             let _ = tui.clear();

@@ -9,6 +9,7 @@ use crate::bulk::Cost;
 
 use super::action::Generation;
 use super::actions::ActionKind;
+use super::columns::{Column, ColumnSpec};
 use super::events_state::WindowChoice;
 use super::list::ListState;
 use super::message::Note;
@@ -39,6 +40,63 @@ pub enum Modal {
     Pick(Box<Pick>),
     /// One event, every key it came with.
     Event(Box<EventDetail>),
+    /// `:columns`: the users list's columns, chosen, ordered and sized.
+    Columns(Box<ColumnChooser>),
+}
+
+/// The column chooser: every column on offer, the shown ones first in their order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnChooser {
+    pub rows: Vec<ChooserRow>,
+    /// The cursor.
+    pub list: ListState,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChooserRow {
+    pub column: Column,
+    /// Shown (Space toggles).
+    pub on: bool,
+    pub width: Option<u16>,
+}
+
+impl ColumnChooser {
+    /// `shown` first, in order and checked; then every other column on offer.
+    pub fn new(shown: &[ColumnSpec], offer: Vec<Column>) -> ColumnChooser {
+        let mut rows: Vec<ChooserRow> = shown
+            .iter()
+            .map(|s| ChooserRow {
+                column: s.column.clone(),
+                on: true,
+                width: s.width,
+            })
+            .collect();
+        for column in offer {
+            if !rows.iter().any(|r| r.column == column) {
+                rows.push(ChooserRow {
+                    column,
+                    on: false,
+                    width: None,
+                });
+            }
+        }
+        ColumnChooser {
+            rows,
+            list: ListState::default(),
+        }
+    }
+
+    /// The checked rows, in their order.
+    pub fn chosen(&self) -> Vec<ColumnSpec> {
+        self.rows
+            .iter()
+            .filter(|r| r.on)
+            .map(|r| ColumnSpec {
+                column: r.column.clone(),
+                width: r.width,
+            })
+            .collect()
+    }
 }
 
 /// An event shown whole, with what the console knows beside it.

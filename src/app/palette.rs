@@ -56,6 +56,26 @@ pub const VERBS: &[Verb] = &[
         help: "delete the selection (no undo)",
     },
     Verb {
+        name: "columns",
+        args: "[add|remove|set …]",
+        help: "the list's columns (none: the chooser; also reset)",
+    },
+    Verb {
+        name: "view",
+        args: "[save|load] NAME",
+        help: "save or open a view of the list (none: list them)",
+    },
+    Verb {
+        name: "theme",
+        args: "NAME",
+        help: "switch the colours now (Tab lists the themes)",
+    },
+    Verb {
+        name: "export",
+        args: "FILE",
+        help: "the users shown as CSV (`export!` replaces a file)",
+    },
+    Verb {
         name: "users",
         args: "",
         help: "the users screen",
@@ -98,6 +118,80 @@ pub enum Order {
     Screen(Screen),
     Help,
     Quit,
+    Columns(ColumnsOrder),
+    View(ViewOrder),
+    Theme(String),
+    /// The users shown, as CSV, to a file; `overwrite`: `export!`.
+    Export {
+        path: String,
+        overwrite: bool,
+    },
+}
+
+/// `:columns …`: the names as typed (checked against the tenant by `update`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ColumnsOrder {
+    /// The chooser.
+    Choose,
+    Add(Vec<String>),
+    Remove(Vec<String>),
+    Set(Vec<String>),
+    /// Back to the settings' columns.
+    Reset,
+}
+
+/// `:view …`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ViewOrder {
+    List,
+    Save(String),
+    Load(String),
+}
+
+/// `a,b c` → [a, b, c].
+fn names(rest: &str) -> Vec<String> {
+    rest.split([',', ' '])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn columns_order(rest: &str) -> Result<Order, String> {
+    let (sub, args) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    let list = names(args);
+    let needs = |order: fn(Vec<String>) -> ColumnsOrder| {
+        if list.is_empty() {
+            Err(format!(
+                "`columns {sub}` needs column names (Tab lists them)"
+            ))
+        } else {
+            Ok(Order::Columns(order(list.clone())))
+        }
+    };
+    match sub {
+        "" => Ok(Order::Columns(ColumnsOrder::Choose)),
+        "add" => needs(ColumnsOrder::Add),
+        "remove" | "rm" => needs(ColumnsOrder::Remove),
+        "set" => needs(ColumnsOrder::Set),
+        "reset" if list.is_empty() => Ok(Order::Columns(ColumnsOrder::Reset)),
+        "reset" => Err("`columns reset` takes nothing after it".into()),
+        other => Err(format!(
+            "`columns {other}`: add, remove, set or reset (none opens the chooser)"
+        )),
+    }
+}
+
+fn view_order(rest: &str) -> Result<Order, String> {
+    let words: Vec<&str> = rest.split_whitespace().collect();
+    let order = match words[..] {
+        [] | ["list"] => ViewOrder::List,
+        ["save"] | ["load"] => return Err(format!("`view {}` needs a name", words[0])),
+        ["save", name] => ViewOrder::Save(name.to_string()),
+        ["load", name] | [name] => ViewOrder::Load(name.to_string()),
+        _ => return Err("`view save NAME`, `view load NAME` (or `view NAME`), `view`".into()),
+    };
+    Ok(Order::View(order))
 }
 
 /// Reads a line; an error says what is wrong in words and names what would be right.
@@ -138,11 +232,22 @@ pub fn parse(line: &str) -> Result<Order, String> {
         "events" => none(Order::Screen(Screen::Events)),
         "help" => none(Order::Help),
         "quit" | "q" => none(Order::Quit),
-        other => Err(format!("no verb `{other}`: {}", names().join(", "))),
+        "columns" => columns_order(rest),
+        "view" => view_order(rest),
+        "theme" if rest.is_empty() => Err("theme needs a name (Tab lists them)".into()),
+        "theme" => Ok(Order::Theme(rest.to_string())),
+        "export" | "export!" if rest.is_empty() => {
+            Err("export needs a file name: `export users.csv`".into())
+        }
+        "export" | "export!" => Ok(Order::Export {
+            path: rest.to_string(),
+            overwrite: verb == "export!",
+        }),
+        other => Err(format!("no verb `{other}`: {}", verb_names().join(", "))),
     }
 }
 
-fn names() -> Vec<&'static str> {
+fn verb_names() -> Vec<&'static str> {
     VERBS.iter().map(|v| v.name).collect()
 }
 
@@ -162,16 +267,50 @@ pub struct Completion {
     pub options: Vec<String>,
 }
 
-/// Completes the verb, or the argument of `profile` (the config file's profiles),
-/// `set-state` (the states) and `search` (the fields matched in the console, as `field:`).
-pub fn complete(line: &str, profiles: &[String]) -> Completion {
+/// What arguments complete to, from the state: the tenant's attributes, the columns
+/// shown, the saved views, the themes.
+#[derive(Debug, Clone, Default)]
+pub struct Words {
+    /// The profiles `:profile` offers.
+    pub profiles: Vec<String>,
+    /// Every column on offer, as written (`email`, `custom_attributes.cost_center`).
+    pub columns: Vec<String>,
+    /// The columns shown, as written.
+    pub shown: Vec<String>,
+    pub views: Vec<String>,
+    pub themes: Vec<String>,
+}
+
+/// Completes the verb, or its argument: the profiles of `profile`, the states of `set-state`, the fields of `search`
+/// (matched in the console, as `field:`), column names, view names, theme names.
+pub fn complete(line: &str, words: &Words) -> Completion {
     let (verb, arg) = match line.split_once(' ') {
-        None => return completed("", line, names().iter().map(|n| format!("{n} ")).collect()),
+        None => {
+            return completed(
+                "",
+                line,
+                verb_names().iter().map(|n| format!("{n} ")).collect(),
+            );
+        }
         Some((v, a)) => (v, a),
     };
     let options: Vec<String> = match verb {
+        "columns" => return complete_columns(arg, words),
+        "view" => {
+            let (sub, name) = arg.split_once(' ').unwrap_or(("", arg));
+            return match sub {
+                "save" | "load" => completed(&format!("view {sub} "), name, words.views.clone()),
+                _ => {
+                    let mut options: Vec<String> =
+                        ["save ", "load "].iter().map(|s| s.to_string()).collect();
+                    options.extend(words.views.iter().cloned());
+                    completed("view ", arg, options)
+                }
+            };
+        }
+        "theme" => words.themes.clone(),
         "set-state" => USER_STATES.map(|s| state_name(s).to_lowercase()).collect(),
-        "profile" => profiles.to_vec(),
+        "profile" => words.profiles.clone(),
         "search" => {
             // The last word of the query is what is being typed.
             let (before, word) = arg.rsplit_once(' ').map_or(("", arg), |(b, w)| (b, w));
@@ -189,6 +328,33 @@ pub fn complete(line: &str, profiles: &[String]) -> Completion {
         _ => Vec::new(),
     };
     completed(&format!("{verb} "), arg, options)
+}
+
+/// `columns add|remove|set` complete the last name of their list; `columns ` the words.
+fn complete_columns(arg: &str, words: &Words) -> Completion {
+    let Some((sub, list)) = arg.split_once(' ') else {
+        let subs = ["add ", "remove ", "set ", "reset"];
+        return completed(
+            "columns ",
+            arg,
+            subs.iter().map(|s| s.to_string()).collect(),
+        );
+    };
+    let cut = list.rfind([',', ' ']).map_or(0, |i| i + 1);
+    let (before, typed) = list.split_at(cut);
+    let head = format!("columns {sub} {before}");
+    let options = match sub {
+        "remove" | "rm" => words.shown.clone(),
+        "add" => words
+            .columns
+            .iter()
+            .filter(|c| !words.shown.contains(c))
+            .cloned()
+            .collect(),
+        "set" => words.columns.clone(),
+        _ => Vec::new(),
+    };
+    completed(&head, typed, options)
 }
 
 /// `head` + the longest extension of `typed` every option starting with it shares.

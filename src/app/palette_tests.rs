@@ -33,21 +33,102 @@ fn errors_say_what_is_wrong_and_what_would_do() {
     assert!(parse("profile").unwrap_err().contains("needs a name"));
 }
 
+fn complete(line: &str) -> Completion {
+    super::complete(line, &Words::default())
+}
+
 #[test]
 fn tab_completes_verbs_and_their_arguments() {
-    assert_eq!(complete("un", &[]).line, "unlock ");
-    let c = complete("l", &[]);
+    assert_eq!(complete("un").line, "unlock ");
+    let c = complete("l");
     assert_eq!(c.line, "lo");
     assert_eq!(c.options, vec!["lock", "logout", "log"]);
-    assert_eq!(complete("set-state rej", &[]).line, "set-state rejected");
-    let c = complete("search email:kat* dep", &[]);
+    assert_eq!(complete("set-state rej").line, "set-state rejected");
+    let c = complete("search email:kat* dep");
     assert_eq!(c.line, "search email:kat* department:");
-    assert!(complete("zz", &[]).options.is_empty());
-    let profiles = ["prod".to_string(), "sandbox".into(), "stage".into()];
-    let c = complete("profile s", &profiles);
+    assert!(complete("zz").options.is_empty());
+    let words = Words {
+        profiles: vec!["prod".to_string(), "sandbox".into(), "stage".into()],
+        ..Words::default()
+    };
+    let c = super::complete("profile s", &words);
     assert_eq!(c.line, "profile s");
     assert_eq!(c.options, vec!["sandbox", "stage"]);
-    assert_eq!(complete("profile p", &profiles).line, "profile prod");
+    assert_eq!(super::complete("profile p", &words).line, "profile prod");
+}
+
+#[test]
+fn the_new_verbs_parse_with_their_arguments() {
+    assert_eq!(parse("columns"), Ok(Order::Columns(ColumnsOrder::Choose)));
+    assert_eq!(
+        parse("columns add custom_attributes.cost_center, title:20"),
+        Ok(Order::Columns(ColumnsOrder::Add(vec![
+            "custom_attributes.cost_center".into(),
+            "title:20".into()
+        ])))
+    );
+    assert!(
+        parse("columns add")
+            .unwrap_err()
+            .contains("needs column names")
+    );
+    assert!(
+        parse("columns sideways x")
+            .unwrap_err()
+            .contains("add, remove, set")
+    );
+    assert_eq!(parse("view"), Ok(Order::View(ViewOrder::List)));
+    assert_eq!(
+        parse("view mine"),
+        Ok(Order::View(ViewOrder::Load("mine".into())))
+    );
+    assert_eq!(
+        parse("view save mine"),
+        Ok(Order::View(ViewOrder::Save("mine".into())))
+    );
+    assert!(parse("view save").unwrap_err().contains("needs a name"));
+    assert_eq!(parse("theme light"), Ok(Order::Theme("light".into())));
+    assert_eq!(
+        parse("export! ~/out.csv"),
+        Ok(Order::Export {
+            path: "~/out.csv".into(),
+            overwrite: true
+        })
+    );
+    assert!(parse("export").unwrap_err().contains("file name"));
+}
+
+#[test]
+fn tab_completes_columns_views_and_themes_from_the_state() {
+    let words = Words {
+        columns: vec![
+            "email".into(),
+            "custom_attributes.cost_center".into(),
+            "custom_attributes.branch".into(),
+        ],
+        shown: vec!["email".into()],
+        views: vec!["mine".into(), "sales".into()],
+        themes: vec!["dark".into(), "light".into()],
+        ..Words::default()
+    };
+    let c = super::complete("columns add custom_attributes.c", &words);
+    assert_eq!(c.line, "columns add custom_attributes.cost_center");
+    let c = super::complete("columns set email,custom_attributes.b", &words);
+    assert_eq!(c.line, "columns set email,custom_attributes.branch");
+    assert_eq!(
+        super::complete("columns remove e", &words).line,
+        "columns remove email"
+    );
+    assert_eq!(super::complete("columns a", &words).line, "columns add ");
+    assert_eq!(
+        super::complete("view load m", &words).line,
+        "view load mine"
+    );
+    assert_eq!(
+        super::complete("view s", &words).options,
+        vec!["save", "sales"]
+    );
+    assert_eq!(super::complete("theme l", &words).line, "theme light");
 }
 
 #[test]

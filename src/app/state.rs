@@ -14,6 +14,7 @@ use crate::tenant::Tenant;
 
 use super::action::{Generation, SavePart};
 use super::bulk_flow::BulkState;
+use super::columns::{Column, ColumnSpec};
 use super::events_state::{EventTypes, EventsState, RunMarksState};
 use super::keymap::{Context, Keymap};
 use super::list::ListState;
@@ -50,17 +51,6 @@ pub struct Toast {
     pub seen: Option<Instant>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SortColumn {
-    Id,
-    Name,
-    Email,
-    Status,
-    Department,
-    /// One of the configured custom attribute columns.
-    Custom(usize),
-}
-
 #[derive(Debug, Default)]
 pub struct UsersState {
     /// Every user loaded, in load order, as the list keeps them.
@@ -86,7 +76,8 @@ pub struct UsersState {
     /// `L`: where loading every page stands.
     pub load: LoadAll,
     pub pages: usize,
-    pub sort: Option<(SortColumn, bool)>,
+    /// The column sorted by (one of those shown), ascending or not.
+    pub sort: Option<(Column, bool)>,
     /// Every loaded user's position in `all`, in sort order (empty until a sort needs it).
     pub sorted: Vec<usize>,
     /// Why the last load failed, shown in the table's place.
@@ -307,8 +298,8 @@ pub struct AppState {
     pub band: Option<ratatui::style::Style>,
     pub user_update: UserUpdateApi,
     pub keymap: Keymap,
-    /// Custom attribute shortnames shown as columns.
-    pub columns: Vec<String>,
+    /// The users list's columns, in order (`:columns`, a view, `[ui] user_columns`).
+    pub columns: Vec<ColumnSpec>,
     pub users: UsersState,
     pub editor: Option<EditorState>,
     pub log: RequestLogState,
@@ -328,6 +319,8 @@ pub struct AppState {
     pub profiles: Vec<String>,
     /// Other profiles open in the console whose bulk run is going (quitting stops them).
     pub runs_elsewhere: Vec<String>,
+    /// Saved views, themes and the config file, as `:view`, `:theme` and Tab know them.
+    pub prefs: super::views::Prefs,
     /// The tenant's custom attribute fields.
     pub fields: Vec<String>,
     pub roles: Vec<Role>,
@@ -355,7 +348,8 @@ pub struct StateConfig {
     /// The profile is `protected`.
     pub protected: bool,
     pub user_update: UserUpdateApi,
-    pub columns: Vec<String>,
+    /// The users list's columns at start.
+    pub columns: Vec<ColumnSpec>,
     pub request_log_capacity: usize,
     pub keymap: Keymap,
     pub width: u16,
@@ -377,7 +371,7 @@ impl AppState {
             band: config.band,
             user_update: config.user_update,
             keymap: config.keymap,
-            columns: config.columns,
+            columns: config.columns.clone(),
             users: UsersState::default(),
             editor: None,
             log: RequestLogState::new(config.request_log_capacity),
@@ -390,6 +384,10 @@ impl AppState {
             palette: super::palette::Palette::default(),
             profiles: Vec::new(),
             runs_elsewhere: Vec::new(),
+            prefs: super::views::Prefs {
+                default_columns: config.columns.clone(),
+                ..Default::default()
+            },
             fields: Vec::new(),
             roles: Vec::new(),
             groups: Vec::new(),
@@ -428,6 +426,7 @@ impl AppState {
             Some(Modal::Input(_)) => Context::Input,
             Some(Modal::Pick(_)) => Context::Pick,
             Some(Modal::Event(_)) => Context::Detail,
+            Some(Modal::Columns(_)) => Context::Columns,
             None => self.context(),
         }
     }

@@ -24,7 +24,7 @@ pub fn state_with(read_only: bool, user_update: UserUpdateApi) -> AppState {
         read_only,
         protected: false,
         user_update,
-        columns: vec!["AWS_Role".into()],
+        columns: super::columns::with_custom(&["AWS_Role"]),
         request_log_capacity: 3,
         keymap,
         width: 120,
@@ -347,7 +347,8 @@ fn edit_a_custom_attribute_and_save_it_in_one_call() {
     assert!(text.contains("Saved custom attributes"), "{text}");
     // The list shows the new value too.
     let listed = &state.users.all[state.users.index[&1]];
-    assert_eq!(&*listed.custom[0], "Administrator");
+    let aws_role = super::columns::Column::Custom("AWS_Role".into());
+    assert_eq!(super::users_table::cell(listed, &aws_role), "Administrator");
 }
 
 #[test]

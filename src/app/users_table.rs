@@ -4,38 +4,17 @@
 //! 100,000 users moves integers, not users, and a frame builds only the rows it shows.
 
 use crate::api::{
-    FieldValue, LocalField, SearchFields, ServerField, ServerValue, User, status_name,
+    FieldValue, LocalField, SearchFields, ServerField, ServerValue, User, state_name, status_name,
 };
 
-use super::state::{SortColumn, UsersState};
+use super::columns::{Column, ColumnSpec, Field};
+use super::state::UsersState;
 
-/// The fixed columns, then one per configured custom attribute.
-pub fn sort_columns(custom: usize) -> Vec<SortColumn> {
-    let mut columns = vec![
-        SortColumn::Id,
-        SortColumn::Name,
-        SortColumn::Email,
-        SortColumn::Status,
-        SortColumn::Department,
-    ];
-    columns.extend((0..custom).map(SortColumn::Custom));
-    columns
-}
-
-pub fn column_title(column: SortColumn, custom: &[String]) -> String {
-    match column {
-        SortColumn::Id => "id".into(),
-        SortColumn::Name => "name".into(),
-        SortColumn::Email => "email".into(),
-        SortColumn::Status => "status".into(),
-        SortColumn::Department => "department".into(),
-        SortColumn::Custom(i) => custom.get(i).cloned().unwrap_or_default(),
-    }
-}
-
-/// A user as the list keeps it: the columns it shows and the fields the console's search
+/// A user as the list keeps it: the fields its columns can show and the console's search
 /// terms match, nothing else. A whole `User` is ~3 KB in memory; 100,000 of these stay small.
-/// The editor reads the whole user when it opens one.
+/// The editor reads the whole user when it opens one. Every column on offer (any core
+/// field of [`Field`], any custom attribute) is read from here, so choosing columns never
+/// reads the users again.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserRow {
     pub id: i64,
@@ -47,8 +26,6 @@ pub struct UserRow {
     pub title: Box<str>,
     pub company: Box<str>,
     pub phone: Box<str>,
-    /// The configured custom attribute columns, in order ("" when unset).
-    pub custom: Box<[Box<str>]>,
     /// What the server's terms read when they are matched over a complete cache, packed
     /// in one string (one allocation a user): [`MORE`] in order, then every custom
     /// attribute as `name` \x1e `value`, all separated by \x1f.
@@ -56,7 +33,7 @@ pub struct UserRow {
 }
 
 /// The fixed parts of [`UserRow::more`], in order.
-const MORE: [&str; 10] = [
+const MORE: [&str; 13] = [
     "username",
     "firstname",
     "lastname",
@@ -64,8 +41,11 @@ const MORE: [&str; 10] = [
     "userprincipalname",
     "external_id",
     "created_at",
+    "updated_at",
+    "locked_until",
     "directory_id",
     "manager_ad_id",
+    "group_id",
     "role_id",
 ];
 
@@ -85,12 +65,14 @@ fn packed(user: &User) -> Box<str> {
         &user.userprincipalname,
         &user.external_id,
         &user.created_at,
+        &user.updated_at,
+        &user.locked_until,
     ];
     for text in texts {
         push(&mut out, text.as_deref().unwrap_or_default());
         out.push('\u{1f}');
     }
-    for n in [user.directory_id, user.manager_ad_id] {
+    for n in [user.directory_id, user.manager_ad_id, user.group_id] {
         if let Some(n) = n {
             out.push_str(&n.to_string());
         }
@@ -114,7 +96,7 @@ fn packed(user: &User) -> Box<str> {
 }
 
 impl UserRow {
-    pub fn new(user: &User, custom: &[String]) -> UserRow {
+    pub fn new(user: &User) -> UserRow {
         let text = |v: &Option<String>| v.as_deref().unwrap_or_default().into();
         UserRow {
             id: user.id,
@@ -126,23 +108,32 @@ impl UserRow {
             title: text(&user.title),
             company: text(&user.company),
             phone: text(&user.phone),
-            custom: custom
-                .iter()
-                .map(|name| {
-                    user.custom_attributes
-                        .get(name)
-                        .cloned()
-                        .flatten()
-                        .unwrap_or_default()
-                        .into()
-                })
-                .collect(),
             more: packed(user),
         }
     }
 
     fn more(&self, i: usize) -> &str {
         self.more.split('\u{1f}').nth(i).unwrap_or_default()
+    }
+
+    /// A fixed part of [`UserRow::more`] by name.
+    fn more_of(&self, name: &str) -> &str {
+        MORE.iter()
+            .position(|m| *m == name)
+            .map_or("", |i| self.more(i))
+    }
+
+    /// A custom attribute's value ("" when unset).
+    fn custom(&self, name: &str) -> &str {
+        self.more
+            .split('\u{1f}')
+            .skip(MORE.len())
+            .find_map(|p| {
+                p.split_once('\u{1e}')
+                    .filter(|(n, _)| *n == name)
+                    .map(|(_, v)| v)
+            })
+            .unwrap_or_default()
     }
 }
 
@@ -176,17 +167,7 @@ impl SearchFields for UserRow {
             ServerField::DirectoryId => ints(self.more(at("directory_id"))),
             ServerField::ManagerAdId => ints(self.more(at("manager_ad_id"))),
             ServerField::RoleId => ints(self.more(at("role_id"))),
-            ServerField::Custom(name) => ServerValue::Text(
-                self.more
-                    .split('\u{1f}')
-                    .skip(MORE.len())
-                    .find_map(|p| {
-                        p.split_once('\u{1e}')
-                            .filter(|(n, _)| n == name)
-                            .map(|(_, v)| v)
-                    })
-                    .unwrap_or_default(),
-            ),
+            ServerField::Custom(name) => ServerValue::Text(self.custom(name)),
         }
     }
 }
@@ -217,17 +198,28 @@ impl SearchFields for Probe<'_> {
 }
 
 /// The text of one cell, unsanitised (the view sanitises what it draws).
-pub fn cell(row: &UserRow, column: SortColumn) -> String {
-    match column {
-        SortColumn::Id => row.id.to_string(),
-        SortColumn::Name => row.name.to_string(),
-        SortColumn::Email => row.email.to_string(),
-        SortColumn::Status => row
+pub fn cell(row: &UserRow, column: &Column) -> String {
+    let field = match column {
+        Column::Custom(name) => return row.custom(name).to_string(),
+        Column::Field(field) => *field,
+    };
+    match field {
+        Field::Id => row.id.to_string(),
+        Field::Name => row.name.to_string(),
+        Field::Email => row.email.to_string(),
+        Field::Status => row
             .status
             .map(|s| status_name(s).to_string())
             .unwrap_or_default(),
-        SortColumn::Department => row.department.to_string(),
-        SortColumn::Custom(i) => row.custom.get(i).map(|v| v.to_string()).unwrap_or_default(),
+        Field::State => row
+            .state
+            .map(|s| state_name(s).to_string())
+            .unwrap_or_default(),
+        Field::Department => row.department.to_string(),
+        Field::Title => row.title.to_string(),
+        Field::Company => row.company.to_string(),
+        Field::Phone => row.phone.to_string(),
+        other => row.more_of(other.name()).to_string(),
     }
 }
 
@@ -249,10 +241,10 @@ pub struct Haystacks {
 impl Haystacks {
     /// Adds (or, for a user already there, replaces) a user's text. A replaced text stays
     /// in the buffer unused: replacements come one save at a time.
-    fn set(&mut self, index: usize, row: &UserRow) {
+    fn set(&mut self, index: usize, row: &UserRow, columns: &[ColumnSpec]) {
         let start = self.text.len();
-        for column in sort_columns(row.custom.len()) {
-            self.text.push_str(&cell(row, column).to_lowercase());
+        for spec in columns {
+            self.text.push_str(&cell(row, &spec.column).to_lowercase());
             // A separator that nobody types keeps matches inside one column.
             self.text.push('\u{1f}');
         }
@@ -300,24 +292,36 @@ fn clip(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
-/// Adds a page of users; a user already loaded is replaced, not repeated.
-pub fn append(users: &mut UsersState, page: Vec<User>, custom: &[String]) {
+/// Adds a page of users; a user already loaded is replaced, not repeated. `columns`: the
+/// columns shown, whose text the `/` filter matches.
+pub fn append(users: &mut UsersState, page: Vec<User>, columns: &[ColumnSpec]) {
     for user in &page {
-        replace_or_push(users, UserRow::new(user, custom));
+        replace_or_push(users, UserRow::new(user), columns);
     }
 }
 
 /// Puts a fresher copy of a user in place (after a save or a reload).
-pub fn replace(users: &mut UsersState, user: &User, custom: &[String]) {
+pub fn replace(users: &mut UsersState, user: &User, columns: &[ColumnSpec]) {
     if users.index.contains_key(&user.id) {
-        replace_or_push(users, UserRow::new(user, custom));
+        replace_or_push(users, UserRow::new(user), columns);
     }
 }
 
-fn replace_or_push(users: &mut UsersState, row: UserRow) {
+/// Other columns are shown: the `/` filter's text is made again from the rows (they hold
+/// every column on offer: nothing is read again), and the sort follows at the next refilter.
+pub fn set_columns(users: &mut UsersState, columns: &[ColumnSpec]) {
+    let mut haystacks = Haystacks::default();
+    for (i, row) in users.all.iter().enumerate() {
+        haystacks.set(i, row, columns);
+    }
+    users.haystacks = haystacks;
+    users.sorted.clear();
+}
+
+fn replace_or_push(users: &mut UsersState, row: UserRow, columns: &[ColumnSpec]) {
     match users.index.get(&row.id) {
         Some(&i) => {
-            users.haystacks.set(i, &row);
+            users.haystacks.set(i, &row, columns);
             users.all[i] = row;
             // A new value may move the user in the sort.
             users.sorted.clear();
@@ -325,7 +329,7 @@ fn replace_or_push(users: &mut UsersState, row: UserRow) {
         None => {
             let i = users.all.len();
             users.index.insert(row.id, i);
-            users.haystacks.set(i, &row);
+            users.haystacks.set(i, &row, columns);
             users.all.push(row);
         }
     }
@@ -389,7 +393,7 @@ pub fn refilter(users: &mut UsersState) {
 }
 
 /// Changes the sort; the rows follow at the next refilter.
-pub fn set_sort(users: &mut UsersState, sort: Option<(SortColumn, bool)>) {
+pub fn set_sort(users: &mut UsersState, sort: Option<(Column, bool)>) {
     users.sort = sort;
     users.sorted.clear();
 }
@@ -399,12 +403,17 @@ pub fn set_sort(users: &mut UsersState, sort: Option<(SortColumn, bool)>) {
 fn sort_order(users: &UsersState) -> Vec<usize> {
     let all = &users.all;
     let mut order: Vec<usize> = (0..all.len()).collect();
-    let Some((column, ascending)) = users.sort else {
+    let Some((column, ascending)) = &users.sort else {
         return order;
     };
     match column {
-        SortColumn::Id => order.sort_by_key(|&i| all[i].id),
-        SortColumn::Status => order.sort_by_key(|&i| (all[i].status, all[i].id)),
+        Column::Field(Field::Id) => order.sort_by_key(|&i| all[i].id),
+        Column::Field(Field::Status) => order.sort_by_key(|&i| (all[i].status, all[i].id)),
+        Column::Field(Field::State) => order.sort_by_key(|&i| (all[i].state, all[i].id)),
+        // Numbers as numbers (an empty cell first), not "10" before "9".
+        Column::Field(f) if f.numeric() => {
+            order.sort_by_cached_key(|&i| (cell(&all[i], column).parse::<i64>().ok(), all[i].id))
+        }
         _ => order.sort_by_cached_key(|&i| (cell(&all[i], column).to_lowercase(), all[i].id)),
     }
     if !ascending {
@@ -417,6 +426,10 @@ fn sort_order(users: &UsersState) -> Vec<usize> {
 mod tests {
     use super::*;
 
+    fn columns() -> Vec<ColumnSpec> {
+        super::super::columns::with_custom(&[])
+    }
+
     #[test]
     fn the_filter_sees_a_replaced_user_as_it_is_now() {
         let user = |id: i64, email: &str| -> User {
@@ -426,9 +439,9 @@ mod tests {
         append(
             &mut users,
             vec![user(1, "ann@old.example"), user(2, "bob@old.example")],
-            &[],
+            &columns(),
         );
-        replace(&mut users, &user(1, "ann@new.example"), &[]);
+        replace(&mut users, &user(1, "ann@new.example"), &columns());
         let matches = |users: &mut UsersState, text: &str| {
             users.filter = text.into();
             refilter(users);
@@ -454,7 +467,7 @@ mod tests {
             user(2, "Al@x.example"),
             user(3, "bo@y.example"),
         ];
-        append(&mut users, page, &[]);
+        append(&mut users, page, &columns());
         let ids = |users: &UsersState| {
             users
                 .rows
@@ -462,19 +475,20 @@ mod tests {
                 .map(|&i| users.all[i].id)
                 .collect::<Vec<_>>()
         };
-        set_sort(&mut users, Some((SortColumn::Email, true)));
+        let email = Column::Field(Field::Email);
+        set_sort(&mut users, Some((email.clone(), true)));
         refilter(&mut users);
         assert_eq!(ids(&users), vec![2, 3, 1], "case does not matter");
         users.filter = "x.example".into();
         refilter(&mut users);
         assert_eq!(ids(&users), vec![2, 1]);
-        replace(&mut users, &user(1, "aa@x.example"), &[]);
+        replace(&mut users, &user(1, "aa@x.example"), &columns());
         refilter(&mut users);
         assert_eq!(ids(&users), vec![1, 2]);
-        set_sort(&mut users, Some((SortColumn::Email, false)));
+        set_sort(&mut users, Some((email, false)));
         refilter(&mut users);
         assert_eq!(ids(&users), vec![2, 1]);
-        append(&mut users, vec![user(4, "zz@x.example")], &[]);
+        append(&mut users, vec![user(4, "zz@x.example")], &columns());
         refilter(&mut users);
         assert_eq!(ids(&users), vec![4, 2, 1], "a new page joins the sort");
     }

@@ -488,3 +488,27 @@ mod bulk {
 
 #[path = "view_audit_tests.rs"]
 mod audit;
+
+/// `:columns`: the chooser over the list, the shown columns checked and numbered, the
+/// keys from the keymap; then the list in the chosen columns, one with a fixed width.
+#[test]
+fn the_column_chooser_and_the_chosen_columns() {
+    let mut state = loaded(8, None);
+    update(&mut state, ch(':'));
+    typed(&mut state, "columns");
+    update(&mut state, key(KeyCode::Enter));
+    state.in_flight = 0;
+    insta::assert_snapshot!("column_chooser_80x24", render(&mut state, 80, 24).backend());
+    update(&mut state, key(KeyCode::Esc));
+    update(&mut state, ch(':'));
+    typed(
+        &mut state,
+        "columns set id,email:24,custom_attributes.AWS_Role,title",
+    );
+    update(&mut state, key(KeyCode::Enter));
+    state.status = None;
+    insta::assert_snapshot!(
+        "users_chosen_columns_80x24",
+        render(&mut state, 80, 24).backend()
+    );
+}

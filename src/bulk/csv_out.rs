@@ -90,6 +90,23 @@ pub fn users_csv(users: &[User], columns: &[String]) -> Result<Vec<u8>, String> 
     finish(w)
 }
 
+/// A table as CSV for people (the console's `:export`): a header, then the rows, every
+/// cell guarded against spreadsheet formulas.
+pub fn table_csv<R, C>(header: &[String], rows: R) -> Result<Vec<u8>, String>
+where
+    R: IntoIterator<Item = C>,
+    C: IntoIterator<Item = String>,
+{
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header.iter().map(|h| guard(h).into_owned()))
+        .map_err(|e| e.to_string())?;
+    for row in rows {
+        w.write_record(row.into_iter().map(|c| guard(&c).into_owned()))
+            .map_err(|e| e.to_string())?;
+    }
+    finish(w)
+}
+
 /// A row's status in the results file.
 pub fn row_status(
     id: i64,
@@ -154,6 +171,22 @@ pub fn failed_csv(
 mod tests {
     use super::*;
     use crate::bulk::journal::SourceRow;
+
+    #[test]
+    fn a_cell_a_spreadsheet_would_run_is_kept_as_text() {
+        let csv = table_csv(
+            &["name".to_string()],
+            vec![
+                vec!["=HYPERLINK(\"x\")".to_string()],
+                vec!["Ann".to_string()],
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(csv).unwrap(),
+            "name\n\"'=HYPERLINK(\"\"x\"\")\"\nAnn\n"
+        );
+    }
 
     #[test]
     fn columns() {

@@ -84,7 +84,7 @@ impl Console {
             read_only: false,
             protected: false,
             user_update: UserUpdateApi::V1,
-            columns: vec![],
+            columns: onelogin_tui::app::columns::with_custom(&[]),
             request_log_capacity: 100,
             keymap,
             width: 120,

@@ -78,6 +78,16 @@ pub(super) fn on_opened(
             cache.source = Source::Cache;
             let keep = state.users.current_id();
             reset_list(state);
+            // A search set before the cache opened (`--view`, or typed meanwhile) is
+            // matched over it whole, as a search typed now would be.
+            let search = state.users.search.clone();
+            if let Ok(s) = Search::parse(&search)
+                && let Ok(local) = s.whole_local()
+                && !search.is_empty()
+            {
+                state.users.local_terms = local;
+                state.cache.searched = Some(Source::Cache);
+            }
             on_rows(state, generation, Ok(opened.rows), keep)
         }
         Ok(opened) => {

@@ -12,28 +12,33 @@ use crate::api::{ApiError, EnvelopeMessage, ErrorKind, User, UserUpdate, V3UserU
 use crate::config::UserUpdateApi;
 
 use super::action::{Action, Command, Outcome, SavePart};
+use super::columns::{Column, Field};
 use super::editor_rows::{self, current_value, editor_rows, is_editable, is_integer_field};
 use super::keymap::{Context, KeyAction};
 use super::layout::{self, ListId};
 use super::message::{Doing, Failure, Hint, Note};
 use super::modal::{Choice, Input, InputFor, Modal, Pick, PickFor, Question};
-use super::state::{
-    AppState, EditorState, Level, LoadAll, Pending, RowKey, Screen, SortColumn, Toast,
-};
+use super::state::{AppState, EditorState, Level, LoadAll, Pending, RowKey, Screen, Toast};
 use super::users_table;
 
 mod actions;
 mod bulk;
 mod cache;
+mod columns;
 mod editor;
 mod events;
+mod export;
 mod jumps;
 mod modal;
+mod mouse;
 mod palette;
 mod protect;
 mod request_log;
 mod user_view;
 mod users;
+mod views;
+
+pub use views::start_with as start_with_view;
 
 #[cfg(test)]
 pub(crate) use user_view::tests as user_view_tests;
@@ -108,6 +113,15 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Command> {
             }
             Vec::new()
         }
+        Action::ViewSaved { name, view, result } => {
+            views::on_saved(state, name, view, result);
+            Vec::new()
+        }
+        Action::ThemeSet { name, result } => {
+            views::on_theme(state, name, result);
+            Vec::new()
+        }
+        Action::Mouse(event) => mouse::on_mouse(state, event),
     };
     jumps::record(state);
     if state.read_only && commands.iter().any(Command::is_write) {
@@ -169,6 +183,9 @@ fn is_api(command: &Command) -> bool {
         command,
         Command::Copy { .. }
             | Command::WriteExport { .. }
+            | Command::SaveView { .. }
+            | Command::SetTheme { .. }
+            | Command::ExportCsv { .. }
             | Command::Quit
             | Command::SwitchProfile { .. }
             | Command::BulkControl(_)
@@ -255,13 +272,18 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
             Vec::new()
         }
         KeyAction::Quit | KeyAction::Dismiss => go_back(state, action == KeyAction::Quit),
-        _ => match state.screen {
-            Screen::Users => users_key(state, action),
-            Screen::Editor => user_view::key(state, action),
-            Screen::RequestLog => log_key(state, action),
-            Screen::Events => events::key(state, action),
-            Screen::Bulk => bulk::key(state, action),
-        },
+        _ => screen_key(state, action),
+    }
+}
+
+/// A key for the screen itself (the mouse's wheel comes here as ↑/↓ too).
+fn screen_key(state: &mut AppState, action: KeyAction) -> Vec<Command> {
+    match state.screen {
+        Screen::Users => users_key(state, action),
+        Screen::Editor => user_view::key(state, action),
+        Screen::RequestLog => log_key(state, action),
+        Screen::Events => events::key(state, action),
+        Screen::Bulk => bulk::key(state, action),
     }
 }
 
@@ -366,15 +388,19 @@ fn on_outcome(state: &mut AppState, outcome: Outcome) -> Vec<Command> {
             let unknown: Vec<&str> = state
                 .columns
                 .iter()
-                .filter(|c| !state.fields.contains(c))
-                .map(String::as_str)
+                .filter_map(|c| match &c.column {
+                    Column::Custom(name) if !state.fields.contains(name) => Some(name.as_str()),
+                    _ => None,
+                })
                 .collect();
             if !unknown.is_empty() {
                 let list = unknown.join(", ");
                 toast(
                     state,
                     Level::Warning,
-                    Note::Text(format!("ui.columns names fields this tenant lacks: {list}")),
+                    Note::Text(format!(
+                        "The list's columns name custom attributes this tenant lacks: {list}"
+                    )),
                 );
             }
         }

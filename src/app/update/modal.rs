@@ -49,6 +49,15 @@ pub(super) fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Command> {
         Some(Modal::Input(_)) => input_key(state, action, key),
         Some(Modal::Pick(_)) => pick_key(state, action),
         Some(Modal::Event(_)) => event_key(state, action),
+        Some(Modal::Columns(_)) => match action {
+            Some(KeyAction::Cancel) => close(state, Closed::Cancelled),
+            Some(KeyAction::Choose) if columns::can_apply(state) => close(state, Closed::Answered),
+            Some(KeyAction::Choose) => Vec::new(),
+            _ => {
+                columns::key(state, action);
+                Vec::new()
+            }
+        },
         None => Vec::new(),
     }
 }
@@ -266,7 +275,10 @@ fn close(state: &mut AppState, how: Closed) -> Vec<Command> {
         return Vec::new();
     };
     match (modal, how) {
-        (Modal::Help { .. } | Modal::Event(_), _) | (Modal::Ask(_), Closed::Cancelled) => {
+        (Modal::Help { .. } | Modal::Event(_), _)
+        | (Modal::Ask(_) | Modal::Columns(_), Closed::Cancelled) => Vec::new(),
+        (Modal::Columns(chooser), Closed::Answered) => {
+            columns::set(state, chooser.chosen());
             Vec::new()
         }
         (Modal::Ask(question), Closed::Answered) => answer(state, question),

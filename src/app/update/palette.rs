@@ -5,7 +5,7 @@
 
 use super::modal::{self, Rejected};
 use super::*;
-use crate::app::palette::{Order, complete, parse};
+use crate::app::palette::{Order, Words, complete, parse};
 
 pub(super) fn open(state: &mut AppState) -> Vec<Command> {
     state.palette.opened();
@@ -24,7 +24,7 @@ pub(super) fn key(state: &mut AppState, action: KeyAction) {
     let line = input.text();
     let replaced = match action {
         KeyAction::Complete => {
-            let c = complete(&line, &state.profiles);
+            let c = complete(&line, &words(state));
             state.palette.options = c.options;
             Some(c.line)
         }
@@ -34,6 +34,17 @@ pub(super) fn key(state: &mut AppState, action: KeyAction) {
     };
     if let (Some(text), Some(input)) = (replaced, state.modals.top_input_mut()) {
         *input = crate::app::modal::Input::new(InputFor::Palette, &text);
+    }
+}
+
+/// What arguments complete to, from the state.
+fn words(state: &AppState) -> Words {
+    Words {
+        profiles: state.profiles.clone(),
+        columns: columns::offer(state).iter().map(|c| c.name()).collect(),
+        shown: state.columns.iter().map(|s| s.column.name()).collect(),
+        views: state.prefs.views.keys().cloned().collect(),
+        themes: state.prefs.themes.clone(),
     }
 }
 
@@ -64,6 +75,17 @@ pub(super) fn run(state: &mut AppState, line: &str) -> Result<Vec<Command>, Reje
             Vec::new()
         }
         Order::Quit => quit_from_anywhere(state),
+        Order::Columns(order) => {
+            let mut commands = columns::order(state, order)?;
+            // The list shows what changed (the chooser opens over any screen).
+            if state.modals.is_empty() {
+                commands.extend(leave_to(state, Screen::Users));
+            }
+            commands
+        }
+        Order::View(order) => views::order(state, order)?,
+        Order::Theme(name) => views::theme(state, &name)?,
+        Order::Export { path, overwrite } => export::run(state, &path, overwrite)?,
     })
 }
 

@@ -150,8 +150,9 @@ pub(super) fn users_key(state: &mut AppState, action: KeyAction) -> Vec<Command>
         KeyAction::Refresh => return super::cache::refresh_key(state),
         KeyAction::Actions => return super::actions::from_users(state),
         KeyAction::SortNext => {
-            let columns = users_table::sort_columns(state.columns.len());
-            let next = match state.users.sort {
+            // Through the columns shown, in their order, then unsorted.
+            let columns: Vec<&Column> = state.columns.iter().map(|s| &s.column).collect();
+            let next = match &state.users.sort {
                 None => columns.first().copied(),
                 Some((current, _)) => columns
                     .iter()
@@ -159,12 +160,17 @@ pub(super) fn users_key(state: &mut AppState, action: KeyAction) -> Vec<Command>
                     .and_then(|i| columns.get(i + 1))
                     .copied(),
             };
-            users_table::set_sort(&mut state.users, next.map(|c| (c, true)));
+            let next = next.cloned().map(|c| (c, true));
+            users_table::set_sort(&mut state.users, next);
             refilter_users(state);
         }
         KeyAction::SortReverse => {
-            let current = state.users.sort.unwrap_or((SortColumn::Id, true));
-            users_table::set_sort(&mut state.users, Some((current.0, !current.1)));
+            let (column, ascending) = state
+                .users
+                .sort
+                .clone()
+                .unwrap_or((Column::Field(Field::Id), true));
+            users_table::set_sort(&mut state.users, Some((column, !ascending)));
             refilter_users(state);
         }
         KeyAction::ToggleMark => {

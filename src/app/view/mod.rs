@@ -2,6 +2,7 @@
 //! overlays in `modal.rs`; every message worded in `words.rs`.
 
 mod bulk;
+mod columns;
 mod editor;
 mod events;
 mod modal;
@@ -69,33 +70,20 @@ fn draw_tabs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         Screen::Events => 3,
     };
     // A profile with a band shows its name in it here too: the tenant is told at both ends.
+    // The words come from the layout, where a click finds its tab.
+    let (lead, tabs) = layout::tabs(state);
     let mut spans = match state.band {
-        Some(band) => vec![Span::styled(
-            widgets::safe_owned(&format!(" {} ", state.tenant.profile)),
-            band,
-        )],
+        Some(band) => vec![Span::styled(lead, band)],
         None => vec![Span::styled(
-            " onelogin-tui ",
+            lead,
             theme.accent.add_modifier(Modifier::BOLD),
         )],
     };
-    let tabs = [
-        (KeyAction::ScreenUsers, "Users"),
-        (KeyAction::ScreenBulk, "Bulk"),
-        (KeyAction::ScreenLog, "Request log"),
-        (KeyAction::ScreenEvents, "Events"),
-    ];
-    for (i, (action, name)) in tabs.into_iter().enumerate() {
+    for (i, (_, label)) in tabs.into_iter().enumerate() {
         let style = if i == active {
             theme.selected
         } else {
             theme.muted
-        };
-        let k = state.keymap.key(Context::Global, action);
-        let label = if k.is_empty() {
-            format!(" {name} ")
-        } else {
-            format!(" {k} {name} ")
         };
         spans.push(Span::raw(" "));
         spans.push(Span::styled(label, style));

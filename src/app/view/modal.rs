@@ -26,6 +26,7 @@ pub fn draw(frame: &mut Frame, area: Rect, body: Rect, state: &AppState, theme: 
             Modal::Ask(question) => draw_ask(frame, area, state, question, theme),
             Modal::Event(detail) => super::events::draw_detail(frame, body, state, detail, theme),
             Modal::Pick(pick) => draw_pick(frame, body, state, pick, theme),
+            Modal::Columns(chooser) => super::columns::draw(frame, body, state, chooser, theme),
             Modal::Input(input) => match input.purpose {
                 InputFor::ChangeValue { .. } => draw_change_value(frame, body, state, input, theme),
                 InputFor::TypedConfirm => draw_typed_confirm(frame, body, state, input, theme),

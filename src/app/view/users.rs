@@ -7,11 +7,12 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, LineGauge, Paragraph, Row, Table};
 
+use crate::app::columns::{Column, ColumnSpec, Field};
 use crate::app::keymap::{Context, KeyAction};
 use crate::app::layout;
 use crate::app::modal::InputFor;
-use crate::app::state::{AppState, LoadAll, SortColumn};
-use crate::app::users_table::{cell, column_title, sort_columns};
+use crate::app::state::{AppState, LoadAll};
+use crate::app::users_table::cell;
 use crate::bulk::{Size, duration_text};
 use crate::theme::Theme;
 
@@ -46,13 +47,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         frame.render_widget(Paragraph::new(text), table);
         return;
     }
-    let columns = sort_columns(state.columns.len());
+    let columns = &state.columns;
     let header = Row::new(
-        std::iter::once(Cell::from(" ")).chain(columns.iter().map(|c| {
-            let mut title = column_title(*c, &state.columns);
-            if let Some((sorted, ascending)) = users.sort.filter(|(s, _)| s == c) {
-                let _ = sorted;
-                title.push_str(if ascending { " ▲" } else { " ▼" });
+        std::iter::once(Cell::from(" ")).chain(columns.iter().map(|spec| {
+            // An attribute's shortname comes from the tenant: made safe like a cell.
+            let mut title = safe_owned(spec.column.title());
+            if let Some((_, ascending)) = users.sort.as_ref().filter(|(s, _)| *s == spec.column) {
+                title.push_str(if *ascending { " ▲" } else { " ▼" });
             }
             Cell::from(title)
         })),
@@ -70,7 +71,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         cells.extend(
             columns
                 .iter()
-                .map(|c| Cell::from(safe_owned(&cell(user, *c)))),
+                .map(|c| Cell::from(safe_owned(&cell(user, &c.column)))),
         );
         let mut style = if marked { theme.marked } else { theme.base };
         if start + i == users.list.cursor() {
@@ -78,24 +79,27 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         }
         Row::new(cells).style(style)
     });
-    let widths = widths(&columns, table.width);
+    let widths = widths(columns, table.width);
     frame.render_widget(
         Table::new(rows, widths).header(header).column_spacing(1),
         table,
     );
 }
 
-fn widths(columns: &[SortColumn], width: u16) -> Vec<Constraint> {
+/// A fixed width where the column has one; else ids and codes narrow, text sharing the room.
+fn widths(columns: &[ColumnSpec], width: u16) -> Vec<Constraint> {
     // "Password pending" fits at 120 columns; at 80 the department needs the room more.
     let status = if width >= 100 { 16 } else { 11 };
     std::iter::once(Constraint::Length(1))
-        .chain(columns.iter().map(|c| match c {
-            SortColumn::Id => Constraint::Length(8),
-            SortColumn::Name => Constraint::Fill(3),
-            SortColumn::Email => Constraint::Fill(4),
-            SortColumn::Status => Constraint::Length(status),
-            SortColumn::Department => Constraint::Fill(2),
-            SortColumn::Custom(_) => Constraint::Fill(2),
+        .chain(columns.iter().map(|spec| match (spec.width, &spec.column) {
+            (Some(w), _) => Constraint::Length(w),
+            (None, Column::Field(Field::Id)) => Constraint::Length(8),
+            (None, Column::Field(Field::Name)) => Constraint::Fill(3),
+            (None, Column::Field(Field::Email)) => Constraint::Fill(4),
+            (None, Column::Field(Field::Status)) => Constraint::Length(status),
+            (None, Column::Field(Field::State)) => Constraint::Length(11),
+            (None, Column::Field(f)) if f.numeric() => Constraint::Length(9),
+            (None, _) => Constraint::Fill(2),
         }))
         .collect()
 }
