@@ -107,6 +107,28 @@ impl Tmux {
         }
     }
 
+    /// Opens the first user of the list and sets AWS_Role to `value`, unsaved.
+    fn edit_first_users_aws_role(&self, value: &str) {
+        self.keys(&["g", "Enter"]);
+        self.wait_for("AWS_Role");
+        let screen = self.wait_for("roles");
+        let rows: Vec<&str> = screen.lines().collect();
+        // The cursor starts on the first row under the header.
+        let header = rows
+            .iter()
+            .position(|l| l.contains("field") && l.contains("value"))
+            .unwrap();
+        let aws = rows.iter().position(|l| l.contains("AWS_Role")).unwrap();
+        for _ in 0..(aws - header - 1) {
+            self.keys(&["j"]);
+        }
+        // x clears the value, e edits from empty.
+        self.keys(&["x", "e"]);
+        self.text(value);
+        self.keys(&["Enter"]);
+        self.wait_for("1 unsaved");
+    }
+
     fn log_files(&self) -> Vec<PathBuf> {
         let dir = self.home.path().join("state/onelogin-tui/logs");
         std::fs::read_dir(dir)
@@ -156,24 +178,7 @@ fn an_admin_edits_aws_role_and_reads_the_wire() {
     t.wait_for(" 50 of 50 users");
 
     // Open the first user; edit AWS_Role; save.
-    t.keys(&["g", "Enter"]);
-    t.wait_for("AWS_Role");
-    let screen = t.wait_for("roles");
-    let rows: Vec<&str> = screen.lines().collect();
-    // The cursor starts on the first row under the header.
-    let header = rows
-        .iter()
-        .position(|l| l.contains("field") && l.contains("value"))
-        .unwrap();
-    let aws = rows.iter().position(|l| l.contains("AWS_Role")).unwrap();
-    for _ in 0..(aws - header - 1) {
-        t.keys(&["j"]);
-    }
-    // x clears the value, e edits from empty.
-    t.keys(&["x", "e"]);
-    t.text("Administrator");
-    t.keys(&["Enter"]);
-    t.wait_for("1 unsaved");
+    t.edit_first_users_aws_role("Administrator");
     t.keys(&["C-s"]);
     let screen = t.wait_for("Saved custom attributes");
     assert!(screen.contains("Administrator"), "{screen}");
@@ -473,22 +478,7 @@ fn an_admin_switches_tenants_and_a_protected_save_asks_for_the_name() {
     assert!(band(&t).contains("48;5;1m prod "), "{}", band(&t));
 
     // A save on prod waits for the profile's name.
-    t.keys(&["g", "Enter"]);
-    t.wait_for("AWS_Role");
-    let screen = t.wait_for("roles");
-    let rows: Vec<&str> = screen.lines().collect();
-    let header = rows
-        .iter()
-        .position(|l| l.contains("field") && l.contains("value"))
-        .unwrap();
-    let aws = rows.iter().position(|l| l.contains("AWS_Role")).unwrap();
-    for _ in 0..(aws - header - 1) {
-        t.keys(&["j"]);
-    }
-    t.keys(&["x", "e"]);
-    t.text("Auditor");
-    t.keys(&["Enter"]);
-    t.wait_for("1 unsaved");
+    t.edit_first_users_aws_role("Auditor");
     t.keys(&["C-s"]);
     let screen = t.wait_for("is protected");
     assert!(screen.contains("Type prod"), "{screen}");

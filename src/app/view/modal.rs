@@ -446,19 +446,7 @@ fn draw_typed_confirm(
         ]),
     ];
     frame.render_widget(Paragraph::new(lines), text);
-    let [_, input_area] =
-        Layout::horizontal([Constraint::Length(1), Constraint::Fill(1)]).areas(field);
-    draw_text(frame, input_area, input, theme);
-    if let Some(e) = &input.error {
-        frame.render_widget(
-            Paragraph::new(Span::styled(
-                format!(" {}", safe(&note_text(e, &state.keymap))),
-                theme.error,
-            ))
-            .wrap(Wrap { trim: false }),
-            error,
-        );
-    }
+    draw_answer(frame, field, error, state, input, theme);
 }
 
 /// A protected tenant: the held writes, and the profile's name to type.
@@ -497,6 +485,18 @@ fn draw_tenant_name(frame: &mut Frame, body: Rect, state: &AppState, input: &Inp
         ]),
     ];
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), text);
+    draw_answer(frame, field, error, state, input, theme);
+}
+
+/// A typed answer's line and, under it, why the last one was refused.
+fn draw_answer(
+    frame: &mut Frame,
+    field: Rect,
+    error: Rect,
+    state: &AppState,
+    input: &Input,
+    theme: &Theme,
+) {
     let [_, input_area] =
         Layout::horizontal([Constraint::Length(1), Constraint::Fill(1)]).areas(field);
     draw_text(frame, input_area, input, theme);
