@@ -205,14 +205,29 @@ impl Settings {
             ),
             None => None,
         };
-        if let (Some(path), Some(text)) = (&config_file, &file_text) {
-            check_permissions(path, text)?;
-        }
+        let file = match (&config_file, &file_text) {
+            (Some(path), Some(text)) => {
+                check_permissions(path, text)?;
+                Some((path.as_path(), text.as_str()))
+            }
+            _ => None,
+        };
+        Self::from_file_text(overrides, env, dirs, file)
+    }
 
+    /// The layering over a config file already read (and its mode checked): defaults,
+    /// the file's text, the environment, the flags. No I/O.
+    pub(crate) fn from_file_text(
+        overrides: &Overrides,
+        env: EnvLookup<'_>,
+        dirs: AppDirs,
+        file: Option<(&Path, &str)>,
+    ) -> Result<Settings, ConfigError> {
         let mut table = parse_toml("the built-in defaults", SAMPLE_CONFIG)?;
-        if let (Some(path), Some(text)) = (&config_file, &file_text) {
+        if let Some((path, text)) = file {
             merge(&mut table, parse_toml(&path.display().to_string(), text)?);
         }
+        let config_file = file.map(|(path, _)| path.to_path_buf());
         let mut file: FileSettings = table
             .try_into()
             .map_err(|e: toml::de::Error| ConfigError::Invalid(e.message().trim().to_string()))?;

@@ -10,6 +10,8 @@ pub mod audit;
 pub mod bulk;
 pub mod cache;
 pub mod config;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod launch;
 pub mod logging;
 pub mod paths;
