@@ -373,20 +373,28 @@ fn parse_toml(origin: &str, text: &str) -> Result<toml::Table, ConfigError> {
 }
 
 /// `file line L, column C: what is wrong`. The parser's own rendering quotes the line, and
-/// its message may quote the value: neither is shown when the line holds a secret.
+/// its message may quote the value: neither is shown when the line, the text the error
+/// points at (a string may run over many lines) or the message names a secret's key.
 fn toml_problem(origin: &str, text: &str, e: &toml::de::Error) -> String {
+    let names_secret = |t: &str| ["client_secret", "api_key"].iter().any(|k| t.contains(k));
+    const HIDDEN: &str =
+        "this value is not valid here, and it holds a line that sets a secret: it is not shown";
     let Some(span) = e.span() else {
-        return format!("{origin}: {}", e.message().trim());
+        let what = if names_secret(e.message()) {
+            HIDDEN
+        } else {
+            e.message().trim()
+        };
+        return format!("{origin}: {what}");
     };
     let before = text.get(..span.start).unwrap_or(text);
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
     let line_text = text.lines().nth(line - 1).unwrap_or("");
-    let secret = ["client_secret", "api_key"]
-        .iter()
-        .any(|k| line_text.trim_start().starts_with(k));
-    let what = if secret {
+    let what = if names_secret(line_text) {
         "this secret's value is not valid here (a quoted string is expected); the value is not shown"
+    } else if text.get(span).is_some_and(names_secret) || names_secret(e.message()) {
+        HIDDEN
     } else {
         e.message().trim()
     };
