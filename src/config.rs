@@ -243,14 +243,29 @@ impl Settings {
             ),
             None => None,
         };
-        if let (Some(path), Some(text)) = (&config_file, &file_text) {
-            check_permissions(path, text)?;
-        }
+        let file = match (&config_file, &file_text) {
+            (Some(path), Some(text)) => {
+                check_permissions(path, text)?;
+                Some((path.as_path(), text.as_str()))
+            }
+            _ => None,
+        };
+        Self::from_file_text(overrides, env, dirs, file)
+    }
 
+    /// The layering over a config file already read (and its mode checked): defaults,
+    /// the file's text, the environment, the flags. No I/O.
+    pub(crate) fn from_file_text(
+        overrides: &Overrides,
+        env: EnvLookup<'_>,
+        dirs: AppDirs,
+        file: Option<(&Path, &str)>,
+    ) -> Result<Settings, ConfigError> {
         let mut table = parse_toml("the built-in defaults", SAMPLE_CONFIG)?;
-        if let (Some(path), Some(text)) = (&config_file, &file_text) {
+        if let Some((path, text)) = file {
             merge(&mut table, parse_toml(&path.display().to_string(), text)?);
         }
+        let config_file = file.map(|(path, _)| path.to_path_buf());
         let mut file: FileSettings = table
             .try_into()
             .map_err(|e: toml::de::Error| ConfigError::Invalid(e.message().trim().to_string()))?;
@@ -503,20 +518,28 @@ fn parse_toml(origin: &str, text: &str) -> Result<toml::Table, ConfigError> {
 }
 
 /// `file line L, column C: what is wrong`. The parser's own rendering quotes the line, and
-/// its message may quote the value: neither is shown when the line holds a secret.
+/// its message may quote the value: neither is shown when the line, the text the error
+/// points at (a string may run over many lines) or the message names a secret's key.
 fn toml_problem(origin: &str, text: &str, e: &toml::de::Error) -> String {
+    let names_secret = |t: &str| ["client_secret", "api_key"].iter().any(|k| t.contains(k));
+    const HIDDEN: &str =
+        "this value is not valid here, and it holds a line that sets a secret: it is not shown";
     let Some(span) = e.span() else {
-        return format!("{origin}: {}", e.message().trim());
+        let what = if names_secret(e.message()) {
+            HIDDEN
+        } else {
+            e.message().trim()
+        };
+        return format!("{origin}: {what}");
     };
     let before = text.get(..span.start).unwrap_or(text);
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
     let line_text = text.lines().nth(line - 1).unwrap_or("");
-    let secret = ["client_secret", "api_key"]
-        .iter()
-        .any(|k| line_text.trim_start().starts_with(k));
-    let what = if secret {
+    let what = if names_secret(line_text) {
         "this secret's value is not valid here (a quoted string is expected); the value is not shown"
+    } else if text.get(span).is_some_and(names_secret) || names_secret(e.message()) {
+        HIDDEN
     } else {
         e.message().trim()
     };

@@ -270,6 +270,24 @@ fn bad_values_say_what_is_wrong() {
     assert!(msg.starts_with("invalid settings"), "{msg}");
 }
 
+/// Found by the config fuzz oracle (fuzz/corpus/config/secret_inside_multiline_string): an
+/// error about another key quoted that key's string value, and the value ran over a line
+/// that sets a secret. Nor is a secret shown when its key is quoted or dotted.
+#[test]
+fn no_error_quotes_a_line_that_sets_a_secret() {
+    for text in [
+        "log = \"\"\"\n[profiles.default]\nclient_secret = \"s3cr3t-in-a-string\"\n\"\"\"\n",
+        "[profiles.default]\n\"client_secret\" = 123456\n",
+        "profiles.default.api_key = 123456\n",
+    ] {
+        let msg = load(text, 0o600, &[], Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("config.toml line"), "{msg}");
+        assert!(!msg.contains("s3cr3t") && !msg.contains("123456"), "{msg}");
+    }
+}
+
 #[test]
 fn a_missing_explicit_file_is_an_error() {
     let o = Overrides {

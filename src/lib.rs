@@ -11,6 +11,8 @@ pub mod bulk;
 pub mod cache;
 pub mod config;
 pub mod config_edit;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod launch;
 pub mod logging;
 pub mod paths;

@@ -273,7 +273,10 @@ impl fmt::Display for ApiError {
                 content_type,
                 body_start,
             } => {
-                let ct = content_type.as_deref().unwrap_or("no content type");
+                // A header value may hold a tab (HTTP allows it): shown on one line too.
+                let ct = content_type
+                    .as_deref()
+                    .map_or_else(|| "no content type".to_string(), one_line);
                 if body_start.is_empty() {
                     write!(f, "{http_status} with an empty body ({ct})")?;
                 } else {

@@ -259,6 +259,23 @@ fn hostile_server_words_reach_the_screen_as_plain_text() {
     }
 }
 
+/// Found by fuzzing (fuzz/corpus/api_answer/hostile_content_type_tab): a header value may
+/// hold a tab, and the content type was quoted as the server sent it.
+#[test]
+fn a_content_type_with_a_tab_is_shown_on_one_line() {
+    let mut h = HeaderMap::new();
+    h.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/html;\tcharset=x"),
+    );
+    let shown = api(decode_json(502, &h, "<p>down</p>").unwrap_err()).to_string();
+    assert!(!shown.chars().any(char::is_control), "{shown:?}");
+    assert!(
+        shown.contains("502 unexpected text/html; charset=x body"),
+        "{shown}"
+    );
+}
+
 #[test]
 fn body_start_is_capped_and_clean() {
     let long = format!("\u{1b}[31m{}", "x".repeat(500));

@@ -10,8 +10,11 @@ use quick_xml::escape::resolve_xml_entity;
 use quick_xml::events::{BytesEnd, BytesRef, BytesStart, BytesText, Event};
 use reqwest::Method;
 
-use super::client::{Auth, Client, Request, Response, XML};
-use super::envelope::{ApiError, ErrorKind, body_start, reset_from_headers};
+use reqwest::header::HeaderMap;
+
+use super::client::{Auth, Client, Request, XML};
+
+use super::envelope::{ApiError, ErrorKind, rate_limited, unexpected_body};
 
 mod error_page;
 use error_page::parse_v3_error;
@@ -377,35 +380,38 @@ fn read_custom_container(reader: &mut Reader<&[u8]>, user: &mut V3User) -> Resul
 }
 
 /// Any v3 answer that is not a success, as an error; `Ok` for a 2xx.
-fn v3_check(resp: &Response, req: &Request) -> Result<(), ApiError> {
-    let status = resp.status;
+pub(crate) fn v3_answer(status: u16, headers: &HeaderMap, body: &str) -> Result<(), ErrorKind> {
     if (200..300).contains(&status) {
         // A 200 carrying an error page is still an error.
-        return match parse_v3_error(status, &resp.body) {
-            Some(kind) => Err(req.error(kind)),
+        return match parse_v3_error(status, body) {
+            Some(kind) => Err(kind),
             None => Ok(()),
         };
     }
     if status == 429 {
-        return Err(req.error(ErrorKind::RateLimited {
-            http_status: status,
-            reset: reset_from_headers(&resp.headers),
-            body_start: body_start(&resp.body),
-        }));
+        return Err(rate_limited(status, headers, body));
     }
-    Err(
-        req.error(parse_v3_error(status, &resp.body).unwrap_or_else(|| {
-            ErrorKind::UnexpectedBody {
+    Err(parse_v3_error(status, body).unwrap_or_else(|| unexpected_body(status, headers, body)))
+}
+
+/// A v3 answer to `GET …/users/{id}.xml`: the user, or why there is none (an error page,
+/// a body that is no `<user>` at all, or a `<user>` the reader cannot follow).
+pub(crate) fn v3_user_answer(
+    status: u16,
+    headers: &HeaderMap,
+    body: &str,
+) -> Result<V3User, ErrorKind> {
+    v3_answer(status, headers, body)?;
+    parse_v3_user(body).map_err(|m| {
+        if body.trim().is_empty() || !body.contains("<user") {
+            unexpected_body(status, headers, body)
+        } else {
+            ErrorKind::Decode {
                 http_status: status,
-                content_type: resp
-                    .headers
-                    .get(reqwest::header::CONTENT_TYPE)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_string),
-                body_start: body_start(&resp.body),
+                message: m,
             }
-        })),
-    )
+        }
+    })
 }
 
 impl Client {
@@ -430,7 +436,7 @@ impl Client {
         req.body = Some(xml);
         req.content_type = Some(XML);
         let resp = self.execute(&req, Auth::ApiKey(&key)).await?;
-        v3_check(&resp, &req)
+        v3_answer(resp.status, &resp.headers, &resp.body).map_err(|kind| req.error(kind))
     }
 
     /// `GET {v3}/api/v3/users/{id}.xml?include_custom_attributes=true`.
@@ -445,25 +451,7 @@ impl Client {
             .clone()
             .ok_or_else(|| req.error(ErrorKind::Config(NO_API_KEY.into())))?;
         let resp = self.execute(&req, Auth::ApiKey(&key)).await?;
-        v3_check(&resp, &req)?;
-        parse_v3_user(&resp.body).map_err(|m| {
-            if resp.body.trim().is_empty() || !resp.body.contains("<user") {
-                req.error(ErrorKind::UnexpectedBody {
-                    http_status: resp.status,
-                    content_type: resp
-                        .headers
-                        .get(reqwest::header::CONTENT_TYPE)
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_string),
-                    body_start: body_start(&resp.body),
-                })
-            } else {
-                req.error(ErrorKind::Decode {
-                    http_status: resp.status,
-                    message: m,
-                })
-            }
-        })
+        v3_user_answer(resp.status, &resp.headers, &resp.body).map_err(|kind| req.error(kind))
     }
 }
 

@@ -29,7 +29,9 @@ mod v2;
 
 pub use auth::{REVOKE_PATH, TOKEN_PATH};
 pub(crate) use client::is_loopback;
+// The answer readers, for crate::fuzzing (fuzz/ and tests/fuzz_corpus.rs call them there).
 pub use client::{Client, ClientConfig, HTTP_LOG_TARGET, RateLimit, RawAuth, V3_DEFAULT_URL};
+pub(crate) use envelope::decode_json;
 pub use envelope::{ApiError, EnvelopeMessage, ErrorKind};
 pub(crate) use events::parse_utc as parse_utc_time;
 pub use events::{Event, EventQuery, EventType};
@@ -39,6 +41,7 @@ pub use exchange::{
 };
 pub use har::to_har;
 pub use legacy_v3::{NO_API_KEY, V3_ELEMENTS, V3User, V3UserUpdate, parse_v3_user};
+pub(crate) use legacy_v3::{v3_answer, v3_user_answer};
 pub use lifecycle::USER_STATES;
 pub use page::Page;
 pub use resend::resend_refusal;
@@ -50,6 +53,7 @@ pub use users::{
     UPDATABLE_FIELDS, User, UserQuery, UserUpdate, custom_attributes_diff, roles_diff, state_label,
     state_name, status_label, status_name,
 };
+pub(crate) use v2::decode_v2;
 pub use v2::{
     AttributeDefinition, FieldProblem, Mappings, MfaDevice, UserApp, V2_MAX_IDS, V2Page,
     V2UserQuery, V2UserUpdate,

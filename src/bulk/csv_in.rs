@@ -93,9 +93,10 @@ impl Refusal {
 impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (&self.line, &self.column) {
-            (Some(l), Some(c)) => write!(f, "line {l}, column `{c}`: ")?,
+            // A column is named as the file wrote it: cleaned like every other quote.
+            (Some(l), Some(c)) => write!(f, "line {l}, column `{}`: ", show(c))?,
             (Some(l), None) => write!(f, "line {l}: ")?,
-            (None, Some(c)) => write!(f, "column `{c}`: ")?,
+            (None, Some(c)) => write!(f, "column `{}`: ", show(c))?,
             (None, None) => {}
         }
         f.write_str(&crate::sanitize::for_terminal(&self.message))
@@ -399,7 +400,7 @@ impl CsvInput {
                     format!(
                         "unknown custom attribute `{}`; this tenant has: {}",
                         show(a),
-                        known.join(", ")
+                        show(&known.join(", "))
                     ),
                 )),
                 _ => None,

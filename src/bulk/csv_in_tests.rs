@@ -133,3 +133,33 @@ fn unknown_attributes() {
         "{e}"
     );
 }
+
+/// Found by fuzzing (fuzz/corpus/csv_in/hostile_header_escape): a refusal quoted the column
+/// name as the file wrote it, escape sequences and all.
+#[test]
+fn a_hostile_column_name_is_quoted_as_plain_text() {
+    for text in [
+        "id,\u{1b}[31mred\n5,x\n",
+        "id,\u{202e}x,\u{202e}x\n5,a,b\n",
+        "id,group_id\u{9b}\n5,x\n",
+    ] {
+        for shown in refused(text) {
+            assert!(
+                !shown.chars().any(|c| c.is_control() || c == '\u{202e}'),
+                "{shown:?}"
+            );
+        }
+    }
+    // The tenant's attribute names are the server's words.
+    let input = CsvInput::parse(b"id,custom_attributes.x\n5,a\n", false).unwrap();
+    let shown = input
+        .check_attributes(&["\u{1b}]52;c;eA==\u{7}".to_string()])
+        .unwrap_err()
+        .to_string();
+    assert!(shown.contains("this tenant has: ␛]52;c;eA==␇"), "{shown:?}");
+    let r = refused("id,\u{1b}[31mred\n5,x\n");
+    assert!(
+        r[0].starts_with("line 1, column `␛[31mred`: unknown column"),
+        "{r:?}"
+    );
+}

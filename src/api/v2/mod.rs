@@ -30,7 +30,7 @@ use serde_json::Value;
 
 use super::client::{Auth, Client, Request};
 use super::envelope::ApiError;
-use errors::decode_v2;
+pub(crate) use errors::decode_v2;
 
 /// The most user ids one `user_ids=` read takes (one page), and the batch size for
 /// role membership changes.
