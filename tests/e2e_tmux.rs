@@ -35,15 +35,31 @@ impl Tmux {
             .unwrap()
     }
 
-    /// Starts the binary in a fresh session of the given size, with its own HOME and XDG dirs.
-    fn start(&self, width: u16, height: u16, args: &[&str]) {
+    /// The shell line that runs the binary with its own HOME and XDG dirs.
+    fn command(&self, args: &[&str]) -> String {
         let bin = env!("CARGO_BIN_EXE_onelogin-tui");
         let home = self.home.path();
-        let command = format!(
+        format!(
             "cd {home} && env -u NO_COLOR HOME={home} XDG_CONFIG_HOME={home}/config XDG_STATE_HOME={home}/state TERM=xterm-256color {bin} {}; sleep 30",
             args.join(" "),
             home = home.display()
+        )
+    }
+
+    /// Runs the binary again in the same pane (the session, and so the tmux server, stay:
+    /// a server that exits with its last session races the next one starting).
+    fn restart(&self, args: &[&str]) {
+        let out = self.tmux(&["respawn-pane", "-k", "-t", "main", &self.command(args)]);
+        assert!(
+            out.status.success(),
+            "tmux: {}",
+            String::from_utf8_lossy(&out.stderr)
         );
+    }
+
+    /// Starts the binary in a fresh session of the given size, with its own HOME and XDG dirs.
+    fn start(&self, width: u16, height: u16, args: &[&str]) {
+        let command = self.command(args);
         let out = self.tmux(&[
             "new-session",
             "-d",
@@ -551,9 +567,7 @@ fn a_saved_view_comes_back_at_the_next_start() {
         t.keys(&["y"]);
     }
     t.wait_until_gone("1 Users");
-    t.tmux(&["kill-session", "-t", "main"]);
-
-    t.start(120, 40, &["--sandbox", "--view", "mine"]);
+    t.restart(&["--sandbox", "--view", "mine"]);
     // The rows' values, once loaded (the info line says the filter in lower case).
     t.wait_for("CC-100");
     let screen = t.wait_for("filter: /cc-100");
