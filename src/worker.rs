@@ -17,6 +17,7 @@ use chrono::Utc;
 
 use crate::app::action::{Action, BulkControl, Command, Outcome, SavePart};
 use crate::app::events_state::EventFilter;
+use crate::app::user_row::RowBatch;
 use crate::audit::RunMarks;
 use crate::bulk::{BulkError, BulkService, Cost, Pacer, RunHandle, Work, listing, paced};
 use crate::cache::{CacheError, CacheKey, Store};
@@ -421,7 +422,10 @@ impl Worker {
             Command::BulkOpenRun { path } => {
                 Outcome::BulkJournal(self.blocking(move |b| b.read_run(&path)).await)
             }
-            Command::CacheOpen { generation } => {
+            Command::CacheOpen {
+                generation,
+                columns,
+            } => {
                 let first = crate::app::update::CACHE_FIRST;
                 let result = self
                     .on_cache(true, move |store| {
@@ -430,16 +434,22 @@ impl Worker {
                             complete: sync.complete,
                             last_sync: sync.last_sync,
                             users: store.count()?,
-                            rows: store.load(0, first)?,
+                            rows: cached_rows(store, 0, first, &columns)?,
                         })
                     })
                     .await?;
                 Outcome::CacheOpened { generation, result }
             }
-            Command::CacheLoad { generation, after } => {
+            Command::CacheLoad {
+                generation,
+                after,
+                columns,
+            } => {
                 let chunk = crate::app::update::CACHE_CHUNK;
                 let result = self
-                    .on_cache(false, move |store| store.load(after, chunk))
+                    .on_cache(false, move |store| {
+                        cached_rows(store, after, chunk, &columns)
+                    })
                     .await?;
                 Outcome::CacheRows { generation, result }
             }
@@ -465,6 +475,20 @@ impl Worker {
             | Command::BulkControl(_) => return None,
         })
     }
+}
+
+/// The cached users after id `after` (at most `limit`) as the list keeps them, with
+/// their filter text: built here, off the console's thread, straight from the file's
+/// columns (the console only takes them in).
+pub fn cached_rows(
+    store: &Store,
+    after: i64,
+    limit: usize,
+    columns: &[String],
+) -> Result<RowBatch, CacheError> {
+    let mut rows = RowBatch::default();
+    store.read_rows(after, limit, |row| rows.push_cached(row, columns))?;
+    Ok(rows)
 }
 
 impl Worker {

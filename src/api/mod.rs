@@ -47,8 +47,8 @@ pub use roles::{Group, Role};
 pub use users::{
     FieldValue, LOCAL_SEARCH_FIELDS, LocalField, LocalTerm, LocalTerms, MAX_LIMIT, Pattern,
     SEARCH_PARAMS, Search, SearchFields, ServerField, ServerTerm, ServerValue, SortOrder,
-    UPDATABLE_FIELDS, User, UserQuery, UserUpdate, custom_attributes_diff, roles_diff, state_label,
-    state_name, status_label, status_name,
+    UPDATABLE_FIELDS, User, UserQuery, UserUpdate, custom_attributes_diff, display_name,
+    roles_diff, state_label, state_name, status_label, status_name, write_display_name,
 };
 pub use v2::{
     AttributeDefinition, FieldProblem, Mappings, MfaDevice, UserApp, V2_MAX_IDS, V2Page,

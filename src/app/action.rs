@@ -21,6 +21,7 @@ use crate::bulk::{
 
 use super::cache_state::CacheOpened;
 use super::events_state::EventFilter;
+use super::user_row::RowBatch;
 use crate::cache::CacheError;
 use crate::cache::sync::{SyncProgress, SyncReport};
 
@@ -147,10 +148,10 @@ pub enum Outcome {
         generation: Generation,
         result: Result<CacheOpened, CacheError>,
     },
-    /// More cached rows: the answer to `CacheLoad`.
+    /// More cached rows, built for the list: the answer to `CacheLoad`.
     CacheRows {
         generation: Generation,
-        result: Result<Vec<User>, CacheError>,
+        result: Result<RowBatch, CacheError>,
     },
     /// How a refresh's listing goes (not an answer).
     CacheProgress(SyncProgress),
@@ -298,14 +299,17 @@ pub enum Command {
         what: String,
         text: String,
     },
-    /// Open the profile's cache and read its first rows: answers `CacheOpened`.
+    /// Open the profile's cache and read its first rows: answers `CacheOpened`. The
+    /// rows are built for the list with these custom attribute `columns`.
     CacheOpen {
         generation: Generation,
+        columns: Vec<String>,
     },
     /// The next cached rows after id `after`: answers `CacheRows`.
     CacheLoad {
         generation: Generation,
         after: i64,
+        columns: Vec<String>,
     },
     /// Fill or refresh the cache (a listing longer than `limit` calls waits for the
     /// user): `CacheProgress` while it runs, `CacheRefreshed` at the end.

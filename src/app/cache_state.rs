@@ -22,7 +22,8 @@ pub struct CacheOpened {
     pub complete: bool,
     pub last_sync: Option<DateTime<Utc>>,
     pub users: u64,
-    pub rows: Vec<crate::api::User>,
+    /// Its first rows, built for the list off the console's thread.
+    pub rows: crate::app::user_row::RowBatch,
 }
 
 #[derive(Debug, Default)]

@@ -23,6 +23,7 @@
 
 pub mod cli;
 pub mod key;
+mod row;
 mod schema;
 pub mod store;
 pub mod sync;
@@ -30,6 +31,7 @@ pub mod sync;
 use std::path::PathBuf;
 
 pub use key::CacheKey;
+pub use row::CachedRow;
 pub use store::{CacheStatus, Store, SyncState};
 pub use sync::{SyncOptions, SyncReport, refresh};
 

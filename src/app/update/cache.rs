@@ -10,6 +10,7 @@ use super::modal::Rejected;
 use super::*;
 use crate::api::Search;
 use crate::app::cache_state::{CacheOpened, Source};
+use crate::app::user_row::RowBatch;
 use crate::cache::CacheError;
 use crate::cache::sync::{SyncKind, SyncProgress, SyncReport};
 
@@ -31,6 +32,7 @@ pub(super) fn start(state: &mut AppState) -> Option<Vec<Command>> {
     state.users.loading = true;
     Some(vec![Command::CacheOpen {
         generation: state.cache.generation,
+        columns: state.columns.clone(),
     }])
 }
 
@@ -78,7 +80,11 @@ pub(super) fn on_opened(
             cache.source = Source::Cache;
             let keep = state.users.current_id();
             reset_list(state);
-            on_rows(state, generation, Ok(opened.rows), keep)
+            let commands = on_rows(state, generation, Ok(opened.rows), keep);
+            // Room for every cached user at once: growing by doubling would leave up to
+            // half of the list's memory unused.
+            users_table::reserve(&mut state.users, opened.users);
+            commands
         }
         Ok(opened) => {
             // Not filled yet (or a fill stopped part way): the server's pages, and a
@@ -99,7 +105,7 @@ pub(super) fn on_opened(
 pub(super) fn on_rows(
     state: &mut AppState,
     generation: u64,
-    result: Result<Vec<crate::api::User>, CacheError>,
+    result: Result<RowBatch, CacheError>,
     keep: Option<i64>,
 ) -> Vec<Command> {
     if generation != state.cache.generation {
@@ -119,11 +125,15 @@ pub(super) fn on_rows(
         } else {
             CHUNK
         };
-    let after = rows.last().map(|u| u.id);
-    users_table::append(&mut state.users, rows, &state.columns);
+    let after = rows.last_id();
+    users_table::append_rows(&mut state.users, rows);
     refilter_keeping(state, keep.or(state.users.current_id()));
     match after {
-        Some(after) if more => vec![Command::CacheLoad { generation, after }],
+        Some(after) if more => vec![Command::CacheLoad {
+            generation,
+            after,
+            columns: state.columns.clone(),
+        }],
         _ => {
             state.cache.loading = false;
             // Rows a refresh just wrote need no refresh of their own.
@@ -216,6 +226,7 @@ pub(super) fn on_refreshed(
         cache.loading = true;
         return vec![Command::CacheOpen {
             generation: cache.generation,
+            columns: state.columns.clone(),
         }];
     }
     let keep = state.users.current_id();

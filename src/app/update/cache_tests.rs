@@ -12,6 +12,7 @@ use crate::app::keymap::KeyAction;
 use crate::app::state::AppState;
 use crate::app::update::{start, update};
 use crate::app::update_tests::{ch, key, state_with, typed};
+use crate::app::user_row::RowBatch;
 use crate::cache::CacheError;
 use crate::cache::sync::{SyncKind, SyncReport};
 use crate::config::UserUpdateApi;
@@ -29,7 +30,10 @@ fn cached(n: i64) -> AppState {
     state.cache.enabled = true;
     let commands = start(&mut state);
     assert!(
-        commands.contains(&Command::CacheOpen { generation: 1 }),
+        commands.contains(&Command::CacheOpen {
+            generation: 1,
+            columns: state.columns.clone()
+        }),
         "{commands:?}"
     );
     assert!(
@@ -37,7 +41,7 @@ fn cached(n: i64) -> AppState {
             .iter()
             .any(|c| matches!(c, Command::LoadUsers { .. }))
     );
-    let rows = (1..=n)
+    let rows: Vec<User> = (1..=n)
         .map(|i| {
             user(
                 i,
@@ -54,7 +58,7 @@ fn cached(n: i64) -> AppState {
         complete: true,
         last_sync: Some(Utc::now() - chrono::Duration::hours(3)),
         users: n as u64,
-        rows,
+        rows: RowBatch::of_users(&rows, &state.columns),
     };
     let commands = update(
         &mut state,
@@ -218,7 +222,7 @@ fn a_short_fill_starts_by_itself_and_a_long_one_waits_for_r() {
         complete: false,
         last_sync: None,
         users: 0,
-        rows: Vec::new(),
+        rows: RowBatch::default(),
     };
     let commands = update(
         &mut state,
