@@ -143,6 +143,39 @@ impl Worker {
         crate::cache::refresh(&self.client, Some(&self.pacer), &mut store, options, &watch).await
     }
 
+    /// Keeps the cache true after a bulk run: the users it deleted leave it, the others
+    /// are read again (see `cache::writes`); `CacheWritten` says what changed.
+    async fn write_back(&self, written: crate::cache::Written) {
+        let Some(slot) = self.cache.clone() else {
+            return;
+        };
+        if written.is_empty() {
+            return;
+        }
+        let (dir, key) = (slot.dir.clone(), slot.key.clone());
+        let opened = tokio::task::spawn_blocking(move || Store::open(&dir, &key))
+            .await
+            .map_err(|e| CacheError::Sqlite {
+                path: slot.dir.clone(),
+                message: format!("the cache task failed: {e}"),
+            })
+            .and_then(|r| r);
+        let result = match opened {
+            Ok(mut store) => {
+                crate::cache::write_back(
+                    &self.client,
+                    Some(&self.pacer),
+                    &mut store,
+                    slot.api,
+                    &written,
+                )
+                .await
+            }
+            Err(e) => Err(e),
+        };
+        self.send(Outcome::CacheWritten(result));
+    }
+
     /// Cancels the running bulk run, if any, and waits (at most `limit`) for it to stop:
     /// the calls in flight finish and the journal is flushed, so it can be resumed.
     pub async fn stop_bulk(&self, limit: Duration) {
@@ -210,11 +243,16 @@ impl Worker {
                     let finished = worker.bulk.run(opened, task_handle, Some(tx)).await;
                     // Every progress event is delivered before the end.
                     let _ = forward.await;
-                    Ok(finished.report)
+                    Ok(finished)
                 }
                 Err(e) => Err(e),
             };
-            worker.send(Outcome::BulkFinished(result));
+            let written = result.as_ref().ok().map(|f| f.written());
+            worker.send(Outcome::BulkFinished(result.map(|f| f.report)));
+            // What the run wrote, into the cache (as the command line does after a run).
+            if let Some(written) = written {
+                worker.write_back(written).await;
+            }
             worker.send(Outcome::RateLimit(worker.client.rate_limit()));
         });
         if let Ok(mut slot) = self.running.lock() {

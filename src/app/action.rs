@@ -157,6 +157,9 @@ pub enum Outcome {
     CacheProgress(SyncProgress),
     /// A refresh ended: the answer to `CacheRefresh`.
     CacheRefreshed(Result<SyncReport, CacheError>),
+    /// After a bulk run, what it wrote was kept in the cache (not an answer: the worker
+    /// does it at the end of every run when the profile has a cache).
+    CacheWritten(Result<crate::cache::WriteBack, CacheError>),
 }
 
 /// Steering the running bulk run (no answer comes back but its progress).

@@ -27,6 +27,7 @@ mod row;
 mod schema;
 pub mod store;
 pub mod sync;
+pub mod writes;
 
 use std::path::PathBuf;
 
@@ -34,6 +35,7 @@ pub use key::CacheKey;
 pub use row::CachedRow;
 pub use store::{CacheStatus, Store, SyncState};
 pub use sync::{SyncOptions, SyncReport, refresh};
+pub use writes::{WriteBack, Written, write_back};
 
 use crate::api::ApiError;
 use crate::tenant::Tenant;

@@ -11,8 +11,8 @@ use super::*;
 use crate::api::Search;
 use crate::app::cache_state::{CacheOpened, Source};
 use crate::app::user_row::RowBatch;
-use crate::cache::CacheError;
 use crate::cache::sync::{SyncKind, SyncProgress, SyncReport};
+use crate::cache::{CacheError, WriteBack};
 
 /// Rows read from the file after the first ones, per answer.
 pub const CHUNK: usize = 25_000;
@@ -229,11 +229,42 @@ pub(super) fn on_refreshed(
             columns: state.columns.clone(),
         }];
     }
-    let keep = state.users.current_id();
-    users_table::append(&mut state.users, report.changed_users, &state.columns);
-    users_table::remove(&mut state.users, &report.deleted_ids);
-    refilter_keeping(state, keep);
+    in_place(state, &report.changed_users, &report.deleted_ids);
     Vec::new()
+}
+
+/// Changed users updated and deleted ones removed where they are: the cursor stays on
+/// its user (the window too).
+fn in_place(state: &mut AppState, changed: &[crate::api::User], deleted: &[i64]) {
+    let keep = state.users.current_id();
+    let rows = RowBatch::of_users(changed, &state.columns);
+    users_table::append_rows(&mut state.users, rows);
+    users_table::remove(&mut state.users, deleted);
+    refilter_keeping(state, keep);
+}
+
+/// After a bulk run, the worker kept what it wrote in the cache: the list (when it
+/// shows the cache) follows in place.
+pub(super) fn on_written(state: &mut AppState, result: Result<WriteBack, CacheError>) {
+    match result {
+        Ok(back) if state.cache.source == Source::Cache => {
+            in_place(state, &back.changed_users, &back.deleted_ids);
+        }
+        Ok(_) => {}
+        Err(e) if state.cache.unusable.is_none() => {
+            let key = state
+                .keymap
+                .key(super::super::keymap::Context::Users, KeyAction::Refresh);
+            toast(
+                state,
+                Level::Warning,
+                Note::Text(format!(
+                    "The cache was not brought up to date after the run: {e}; {key} refreshes it"
+                )),
+            );
+        }
+        Err(_) => {}
+    }
 }
 
 /// Refilters, the cursor staying on user `keep` while it is shown (the window too).
@@ -325,13 +356,15 @@ pub(super) fn after_user_change(state: &AppState, id: i64) -> Vec<Command> {
     }
 }
 
-/// After a bulk run (an apply, an undo, a lifecycle verb): the users it changed (or
-/// deleted) are read back by a refresh.
+/// After a bulk run, the list's values are stale: a list of the tenant's pages is read
+/// again; a list of the cache stays, and the worker's write-back of the run (see
+/// [`on_written`]) updates it in place.
 pub(super) fn after_bulk(state: &mut AppState) -> Vec<Command> {
-    if !state.cache.enabled || state.cache.source != Source::Cache {
+    let cache = &state.cache;
+    if cache.enabled && cache.unusable.is_none() && cache.source == Source::Cache {
         return Vec::new();
     }
-    auto_refresh(state)
+    users::reload_users(state)
 }
 
 /// What the status line says of the cache, with the refresh key as bound.

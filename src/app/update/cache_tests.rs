@@ -247,3 +247,51 @@ fn a_short_fill_starts_by_itself_and_a_long_one_waits_for_r() {
     let words = crate::app::update::cache_status_words(&state).unwrap();
     assert_eq!(words, "not cached · R fills it (2,001 calls)");
 }
+
+#[test]
+fn after_a_bulk_run_the_cached_list_stays_and_takes_the_write_back_in_place() {
+    let mut state = cached(120);
+    for _ in 0..30 {
+        update(&mut state, key(KeyCode::Down));
+    }
+    assert_eq!(state.users.current_id(), Some(31));
+    let commands = update(
+        &mut state,
+        Action::Outcome(Outcome::BulkFinished(Ok(crate::bulk::RunReport {
+            run: "20250102-101112345-ab12".into(),
+            journal: "/tmp/x.jsonl".into(),
+            done: 3,
+            failed: 0,
+            not_done: 0,
+            unchanged: 0,
+            calls_sent: 3,
+            elapsed: std::time::Duration::from_secs(1),
+            stopped: false,
+            journal_error: None,
+        }))),
+    );
+    assert!(
+        !commands
+            .iter()
+            .any(|c| matches!(c, Command::LoadUsers { .. })),
+        "the cached list is not swapped for the tenant's first page: {commands:?}"
+    );
+    assert_eq!(state.users.rows.len(), 120);
+    // The worker read 31 and 40 again and saw 50 deleted.
+    let back = crate::cache::WriteBack {
+        calls: 1,
+        changed_users: vec![user(31, "Legal", "Counsel"), user(40, "Legal", "Clerk")],
+        deleted_ids: vec![50],
+    };
+    update(&mut state, Action::Outcome(Outcome::CacheWritten(Ok(back))));
+    assert_eq!(state.users.rows.len(), 119);
+    assert_eq!(state.users.current_id(), Some(31), "the cursor stays");
+    let i = state.users.index[&40];
+    assert_eq!(&*state.users.all[i].department, "Legal");
+    assert!(!state.users.index.contains_key(&50));
+    // A search over the cache sees the new values.
+    update(&mut state, ch('s'));
+    typed(&mut state, "department:Legal");
+    let ids: Vec<i64> = state.users.row_ids().collect();
+    assert_eq!(ids, vec![31, 40]);
+}
