@@ -367,12 +367,13 @@ pub(super) fn after_bulk(state: &mut AppState) -> Vec<Command> {
     users::reload_users(state)
 }
 
-/// What the status line says of the cache, with the refresh key as bound.
-pub fn status_words(state: &AppState) -> Option<String> {
+/// What the status line says of the cache, with the refresh key as bound; `level`
+/// shortens it for a narrow terminal (0 whole, up to [`crate::app::cache_state::SHORTEST`]).
+pub fn status_words(state: &AppState, level: usize) -> Option<String> {
     let key = state
         .keymap
         .key(super::super::keymap::Context::Users, KeyAction::Refresh);
-    state.cache.status_text(Utc::now(), &key)
+    state.cache.status_text(Utc::now(), &key, level)
 }
 
 #[cfg(test)]

@@ -95,7 +95,7 @@ fn cached_users_show_at_once_and_the_line_says_how_old() {
     let state = cached(120);
     assert_eq!(state.users.rows.len(), 120);
     assert_eq!(state.cache.source, Source::Cache);
-    let words = crate::app::update::cache_status_words(&state).unwrap();
+    let words = crate::app::update::cache_status_words(&state, 0).unwrap();
     assert_eq!(words, "cached 3 h ago · refreshing");
 }
 
@@ -146,7 +146,7 @@ fn a_search_over_a_complete_cache_matches_every_term_here() {
     let commands = update(&mut state, key(KeyCode::Enter));
     assert!(commands.is_empty(), "{commands:?}");
     assert_eq!(state.cache.searched, Some(Source::Cache));
-    let words = crate::app::update::cache_status_words(&state).unwrap();
+    let words = crate::app::update::cache_status_words(&state, 0).unwrap();
     assert!(words.ends_with("search: from the cache"), "{words}");
     // A term only the server's grammar knows is matched here too: role_id.
     update(&mut state, ch('s'));
@@ -209,7 +209,7 @@ fn a_file_that_cannot_be_used_is_said_and_the_tenant_lists() {
             .iter()
             .any(|t| crate::app::update_tests::text(&state, t).contains("locked"))
     );
-    let words = crate::app::update::cache_status_words(&state).unwrap();
+    let words = crate::app::update::cache_status_words(&state, 0).unwrap();
     assert_eq!(words, "cache not used (see the message)");
 }
 
@@ -244,7 +244,7 @@ fn a_short_fill_starts_by_itself_and_a_long_one_waits_for_r() {
         &mut state,
         Action::Outcome(Outcome::CacheRefreshed(Ok(waits))),
     );
-    let words = crate::app::update::cache_status_words(&state).unwrap();
+    let words = crate::app::update::cache_status_words(&state, 0).unwrap();
     assert_eq!(words, "not cached · R fills it (2,001 calls)");
 }
 
@@ -294,4 +294,80 @@ fn after_a_bulk_run_the_cached_list_stays_and_takes_the_write_back_in_place() {
     typed(&mut state, "department:Legal");
     let ids: Vec<i64> = state.users.row_ids().collect();
     assert_eq!(ids, vec![31, 40]);
+}
+
+/// The status line at 80 columns: the least important words go first, so the tenant,
+/// the budget and the cache's age, its refresh and the search's source stay whole.
+#[test]
+fn at_80_columns_the_cache_words_that_matter_fit() {
+    let line = |state: &mut AppState| {
+        update(
+            state,
+            Action::Resize {
+                width: 80,
+                height: 24,
+            },
+        );
+        let theme =
+            crate::theme::Theme::load("dark", None, crate::theme::ColorDepth::TrueColor, false)
+                .unwrap();
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+        terminal
+            .draw(|frame| crate::app::view::draw(frame, state, &theme))
+            .unwrap();
+        let buffer = terminal.backend().buffer();
+        (0..80)
+            .map(|x| buffer[(x, 23)].symbol().to_string())
+            .collect::<String>()
+    };
+    let mut state = cached(120);
+    state.tenant = crate::tenant::Tenant::new(
+        "sandbox",
+        &reqwest::Url::parse("http://127.0.0.1:44831").unwrap(),
+    );
+    state.rate = Some(crate::api::RateLimit {
+        limit: 5_000,
+        remaining: 4_985,
+        reset: std::time::Duration::from_secs(3_000),
+        observed_at: std::time::Instant::now(),
+    });
+    state.in_flight = 1;
+    state.cache.progress = Some(crate::cache::sync::SyncProgress {
+        listed: 12_000,
+        total: Some(100_000),
+        calls: 240,
+    });
+    let text = line(&mut state);
+    assert_eq!(
+        text.trim_end(),
+        " sandbox@127.0.0.1:44831 │ 4,985/5,000 │ | 1 │ cached 3 h ago · refreshing 12%"
+    );
+    // Idle after the refresh, a search answered by the cache.
+    state.in_flight = 0;
+    update(
+        &mut state,
+        Action::Outcome(Outcome::CacheRefreshed(Ok(report(vec![], vec![])))),
+    );
+    update(&mut state, ch('s'));
+    typed(&mut state, "department:Sales");
+    update(&mut state, key(KeyCode::Enter));
+    let text = line(&mut state);
+    assert!(
+        text.starts_with(
+            " sandbox@127.0.0.1:44831 │ budget 4,985/5,000 │ cached just now · search: cache"
+        ),
+        "{text}"
+    );
+    // A search while a refresh runs: the refresh is said; the search's source, the
+    // last resort, goes (its message after it says it, as far as it fits).
+    state.cache.refreshing = true;
+    state.in_flight = 1;
+    let text = line(&mut state);
+    assert!(
+        text.starts_with(
+            " sandbox@127.0.0.1:44831 │ 4,985/5,000 │ cached just now · refreshing │ 60 of"
+        ),
+        "{text}"
+    );
 }
