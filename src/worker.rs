@@ -17,6 +17,7 @@ use chrono::Utc;
 
 use crate::app::action::{Action, BulkControl, Command, Outcome, SavePart};
 use crate::app::events_state::EventFilter;
+use crate::app::user_row::RowBatch;
 use crate::audit::RunMarks;
 use crate::bulk::{BulkError, BulkService, Cost, Pacer, RunHandle, Work, listing, paced};
 use crate::cache::{CacheError, CacheKey, Store};
@@ -142,6 +143,39 @@ impl Worker {
         crate::cache::refresh(&self.client, Some(&self.pacer), &mut store, options, &watch).await
     }
 
+    /// Keeps the cache true after a bulk run: the users it deleted leave it, the others
+    /// are read again (see `cache::writes`); `CacheWritten` says what changed.
+    async fn write_back(&self, written: crate::cache::Written) {
+        let Some(slot) = self.cache.clone() else {
+            return;
+        };
+        if written.is_empty() {
+            return;
+        }
+        let (dir, key) = (slot.dir.clone(), slot.key.clone());
+        let opened = tokio::task::spawn_blocking(move || Store::open(&dir, &key))
+            .await
+            .map_err(|e| CacheError::Sqlite {
+                path: slot.dir.clone(),
+                message: format!("the cache task failed: {e}"),
+            })
+            .and_then(|r| r);
+        let result = match opened {
+            Ok(mut store) => {
+                crate::cache::write_back(
+                    &self.client,
+                    Some(&self.pacer),
+                    &mut store,
+                    slot.api,
+                    &written,
+                )
+                .await
+            }
+            Err(e) => Err(e),
+        };
+        self.send(Outcome::CacheWritten(result));
+    }
+
     /// Cancels the running bulk run, if any, and waits (at most `limit`) for it to stop:
     /// the calls in flight finish and the journal is flushed, so it can be resumed.
     pub async fn stop_bulk(&self, limit: Duration) {
@@ -209,11 +243,16 @@ impl Worker {
                     let finished = worker.bulk.run(opened, task_handle, Some(tx)).await;
                     // Every progress event is delivered before the end.
                     let _ = forward.await;
-                    Ok(finished.report)
+                    Ok(finished)
                 }
                 Err(e) => Err(e),
             };
-            worker.send(Outcome::BulkFinished(result));
+            let written = result.as_ref().ok().map(|f| f.written());
+            worker.send(Outcome::BulkFinished(result.map(|f| f.report)));
+            // What the run wrote, into the cache (as the command line does after a run).
+            if let Some(written) = written {
+                worker.write_back(written).await;
+            }
             worker.send(Outcome::RateLimit(worker.client.rate_limit()));
         });
         if let Ok(mut slot) = self.running.lock() {
@@ -421,7 +460,10 @@ impl Worker {
             Command::BulkOpenRun { path } => {
                 Outcome::BulkJournal(self.blocking(move |b| b.read_run(&path)).await)
             }
-            Command::CacheOpen { generation } => {
+            Command::CacheOpen {
+                generation,
+                columns,
+            } => {
                 let first = crate::app::update::CACHE_FIRST;
                 let result = self
                     .on_cache(true, move |store| {
@@ -430,16 +472,22 @@ impl Worker {
                             complete: sync.complete,
                             last_sync: sync.last_sync,
                             users: store.count()?,
-                            rows: store.load(0, first)?,
+                            rows: cached_rows(store, 0, first, &columns)?,
                         })
                     })
                     .await?;
                 Outcome::CacheOpened { generation, result }
             }
-            Command::CacheLoad { generation, after } => {
+            Command::CacheLoad {
+                generation,
+                after,
+                columns,
+            } => {
                 let chunk = crate::app::update::CACHE_CHUNK;
                 let result = self
-                    .on_cache(false, move |store| store.load(after, chunk))
+                    .on_cache(false, move |store| {
+                        cached_rows(store, after, chunk, &columns)
+                    })
                     .await?;
                 Outcome::CacheRows { generation, result }
             }
@@ -469,6 +517,20 @@ impl Worker {
             | Command::BulkControl(_) => return None,
         })
     }
+}
+
+/// The cached users after id `after` (at most `limit`) as the list keeps them, with
+/// their filter text: built here, off the console's thread, straight from the file's
+/// columns (the console only takes them in).
+pub fn cached_rows(
+    store: &Store,
+    after: i64,
+    limit: usize,
+    columns: &[crate::app::columns::ColumnSpec],
+) -> Result<RowBatch, CacheError> {
+    let mut rows = RowBatch::new(columns);
+    store.read_rows(after, limit, |row| rows.push_cached(row))?;
+    Ok(rows)
 }
 
 impl Worker {

@@ -186,3 +186,144 @@ async fn killed_mid_refresh_the_next_run_finishes_it() {
     live.sort_unstable();
     assert_eq!(store.ids().unwrap(), live);
 }
+
+fn store_of(cli: &Cli, sb_url: &str) -> Store {
+    let url = reqwest::Url::parse(sb_url).unwrap();
+    let key = CacheKey::new(
+        Tenant::new("default", &url),
+        &SandboxConfig::default().client_id,
+    );
+    Store::open_file(&cache_files(cli)[0], &key).unwrap()
+}
+
+fn status_of(store: &Store, id: i64) -> Option<i64> {
+    let users = store.load(id - 1, 1).unwrap();
+    users.first().filter(|u| u.id == id).and_then(|u| u.status)
+}
+
+/// Writes from the command line keep the cache true without a refresh (issue 11, point
+/// 5): `lock` and its `undo` read the users again, `delete` removes them; a profile
+/// without a cache file gets none from a write.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lock_undo_and_delete_keep_the_cache_true_without_a_refresh() {
+    let sb = sandbox(SandboxConfig {
+        users: 130,
+        ..SandboxConfig::default()
+    })
+    .await;
+    let cli = Cli::new(&sb.url());
+    let ids_file = |name: &str, ids: &[i64]| {
+        let path = cli.path(name);
+        let text: String = ids.iter().map(|id| format!("{id}\n")).collect();
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    // No cache file yet: a write makes none.
+    let first = ids_file("first.txt", &[10_001]);
+    let out = cli.run(&["logout", "--ids", &first, "--yes"]).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(cache_files(&cli).is_empty());
+    assert!(!out.stdout.contains("cache:"), "{}", out.stdout);
+
+    assert_eq!(cli.run(&["cache", "refresh"]).await.code, 0);
+    let store = store_of(&cli, &sb.url());
+    let marked = store.sync_state().unwrap();
+    let active: Vec<i64> = store
+        .load(0, 1_000)
+        .unwrap()
+        .iter()
+        .filter(|u| u.status == Some(1))
+        .map(|u| u.id)
+        .collect();
+    let (locked, deleted) = (&active[..3], &active[3..5]);
+    drop(store);
+
+    let file = ids_file("lock.txt", locked);
+    let out = cli.run(&["lock", "--ids", &file, "--yes"]).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout
+            .contains("cache: 3 user(s) read again, 0 removed (1 call(s))"),
+        "{}",
+        out.stdout
+    );
+    let store = store_of(&cli, &sb.url());
+    for id in locked {
+        assert_eq!(status_of(&store, *id), Some(3), "user {id} shows locked");
+    }
+    assert_eq!(
+        store.sync_state().unwrap(),
+        marked,
+        "no refresh ran: the sync state is as the refresh left it"
+    );
+    drop(store);
+
+    let run = out
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("run ")?.split(':').next())
+        .unwrap()
+        .to_string();
+    let out = cli.run(&["undo", &run, "--yes"]).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    let store = store_of(&cli, &sb.url());
+    for id in locked {
+        assert_eq!(status_of(&store, *id), Some(1), "user {id} active again");
+    }
+    drop(store);
+
+    let file = ids_file("delete.txt", deleted);
+    let out = cli.run(&["delete", "--ids", &file, "--yes"]).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout
+            .contains("cache: 0 user(s) read again, 2 removed (0 call(s))"),
+        "{}",
+        out.stdout
+    );
+    let store = store_of(&cli, &sb.url());
+    let ids = store.ids().unwrap();
+    for id in deleted {
+        assert!(ids.binary_search(id).is_err(), "user {id} left the cache");
+    }
+    assert_eq!(ids.len(), 128);
+    let out = cli.run(&["cache", "status"]).await;
+    assert!(
+        out.stdout.contains("users: 128 (complete)"),
+        "{}",
+        out.stdout
+    );
+
+    // api = "v1": the user is read again with GET /api/1/users/:id.
+    let config = cli.path("config/onelogin-tui/config.toml");
+    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+    let logs = cli.path("v1-logs");
+    std::fs::write(
+        &config,
+        format!(
+            "[log]\nlevel = \"debug\"\ndir = \"{}\"\n\n[profiles.default]\napi = \"v1\"\n",
+            logs.display()
+        ),
+    )
+    .unwrap();
+    let file = ids_file("v1.txt", &active[5..6]);
+    let out = cli.run(&["lock", "--ids", &file, "--yes"]).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout
+            .contains("cache: 1 user(s) read again, 0 removed (1 call(s))"),
+        "{}",
+        out.stdout
+    );
+    let log: String = std::fs::read_dir(&logs)
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    let read = format!("/api/1/users/{} ", active[5]);
+    assert!(
+        log.lines().any(|l| l.contains("GET") && l.contains(&read)) && !log.contains("/api/2/"),
+        "read on /1 alone:\n{log}"
+    );
+    let store = store_of(&cli, &sb.url());
+    assert_eq!(status_of(&store, active[5]), Some(3));
+}

@@ -50,8 +50,8 @@ pub use roles::{Group, Role};
 pub use users::{
     FieldValue, LOCAL_SEARCH_FIELDS, LocalField, LocalTerm, LocalTerms, MAX_LIMIT, Pattern,
     SEARCH_PARAMS, Search, SearchFields, ServerField, ServerTerm, ServerValue, SortOrder,
-    UPDATABLE_FIELDS, User, UserQuery, UserUpdate, custom_attributes_diff, roles_diff, state_label,
-    state_name, status_label, status_name,
+    UPDATABLE_FIELDS, User, UserQuery, UserUpdate, custom_attributes_diff, display_name,
+    roles_diff, state_label, state_name, status_label, status_name, write_display_name,
 };
 pub(crate) use v2::decode_v2;
 pub use v2::{

@@ -21,6 +21,7 @@ use crate::bulk::{
 
 use super::cache_state::CacheOpened;
 use super::events_state::EventFilter;
+use super::user_row::RowBatch;
 use crate::cache::CacheError;
 use crate::cache::sync::{SyncProgress, SyncReport};
 use crate::config::ViewFile;
@@ -161,15 +162,18 @@ pub enum Outcome {
         generation: Generation,
         result: Result<CacheOpened, CacheError>,
     },
-    /// More cached rows: the answer to `CacheLoad`.
+    /// More cached rows, built for the list: the answer to `CacheLoad`.
     CacheRows {
         generation: Generation,
-        result: Result<Vec<User>, CacheError>,
+        result: Result<RowBatch, CacheError>,
     },
     /// How a refresh's listing goes (not an answer).
     CacheProgress(SyncProgress),
     /// A refresh ended: the answer to `CacheRefresh`.
     CacheRefreshed(Result<SyncReport, CacheError>),
+    /// After a bulk run, what it wrote was kept in the cache (not an answer: the worker
+    /// does it at the end of every run when the profile has a cache).
+    CacheWritten(Result<crate::cache::WriteBack, CacheError>),
 }
 
 /// Steering the running bulk run (no answer comes back but its progress).
@@ -312,14 +316,17 @@ pub enum Command {
         what: String,
         text: String,
     },
-    /// Open the profile's cache and read its first rows: answers `CacheOpened`.
+    /// Open the profile's cache and read its first rows: answers `CacheOpened`. The
+    /// rows are built for the list with the filter text of these `columns` (those shown).
     CacheOpen {
         generation: Generation,
+        columns: Vec<super::columns::ColumnSpec>,
     },
     /// The next cached rows after id `after`: answers `CacheRows`.
     CacheLoad {
         generation: Generation,
         after: i64,
+        columns: Vec<super::columns::ColumnSpec>,
     },
     /// Fill or refresh the cache (a listing longer than `limit` calls waits for the
     /// user): `CacheProgress` while it runs, `CacheRefreshed` at the end.

@@ -22,7 +22,8 @@ pub struct CacheOpened {
     pub complete: bool,
     pub last_sync: Option<DateTime<Utc>>,
     pub users: u64,
-    pub rows: Vec<crate::api::User>,
+    /// Its first rows, built for the list off the console's thread.
+    pub rows: crate::app::user_row::RowBatch,
 }
 
 #[derive(Debug, Default)]
@@ -54,14 +55,32 @@ pub struct CacheState {
     pub searched: Option<Source>,
 }
 
+/// How far the status line's cache words can be shortened: level 0 says everything,
+/// each level after it says less (see [`CacheState::status_text`]).
+pub const SHORTEST: usize = 4;
+
 impl CacheState {
     /// The status line's words: "cached 3 h ago · refreshing", "not cached · R fills it".
-    pub fn status_text(&self, now: DateTime<Utc>, refresh_key: &str) -> Option<String> {
+    /// `level` shortens them for a narrow terminal, the least important words first:
+    /// 1 the search's source in one word; 2 a refresh's progress as a percentage, the cost
+    /// of a fill and the API /1 note in brief; 3 no progress at all; 4 (the last resort)
+    /// not where the search was answered (the search's own message says it too). The age,
+    /// a refresh going on and the key that fills the cache stay.
+    pub fn status_text(
+        &self,
+        now: DateTime<Utc>,
+        refresh_key: &str,
+        level: usize,
+    ) -> Option<String> {
         if !self.enabled {
             return None;
         }
         if self.unusable.is_some() {
-            return Some("cache not used (see the message)".into());
+            return Some(if level < 3 {
+                "cache not used (see the message)".into()
+            } else {
+                "cache not used".into()
+            });
         }
         let mut text = match (self.source, self.last_sync) {
             (Source::Cache, Some(t)) => {
@@ -76,27 +95,45 @@ impl CacheState {
         };
         if self.refreshing {
             text.push_str(" · refreshing");
-            if let Some(p) = self.progress.filter(|p| p.listed > 0) {
-                let of = p
-                    .total
-                    .map(|t| format!(" of {}", crate::bulk::thousands(t)))
-                    .unwrap_or_default();
-                text.push_str(&format!(" {}{of}", crate::bulk::thousands(p.listed)));
+            match self.progress.filter(|p| p.listed > 0) {
+                Some(p) if level < 2 => {
+                    let of = p
+                        .total
+                        .map(|t| format!(" of {}", crate::bulk::thousands(t)))
+                        .unwrap_or_default();
+                    text.push_str(&format!(" {}{of}", crate::bulk::thousands(p.listed)));
+                }
+                Some(p) if level < 3 => match p.total.filter(|t| *t > 0) {
+                    Some(t) => text.push_str(&format!(" {}%", p.listed.min(t) * 100 / t)),
+                    None => text.push_str(&format!(" {}", crate::bulk::thousands(p.listed))),
+                },
+                _ => {}
             }
         } else if let Some(calls) = self.waiting {
             let cost = calls
+                .filter(|_| level < 2)
                 .map(|c| format!(" ({} calls)", crate::bulk::thousands(c)))
                 .unwrap_or_default();
             text.push_str(&format!(" · {refresh_key} fills it{cost}"));
         } else if self.v1 && self.source == Source::Cache {
-            text.push_str(&format!(
-                " · API /1: {refresh_key} refreshes (a full listing)"
-            ));
+            text.push_str(&match level {
+                0 | 1 => format!(" · API /1: {refresh_key} refreshes (a full listing)"),
+                2 => format!(" · API /1: {refresh_key} refreshes"),
+                _ => format!(" · /1: {refresh_key} refreshes"),
+            });
         }
-        match self.searched {
-            Some(Source::Cache) => text.push_str(" · search: from the cache"),
-            Some(Source::Server) => text.push_str(" · search: from the server"),
-            None => {}
+        let from = match self.searched {
+            Some(Source::Cache) => "cache",
+            Some(Source::Server) => "server",
+            None => return Some(text),
+        };
+        if level >= SHORTEST {
+            return Some(text);
+        }
+        if level == 0 {
+            text.push_str(&format!(" · search: from the {from}"));
+        } else {
+            text.push_str(&format!(" · search: {from}"));
         }
         Some(text)
     }
@@ -117,23 +154,45 @@ mod tests {
             ..CacheState::default()
         };
         assert_eq!(
-            c.status_text(now, "R").unwrap(),
+            c.status_text(now, "R", 0).unwrap(),
             "cached 3 h ago · refreshing"
         );
         c.refreshing = false;
         c.searched = Some(Source::Cache);
         assert_eq!(
-            c.status_text(now, "R").unwrap(),
+            c.status_text(now, "R", 0).unwrap(),
             "cached 3 h ago · search: from the cache"
         );
         c.source = Source::Server;
         c.searched = None;
         c.waiting = Some(Some(2_001));
         assert_eq!(
-            c.status_text(now, "R").unwrap(),
+            c.status_text(now, "R", 0).unwrap(),
             "not cached · R fills it (2,001 calls)"
         );
+        c.waiting = None;
+        c.source = Source::Cache;
+        c.refreshing = true;
+        c.searched = Some(Source::Cache);
+        c.progress = Some(SyncProgress {
+            listed: 12_000,
+            total: Some(100_000),
+            calls: 240,
+        });
+        let levels: Vec<String> = (0..=SHORTEST)
+            .map(|l| c.status_text(now, "R", l).unwrap())
+            .collect();
+        assert_eq!(
+            levels,
+            [
+                "cached 3 h ago · refreshing 12,000 of 100,000 · search: from the cache",
+                "cached 3 h ago · refreshing 12,000 of 100,000 · search: cache",
+                "cached 3 h ago · refreshing 12% · search: cache",
+                "cached 3 h ago · refreshing · search: cache",
+                "cached 3 h ago · refreshing",
+            ]
+        );
         c.enabled = false;
-        assert_eq!(c.status_text(now, "R"), None);
+        assert_eq!(c.status_text(now, "R", 0), None);
     }
 }

@@ -25,6 +25,7 @@ pub mod protect;
 pub mod request_log;
 pub mod state;
 pub mod update;
+pub mod user_row;
 pub mod user_view;
 pub mod users_table;
 pub mod view;

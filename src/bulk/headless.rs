@@ -1,6 +1,10 @@
 //! The headless commands: `apply`, `resume`, `undo`, `export` (and the pieces the
 //! lifecycle verbs in `verbs.rs` share: preview, confirmation, run, reports, summary).
 //!
+//! After a run, the profile's user cache (when `cache` is on and its file exists) keeps
+//! what the run wrote: deleted users leave it, the others are read again from the
+//! tenant (`cache::writes`), and a `cache: …` line says so.
+//!
 //! Preview and summary on stdout, progress on stderr. Exit codes: 0 every row
 //! done, 2 some rows failed (or were not reached), 1 the file or the request
 //! was refused (nothing written). SIGINT / SIGTERM / SIGHUP finish the calls
@@ -388,6 +392,24 @@ pub(super) fn print_summary(r: &RunReport) -> u8 {
     if r.complete() { EXIT_OK } else { EXIT_FAILED }
 }
 
+/// The summary (its exit code), then the profile's user cache brought up to date with
+/// what the run wrote, when it has one: the users it deleted leave it, the others are
+/// read again from the tenant.
+pub(super) async fn finish(settings: &Settings, service: &BulkService, finished: &Finished) -> u8 {
+    let code = print_summary(&finished.report);
+    let written = finished.written();
+    if let Some(result) =
+        crate::cache::writes::after_run(settings, service.client(), &written).await
+    {
+        let line = crate::cache::writes::after_run_text(&result);
+        match result {
+            Ok(_) => println!("{line}"),
+            Err(_) => eprintln!("onelogin-tui: {}", for_terminal(&line)),
+        }
+    }
+    code
+}
+
 pub(super) fn refused(file: &Path, e: &BulkError) -> u8 {
     match e {
         BulkError::Refused(r) => eprint!("onelogin-tui: {}: {r}", file.display()),
@@ -414,6 +436,7 @@ pub(super) fn nothing_run(preview: &Preview) -> Finished {
         outcomes: HashMap::new(),
         unchanged: preview.plan.unchanged.iter().copied().collect(),
         source: preview.source.clone(),
+        deleting: Default::default(),
     }
 }
 
@@ -465,7 +488,7 @@ pub async fn apply(settings: &Settings, args: &ApplyArgs) -> u8 {
         Err(code) => return code,
     };
     write_reports(&finished, args.report_dir.as_deref());
-    print_summary(&finished.report)
+    finish(settings, &service, &finished).await
 }
 
 /// `onelogin-tui resume [RUN]`.
@@ -500,7 +523,7 @@ pub async fn resume(settings: &Settings, args: &ResumeArgs) -> u8 {
     );
     let finished = run_opened(&service, opened).await;
     write_reports(&finished, args.report_dir.as_deref());
-    print_summary(&finished.report)
+    finish(settings, &service, &finished).await
 }
 /// `onelogin-tui undo RUN`.
 pub async fn undo(settings: &Settings, args: &UndoArgs) -> u8 {
@@ -547,7 +570,7 @@ pub async fn undo(settings: &Settings, args: &UndoArgs) -> u8 {
         return EXIT_REFUSED;
     }
     match run_headless(&service, Work::Plan(Box::new(preview))).await {
-        Ok(finished) => print_summary(&finished.report),
+        Ok(finished) => finish(settings, &service, &finished).await,
         Err(code) => code,
     }
 }

@@ -68,6 +68,7 @@ pub use plan::{
     PrepareError, Target, UserPlan, Values, confirm_answer, fetch_current, irreversible_text,
     parse_state, prepare, search_targets,
 };
+pub use plan_reads::user_gone;
 pub use service::{
     BulkError, BulkService, Finished, Opened, OtherTenant, PlanKind, Preview, ReadWhat, RunReport,
     Work, same_tenant,

@@ -205,6 +205,27 @@ pub struct Finished {
     pub outcomes: HashMap<i64, UserOutcome>,
     pub unchanged: HashSet<i64>,
     pub source: Option<Source>,
+    /// The users this run's plan deletes (sent in this session).
+    pub deleting: HashSet<i64>,
+}
+
+impl Finished {
+    /// What the run did to users, for the user cache: the users whose delete the tenant
+    /// confirmed, and every other user it wrote to or may have (failed, stopped, or
+    /// settled by an earlier session).
+    pub fn written(&self) -> crate::cache::Written {
+        let mut written = crate::cache::Written::default();
+        for (id, outcome) in &self.outcomes {
+            if *outcome == UserOutcome::Done && self.deleting.contains(id) {
+                written.deleted.push(*id);
+            } else {
+                written.changed.push(*id);
+            }
+        }
+        written.deleted.sort_unstable();
+        written.changed.sort_unstable();
+        written
+    }
 }
 
 /// Bulk edits on one tenant, journaled in one folder.
@@ -507,12 +528,23 @@ impl BulkService {
         if let Some(tx) = progress {
             runner = runner.with_progress(tx);
         }
+        let deleting = opened
+            .work
+            .iter()
+            .filter(|w| w.plan.after.exists == Some(false))
+            .map(|w| w.plan.id)
+            .collect();
         let summary = runner.run(opened.work).await;
-        finished(summary, opened.settled, opened.meta)
+        finished(summary, opened.settled, opened.meta, deleting)
     }
 }
 
-fn finished(summary: RunSummary, settled: Vec<(i64, UserOutcome)>, meta: RunMeta) -> Finished {
+fn finished(
+    summary: RunSummary,
+    settled: Vec<(i64, UserOutcome)>,
+    meta: RunMeta,
+    deleting: HashSet<i64>,
+) -> Finished {
     let outcomes: HashMap<i64, UserOutcome> = settled
         .into_iter()
         .chain(summary.outcomes.iter().cloned())
@@ -535,5 +567,6 @@ fn finished(summary: RunSummary, settled: Vec<(i64, UserOutcome)>, meta: RunMeta
         outcomes,
         unchanged: meta.unchanged.into_iter().collect(),
         source: meta.source,
+        deleting,
     }
 }

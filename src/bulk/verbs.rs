@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 use super::csv_in::CsvInput;
 use super::headless::{
-    EXIT_OK, EXIT_REFUSED, confirm_typed, error_text, nothing_run, print_preview, print_summary,
-    refused, run_headless, service, write_reports,
+    EXIT_OK, EXIT_REFUSED, confirm_typed, error_text, finish, nothing_run, print_preview, refused,
+    run_headless, service, write_reports,
 };
 use super::key_input::id_list;
 use super::plan::Change;
@@ -225,5 +225,5 @@ pub async fn run(settings: &Settings, args: &VerbArgs) -> u8 {
         Err(code) => return code,
     };
     write_reports(&finished, args.report_dir.as_deref());
-    print_summary(&finished.report)
+    finish(settings, &service, &finished).await
 }

@@ -12,6 +12,8 @@
 //!   `updated_since` the last refresh minus a margin, `Total-Count` to notice deletions
 //!   and the events API (or an id-only listing) to find them. With `api = "v1"`, a
 //!   refresh is a full paced /1 listing.
+//! - [`writes`]: our own writes kept true: after a bulk run (the console's or the
+//!   command line's) the users it deleted leave and the others are read again.
 //! - [`cli`]: `onelogin-tui cache status|refresh|clear`.
 //!
 //! Writes never trust the cache: bulk plans read current values from the tenant. The
@@ -23,15 +25,19 @@
 
 pub mod cli;
 pub mod key;
+mod row;
 mod schema;
 pub mod store;
 pub mod sync;
+pub mod writes;
 
 use std::path::PathBuf;
 
 pub use key::CacheKey;
+pub use row::CachedRow;
 pub use store::{CacheStatus, Store, SyncState};
 pub use sync::{SyncOptions, SyncReport, refresh};
+pub use writes::{WriteBack, Written, write_back};
 
 use crate::api::ApiError;
 use crate::tenant::Tenant;

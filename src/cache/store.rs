@@ -12,6 +12,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use serde_json::Value;
 
+use super::row::CachedRow;
 use super::schema;
 use super::{CacheError, CacheKey};
 use crate::api::User;
@@ -371,6 +372,20 @@ impl Store {
     /// Users after id `after`, at most `limit`, in id order, as the list needs them:
     /// the columns, custom attributes and roles (not the whole JSON).
     pub fn load(&self, after: i64, limit: usize) -> Result<Vec<User>, CacheError> {
+        let mut users = Vec::new();
+        self.read_rows(after, limit, |row| users.push(row.to_user()))?;
+        Ok(users)
+    }
+
+    /// Each user after id `after` (at most `limit`, in id order) as the file holds its
+    /// list columns, borrowed for `each`: a reader that keeps only what it needs makes
+    /// no `User` on the way (the start reads 100,000 of them). How many were read.
+    pub fn read_rows(
+        &self,
+        after: i64,
+        limit: usize,
+        mut each: impl FnMut(&CachedRow<'_>),
+    ) -> Result<usize, CacheError> {
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -382,42 +397,43 @@ impl Store {
             )
             .map_err(self.e())?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = stmt
-            .query_map(params![after, limit], |r| {
-                let roles: Option<String> = r.get(17)?;
-                let custom: Option<String> = r.get(18)?;
-                Ok(User {
+        let mut rows = stmt.query(params![after, limit]).map_err(self.e())?;
+        let mut n = 0;
+        while let Some(r) = rows.next().map_err(self.e())? {
+            let text = |i: usize| -> rusqlite::Result<Option<&str>> {
+                Ok(r.get_ref(i)?.as_str_or_null().ok().flatten())
+            };
+            let row = (|| {
+                Ok::<_, rusqlite::Error>(CachedRow {
                     id: r.get(0)?,
-                    email: r.get(1)?,
-                    username: r.get(2)?,
-                    firstname: r.get(3)?,
-                    lastname: r.get(4)?,
-                    samaccountname: r.get(5)?,
-                    userprincipalname: r.get(6)?,
-                    external_id: r.get(7)?,
-                    department: r.get(8)?,
-                    title: r.get(9)?,
-                    company: r.get(10)?,
-                    phone: r.get(11)?,
+                    email: text(1)?,
+                    username: text(2)?,
+                    firstname: text(3)?,
+                    lastname: text(4)?,
+                    samaccountname: text(5)?,
+                    userprincipalname: text(6)?,
+                    external_id: text(7)?,
+                    department: text(8)?,
+                    title: text(9)?,
+                    company: text(10)?,
+                    phone: text(11)?,
                     status: r.get(12)?,
                     state: r.get(13)?,
                     directory_id: r.get(14)?,
                     manager_ad_id: r.get(15)?,
                     group_id: r.get(16)?,
-                    role_id: roles
-                        .map(|t| t.split(',').filter_map(|p| p.trim().parse().ok()).collect()),
-                    custom_attributes: custom
-                        .and_then(|t| serde_json::from_str(&t).ok())
-                        .unwrap_or_default(),
-                    created_at: r.get(19)?,
-                    updated_at: r.get(20)?,
-                    locked_until: r.get(21)?,
-                    ..User::default()
+                    roles: text(17)?,
+                    custom: text(18)?,
+                    created_at: text(19)?,
+                    updated_at: text(20)?,
+                    locked_until: text(21)?,
                 })
-            })
+            })()
             .map_err(self.e())?;
-        rows.collect::<rusqlite::Result<Vec<User>>>()
-            .map_err(self.e())
+            each(&row);
+            n += 1;
+        }
+        Ok(n)
     }
 
     /// A user's whole JSON as last read.

@@ -71,7 +71,8 @@ pub const FIELDS: &[&str] = &[
     "locked_until",
 ];
 
-const PAGE: u64 = 50;
+/// Users a /2 page (and a `user_ids` read) carries.
+pub(super) const PAGE: u64 = 50;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SyncOptions {
@@ -178,16 +179,27 @@ pub struct SyncProgress {
 
 type Watch<'a> = &'a (dyn Fn(SyncProgress) + Send + Sync);
 
-struct Syncer<'a> {
-    client: &'a Client,
+/// Calls to the tenant, paced like the console's other reads and counted.
+pub(super) struct Syncer<'a> {
+    pub(super) client: &'a Client,
     pacer: Option<&'a Pacer>,
     calls: AtomicU64,
     watch: Watch<'a>,
 }
 
-impl Syncer<'_> {
+impl<'a> Syncer<'a> {
+    /// A syncer that nobody watches.
+    pub(super) fn new(client: &'a Client, pacer: Option<&'a Pacer>) -> Syncer<'a> {
+        Syncer {
+            client,
+            pacer,
+            calls: AtomicU64::new(0),
+            watch: &|_| {},
+        }
+    }
+
     /// One call through the pacer (spread over `left` when a listing plans more), counted.
-    async fn call<T, F, Fut>(&self, left: u64, mut f: F) -> Result<T, ApiError>
+    pub(super) async fn call<T, F, Fut>(&self, left: u64, mut f: F) -> Result<T, ApiError>
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<T, ApiError>>,
@@ -200,7 +212,7 @@ impl Syncer<'_> {
         .await
     }
 
-    fn calls(&self) -> u64 {
+    pub(super) fn calls(&self) -> u64 {
         self.calls.load(Ordering::Relaxed)
     }
 }

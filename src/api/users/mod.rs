@@ -14,7 +14,9 @@ pub use search::{
 };
 pub use search_local::{ServerField, ServerTerm, ServerValue};
 pub use update::{UPDATABLE_FIELDS, UserUpdate, custom_attributes_diff, roles_diff};
-pub use user::{User, state_label, state_name, status_label, status_name};
+pub use user::{
+    User, display_name, state_label, state_name, status_label, status_name, write_display_name,
+};
 pub(crate) use user::{de_int, de_string, value_to_string};
 
 use futures::stream::BoxStream;

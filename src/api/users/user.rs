@@ -189,25 +189,68 @@ pub fn state_label(state: i64) -> String {
     }
 }
 
+/// A user's name as lists show it: "First Last", or the username, the email, or `#id`.
+pub fn display_name(
+    id: i64,
+    firstname: Option<&str>,
+    lastname: Option<&str>,
+    username: Option<&str>,
+    email: Option<&str>,
+) -> String {
+    let mut out = String::new();
+    write_display_name(&mut out, id, firstname, lastname, username, email);
+    out
+}
+
+/// [`display_name`] written at the end of `out` (a list building 100,000 names reuses
+/// one buffer).
+pub fn write_display_name(
+    out: &mut String,
+    id: i64,
+    firstname: Option<&str>,
+    lastname: Option<&str>,
+    username: Option<&str>,
+    email: Option<&str>,
+) {
+    let start = out.len();
+    for part in [firstname, lastname]
+        .into_iter()
+        .flatten()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        if out.len() > start {
+            out.push(' ');
+        }
+        out.push_str(part);
+    }
+    if out.len() > start {
+        return;
+    }
+    match [username, email]
+        .into_iter()
+        .flatten()
+        .map(str::trim)
+        .find(|s| !s.is_empty())
+    {
+        Some(name) => out.push_str(name),
+        None => {
+            use std::fmt::Write as _;
+            let _ = write!(out, "#{id}");
+        }
+    }
+}
+
 impl User {
     /// "First Last", or the username, the email, or `#id`.
     pub fn display_name(&self) -> String {
-        let full = [self.firstname.as_deref(), self.lastname.as_deref()]
-            .into_iter()
-            .flatten()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ");
-        if !full.is_empty() {
-            return full;
-        }
-        [self.username.as_deref(), self.email.as_deref()]
-            .into_iter()
-            .flatten()
-            .map(str::trim)
-            .find(|s| !s.is_empty())
-            .map_or_else(|| format!("#{}", self.id), str::to_string)
+        display_name(
+            self.id,
+            self.firstname.as_deref(),
+            self.lastname.as_deref(),
+            self.username.as_deref(),
+            self.email.as_deref(),
+        )
     }
 
     /// A field by its API name (`email`, `status`, `role_id`,

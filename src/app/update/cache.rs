@@ -10,8 +10,9 @@ use super::modal::Rejected;
 use super::*;
 use crate::api::Search;
 use crate::app::cache_state::{CacheOpened, Source};
-use crate::cache::CacheError;
+use crate::app::user_row::RowBatch;
 use crate::cache::sync::{SyncKind, SyncProgress, SyncReport};
+use crate::cache::{CacheError, WriteBack};
 
 /// Rows read from the file after the first ones, per answer.
 pub const CHUNK: usize = 25_000;
@@ -31,6 +32,7 @@ pub(super) fn start(state: &mut AppState) -> Option<Vec<Command>> {
     state.users.loading = true;
     Some(vec![Command::CacheOpen {
         generation: state.cache.generation,
+        columns: state.columns.clone(),
     }])
 }
 
@@ -88,7 +90,11 @@ pub(super) fn on_opened(
                 state.users.local_terms = local;
                 state.cache.searched = Some(Source::Cache);
             }
-            on_rows(state, generation, Ok(opened.rows), keep)
+            let commands = on_rows(state, generation, Ok(opened.rows), keep);
+            // Room for every cached user at once: growing by doubling would leave up to
+            // half of the list's memory unused.
+            users_table::reserve(&mut state.users, opened.users);
+            commands
         }
         Ok(opened) => {
             // Not filled yet (or a fill stopped part way): the server's pages, and a
@@ -109,7 +115,7 @@ pub(super) fn on_opened(
 pub(super) fn on_rows(
     state: &mut AppState,
     generation: u64,
-    result: Result<Vec<crate::api::User>, CacheError>,
+    result: Result<RowBatch, CacheError>,
     keep: Option<i64>,
 ) -> Vec<Command> {
     if generation != state.cache.generation {
@@ -129,11 +135,15 @@ pub(super) fn on_rows(
         } else {
             CHUNK
         };
-    let after = rows.last().map(|u| u.id);
-    users_table::append(&mut state.users, rows, &state.columns);
+    let after = rows.last_id();
+    users_table::append_rows(&mut state.users, rows);
     refilter_keeping(state, keep.or(state.users.current_id()));
     match after {
-        Some(after) if more => vec![Command::CacheLoad { generation, after }],
+        Some(after) if more => vec![Command::CacheLoad {
+            generation,
+            after,
+            columns: state.columns.clone(),
+        }],
         _ => {
             state.cache.loading = false;
             // Rows a refresh just wrote need no refresh of their own.
@@ -226,13 +236,45 @@ pub(super) fn on_refreshed(
         cache.loading = true;
         return vec![Command::CacheOpen {
             generation: cache.generation,
+            columns: state.columns.clone(),
         }];
     }
-    let keep = state.users.current_id();
-    users_table::append(&mut state.users, report.changed_users, &state.columns);
-    users_table::remove(&mut state.users, &report.deleted_ids);
-    refilter_keeping(state, keep);
+    in_place(state, &report.changed_users, &report.deleted_ids);
     Vec::new()
+}
+
+/// Changed users updated and deleted ones removed where they are: the cursor stays on
+/// its user (the window too).
+fn in_place(state: &mut AppState, changed: &[crate::api::User], deleted: &[i64]) {
+    let keep = state.users.current_id();
+    let rows = RowBatch::of_users(changed, &state.columns);
+    users_table::append_rows(&mut state.users, rows);
+    users_table::remove(&mut state.users, deleted);
+    refilter_keeping(state, keep);
+}
+
+/// After a bulk run, the worker kept what it wrote in the cache: the list (when it
+/// shows the cache) follows in place.
+pub(super) fn on_written(state: &mut AppState, result: Result<WriteBack, CacheError>) {
+    match result {
+        Ok(back) if state.cache.source == Source::Cache => {
+            in_place(state, &back.changed_users, &back.deleted_ids);
+        }
+        Ok(_) => {}
+        Err(e) if state.cache.unusable.is_none() => {
+            let key = state
+                .keymap
+                .key(super::super::keymap::Context::Users, KeyAction::Refresh);
+            toast(
+                state,
+                Level::Warning,
+                Note::Text(format!(
+                    "The cache was not brought up to date after the run: {e}; {key} refreshes it"
+                )),
+            );
+        }
+        Err(_) => {}
+    }
 }
 
 /// Refilters, the cursor staying on user `keep` while it is shown (the window too).
@@ -324,21 +366,24 @@ pub(super) fn after_user_change(state: &AppState, id: i64) -> Vec<Command> {
     }
 }
 
-/// After a bulk run (an apply, an undo, a lifecycle verb): the users it changed (or
-/// deleted) are read back by a refresh.
+/// After a bulk run, the list's values are stale: a list of the tenant's pages is read
+/// again; a list of the cache stays, and the worker's write-back of the run (see
+/// [`on_written`]) updates it in place.
 pub(super) fn after_bulk(state: &mut AppState) -> Vec<Command> {
-    if !state.cache.enabled || state.cache.source != Source::Cache {
+    let cache = &state.cache;
+    if cache.enabled && cache.unusable.is_none() && cache.source == Source::Cache {
         return Vec::new();
     }
-    auto_refresh(state)
+    users::reload_users(state)
 }
 
-/// What the status line says of the cache, with the refresh key as bound.
-pub fn status_words(state: &AppState) -> Option<String> {
+/// What the status line says of the cache, with the refresh key as bound; `level`
+/// shortens it for a narrow terminal (0 whole, up to [`crate::app::cache_state::SHORTEST`]).
+pub fn status_words(state: &AppState, level: usize) -> Option<String> {
     let key = state
         .keymap
         .key(super::super::keymap::Context::Users, KeyAction::Refresh);
-    state.cache.status_text(Utc::now(), &key)
+    state.cache.status_text(Utc::now(), &key, level)
 }
 
 #[cfg(test)]

@@ -460,7 +460,6 @@ fn on_outcome(state: &mut AppState, outcome: Outcome) -> Vec<Command> {
         Outcome::BulkFinished(result) => {
             let mut commands = bulk::on_finished(state, result);
             commands.extend(events::run_finished(state));
-            commands.extend(cache::after_bulk(state));
             return commands;
         }
         Outcome::CacheOpened { generation, result } => {
@@ -471,6 +470,7 @@ fn on_outcome(state: &mut AppState, outcome: Outcome) -> Vec<Command> {
         }
         Outcome::CacheProgress(progress) => cache::on_progress(state, progress),
         Outcome::CacheRefreshed(result) => return cache::on_refreshed(state, result),
+        Outcome::CacheWritten(result) => cache::on_written(state, result),
     }
     Vec::new()
 }

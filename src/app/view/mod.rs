@@ -98,7 +98,71 @@ fn draw_tabs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// How much of the status line's shrinkable parts to say (see [`status_spans`]).
+#[derive(Debug, Clone, Copy, Default)]
+struct Fit {
+    /// The cache's words: 0 whole, up to `cache_state::SHORTEST`.
+    cache: usize,
+    /// "idle" left out, "in flight" said as the spinner and the count.
+    activity_short: bool,
+    /// Calls in flight left out too.
+    no_activity: bool,
+    /// The budget as numbers alone.
+    budget_short: bool,
+    /// "· ! actions" after the selection left out.
+    no_actions_hint: bool,
+}
+
+impl Fit {
+    /// The next shorter line, the least important words first; `None` when nothing is
+    /// left to shorten.
+    fn shorter(self) -> Option<Fit> {
+        use crate::app::cache_state::SHORTEST;
+        let mut f = self;
+        match () {
+            () if f.cache < 1 => f.cache = 1,
+            () if !f.activity_short => f.activity_short = true,
+            () if f.cache < 2 => f.cache = 2,
+            () if !f.budget_short => f.budget_short = true,
+            () if f.cache < 3 => f.cache = 3,
+            () if !f.no_activity => f.no_activity = true,
+            () if !f.no_actions_hint => f.no_actions_hint = true,
+            () if f.cache < SHORTEST => f.cache = SHORTEST,
+            () => return None,
+        }
+        Some(f)
+    }
+}
+
 fn draw_status(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    // At 80 columns the whole line does not fit: shorten the least important parts first,
+    // so the tenant, the budget and the cache's age and source stay whole. The message
+    // comes last and gets what is left.
+    let mut fit = Fit::default();
+    let mut spans = status_spans(state, theme, fit);
+    while Line::from(spans.clone()).width() > usize::from(area.width) {
+        let Some(shorter) = fit.shorter() else {
+            break;
+        };
+        fit = shorter;
+        spans = status_spans(state, theme, fit);
+    }
+    if let Some(status) = &state.status {
+        spans.push(Span::styled(" │ ", theme.status_bar));
+        spans.push(Span::styled(
+            widgets::safe_owned(&words::note_text(&status.note, &state.keymap)),
+            level_style(status.level, theme),
+        ));
+    }
+    frame.render_widget(
+        Paragraph::new(Line::from(spans)).style(theme.status_bar),
+        area,
+    );
+}
+
+/// The status line but its message: tenant, budget, calls in flight, the cache, the
+/// selection; `fit` says how short.
+fn status_spans<'a>(state: &AppState, theme: &Theme, fit: Fit) -> Vec<Span<'a>> {
     let sep = Span::styled(" │ ", theme.status_bar);
     let tenant = &state.tenant;
     let name = widgets::safe_owned(&format!(" {}@{}", tenant.profile, tenant.address()));
@@ -118,13 +182,14 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         ));
     }
     spans.push(sep.clone());
+    let label = if fit.budget_short { "" } else { "budget " };
     spans.push(match state.rate {
         Some(rate) => {
             let low = u64::from(rate.remaining) * 10 < u64::from(rate.limit);
             let style = if low { theme.warn } else { theme.status_bar };
             Span::styled(
                 format!(
-                    "budget {}/{}",
+                    "{label}{}/{}",
                     thousands(rate.remaining.into()),
                     thousands(rate.limit.into())
                 ),
@@ -133,42 +198,40 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         }
         None => Span::styled("budget ?", theme.status_bar),
     });
-    spans.push(sep.clone());
-    if state.in_flight > 0 {
-        spans.push(Span::styled(
-            format!("{} {} in flight", spinner(state.spinner), state.in_flight),
+    let activity = match (state.in_flight, fit.activity_short) {
+        _ if fit.no_activity => None,
+        (0, false) => Some(Span::styled("idle", theme.status_bar)),
+        (0, true) => None,
+        (n, short) => Some(Span::styled(
+            format!(
+                "{} {n}{}",
+                spinner(state.spinner),
+                if short { "" } else { " in flight" }
+            ),
             theme.info,
-        ));
-    } else {
-        spans.push(Span::styled("idle", theme.status_bar));
+        )),
+    };
+    if let Some(activity) = activity {
+        spans.push(sep.clone());
+        spans.push(activity);
     }
-    if let Some(words) = crate::app::update::cache_status_words(state) {
+    if let Some(words) = crate::app::update::cache_status_words(state, fit.cache) {
         spans.push(sep.clone());
         spans.push(Span::styled(widgets::safe_owned(&words), theme.status_bar));
     }
     let selected = state.users.list.marks().len();
     if selected > 0 {
-        spans.push(sep.clone());
+        spans.push(sep);
         spans.push(Span::styled(format!("{selected} selected"), theme.marked));
         let actions = state.keymap.key(Context::Users, KeyAction::Actions);
-        if state.screen == Screen::Users && !actions.is_empty() {
+        if state.screen == Screen::Users && !actions.is_empty() && !fit.no_actions_hint {
             spans.push(Span::styled(
                 format!(" · {actions} actions"),
                 theme.status_bar,
             ));
         }
     }
-    if let Some(status) = &state.status {
-        spans.push(sep);
-        spans.push(Span::styled(
-            widgets::safe_owned(&words::note_text(&status.note, &state.keymap)),
-            level_style(status.level, theme),
-        ));
-    }
-    frame.render_widget(
-        Paragraph::new(Line::from(spans)).style(theme.status_bar),
-        area,
-    );
+    spans
 }
 
 pub fn level_style(level: Level, theme: &Theme) -> ratatui::style::Style {

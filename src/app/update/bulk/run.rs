@@ -136,7 +136,7 @@ pub(super) fn finished(state: &mut AppState, result: Result<RunReport, BulkError
     // The values on the users screen are stale now: the next plan must not reuse them.
     state.bulk.runs.loading = true;
     let mut commands = vec![Command::BulkListRuns];
-    commands.extend(super::super::users::reload_users(state));
+    commands.extend(super::super::cache::after_bulk(state));
     commands.extend(super::super::user_view::after_run(state));
     commands
 }
