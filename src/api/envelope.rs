@@ -134,10 +134,16 @@ impl ApiError {
         }
     }
 
-    /// Worth trying again later: server errors, rate limiting, network trouble.
+    /// Worth trying again later: server errors, rate limiting, network trouble, and a
+    /// success whose body is garbled (cut short, empty, a page that is no JSON): the server
+    /// said yes but the answer did not arrive whole. A write retried on that is re-read
+    /// first by the bulk engine; the console does not retry writes.
     pub fn is_retryable(&self) -> bool {
         match &self.kind {
             ErrorKind::Transport { .. } | ErrorKind::RateLimited { .. } => true,
+            ErrorKind::UnexpectedBody { http_status, .. } if (200..300).contains(http_status) => {
+                true
+            }
             ErrorKind::Config(_) => false,
             _ => self.http_status().is_some_and(|s| s >= 500 || s == 429),
         }

@@ -215,6 +215,12 @@ fn non_json_bodies_become_unexpected_body() {
     ));
     let e = api(err(200, ""));
     assert!(e.to_string().contains("200 with an empty body"), "{e}");
+    // A yes that did not arrive whole is tried again (the fault matrix's truncated and
+    // non-JSON bodies); another status's page is an answer.
+    assert!(e.is_retryable());
+    assert!(api(err(200, r#"{"status":{"error":false,"#)).is_retryable());
+    assert!(api(err(200, "<!DOCTYPE html><html>Just a moment...</html>")).is_retryable());
+    assert!(!api(err(404, "<html>Not Found</html>")).is_retryable());
 }
 
 /// Whatever the server says, what the user is shown carries no control or bidi mark.
