@@ -113,12 +113,12 @@ struct Figures {
 /// Applies the intent with `faults` on from the first read, then checks the three claims
 /// of the header. Returns the figures and the sandbox's stats.
 async fn run(name: &str, faults: Faults) -> (Figures, SandboxStats) {
-    run_on(name, ApiMode::Auto, faults).await
+    run_on(name, ApiMode::Auto, USERS, faults).await
 }
 
-/// As [`run`], on API /2 where it serves the calls (`Auto`) or on /1 alone (`V1`).
-async fn run_on(name: &str, api: ApiMode, faults: Faults) -> (Figures, SandboxStats) {
-    let n = USERS;
+/// As [`run`], for `n` users, on API /2 where it serves the calls (`Auto`) or on /1 alone
+/// (`V1`).
+async fn run_on(name: &str, api: ApiMode, n: usize, faults: Faults) -> (Figures, SandboxStats) {
     let sb = sandbox(SandboxConfig {
         seed: SEED,
         users: n + 10,
@@ -415,6 +415,7 @@ async fn resets_truncated_and_non_json_bodies_on_api_v1() {
     let (f, stats) = run_on(
         "resets+truncated+non-json",
         ApiMode::V1,
+        USERS,
         Faults {
             reset_rate: 0.01,
             truncate_rate: 0.01,
@@ -426,4 +427,53 @@ async fn resets_truncated_and_non_json_bodies_on_api_v1() {
     assert_eq!(f.writes, 2 * f.done as u64);
     assert!(stats.resets > 0 && stats.truncated > 0 && stats.garbage > 0);
     assert!(f.lost > 0);
+}
+
+/// Every kind at once, at higher rates: faults strike faults (a revocation's 401 cut short,
+/// an outage in a storm).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_kind_at_once() {
+    let (f, stats) = run(
+        "every-kind",
+        Faults {
+            reset_rate: 0.05,
+            truncate_rate: 0.05,
+            garbage_rate: 0.05,
+            spike_rate: 0.01,
+            spike: Duration::from_secs(2),
+            storm: Some(Window {
+                every: 700,
+                length: Duration::from_secs(2),
+            }),
+            storm_headers: true,
+            revoke_every: Some(333),
+            outage: Some(Window {
+                every: 900,
+                length: Duration::from_secs(2),
+            }),
+        },
+    )
+    .await;
+    assert!(stats.revocations > 0 && stats.outages > 0 && stats.storm_refused > 0);
+    assert!(f.lost > 0);
+}
+
+/// A revocation's 401 cut short (met while every kind was on, on API /1): what it said is
+/// unknown, so it is tried again (and then renews the token) instead of failing the plan.
+/// 500 users on /1: about 30 revocations, each meeting a few calls in flight, 10% of
+/// answers cut.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revocations_401_cut_short_on_api_v1() {
+    let (_, stats) = run_on(
+        "revocation+truncated",
+        ApiMode::V1,
+        500,
+        Faults {
+            truncate_rate: 0.1,
+            revoke_every: Some(50),
+            ..Faults::default()
+        },
+    )
+    .await;
+    assert!(stats.revocations >= 20, "{}", stats.revocations);
 }

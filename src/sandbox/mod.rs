@@ -381,8 +381,9 @@ impl Sandbox {
     /// An outage from now: once the answers in hand are out, every connection drops and
     /// the listener is closed (connections refused) for `length`, then bound again.
     pub fn outage(&self, length: Duration) {
-        self.shared.lock().stats.outages += 1;
-        self.shared.gate.begin_outage(length);
+        if self.shared.gate.begin_outage(length) {
+            self.shared.lock().stats.outages += 1;
+        }
     }
 
     /// Every user a write changed since the start, oldest first (the newest 200,000).

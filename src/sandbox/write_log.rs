@@ -24,8 +24,8 @@ pub struct Write {
     pub user: i64,
     /// When the sandbox applied it.
     pub at: DateTime<Utc>,
-    /// `PUT /api/2/users/10002`, as the request named it.
-    pub call: String,
+    /// `PUT /api/2/users/10002`, as the request named it (shared by its users' entries).
+    pub call: Arc<str>,
     /// A fault replaced the answer after the change was applied: the caller never heard of it.
     pub answer_lost: bool,
     /// The sandbox's number of the `/api/` request (0: written outside one).
@@ -37,7 +37,7 @@ pub struct Write {
 #[derive(Debug)]
 pub(crate) struct RequestTag {
     pub(crate) seq: u64,
-    pub(crate) call: String,
+    pub(crate) call: Arc<str>,
     pub(crate) wrote: AtomicBool,
 }
 
@@ -45,7 +45,7 @@ impl RequestTag {
     pub(crate) fn new(seq: u64, call: String) -> Arc<RequestTag> {
         Arc::new(RequestTag {
             seq,
-            call,
+            call: call.into(),
             wrote: AtomicBool::new(false),
         })
     }
@@ -68,7 +68,7 @@ impl State {
                 tag.wrote.store(true, Ordering::Relaxed);
                 (tag.seq, tag.call.clone())
             })
-            .unwrap_or_default();
+            .unwrap_or_else(|_| (0, Arc::from("")));
         let at = Utc::now();
         for &user in users {
             *self.stats.writes_by_user.entry(user).or_default() += 1;
