@@ -545,10 +545,8 @@ impl Client {
     }
 
     /// `kind` as the error of `req`. A 429 rarely says when it ends; the budget seen in
-    /// earlier headers does, when it was spent. A 429 while that budget still had calls
-    /// left is not explained by it (another limit, a proxy, other tools spending the
-    /// account's budget): its end is unknown, so the caller backs off (and a pacer reads
-    /// the budget anew) rather than wait up to an hour for a reset that may not be it.
+    /// earlier headers does if it was spent. Else its end is unknown (another limit, other
+    /// tools spending the budget): the caller backs off and a pacer reads the budget anew.
     pub(crate) fn request_error(&self, req: &Request, kind: ErrorKind) -> ApiError {
         match kind {
             ErrorKind::RateLimited {
