@@ -1,26 +1,22 @@
 //! onelogin-tui: CLI → Settings → logging → tokio runtime → the console or a subcommand.
 
 mod cli_docs;
+#[cfg(feature = "sandbox")]
+mod cli_sandbox;
 mod cli_verbs;
 
-#[cfg(feature = "sandbox")]
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-#[cfg(feature = "sandbox")]
-use std::time::Duration;
 
-#[cfg(feature = "sandbox")]
-use clap::builder::{PossibleValuesParser, TypedValueParser as _};
 use clap::{Args, CommandFactory as _, Parser, Subcommand};
 use cli_docs::DocsCommand;
+#[cfg(feature = "sandbox")]
+use cli_sandbox::{SandboxArgs, serve_sandbox};
 use cli_verbs::VerbCommand;
 use onelogin_tui::bulk::{headless, verbs};
 use onelogin_tui::config::{Overrides, Settings};
 #[cfg(feature = "sandbox")]
-use onelogin_tui::sandbox::{IdLists, Sandbox, SandboxConfig};
-#[cfg(feature = "sandbox")]
-use onelogin_tui::signals;
+use onelogin_tui::sandbox::SandboxConfig;
 use onelogin_tui::{cache, launch, logging};
 
 /// A terminal console for the admins of a OneLogin tenant.
@@ -257,124 +253,6 @@ struct ExportArgs {
     output: Option<PathBuf>,
 }
 
-#[cfg(feature = "sandbox")]
-#[derive(Debug, Clone, Args)]
-struct SandboxArgs {
-    /// Address to listen on (loopback).
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8089")]
-    listen: SocketAddr,
-
-    /// Seed of the generated tenant: the same seed serves the same users.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
-
-    /// Number of generated users.
-    #[arg(long, default_value_t = 500)]
-    users: usize,
-
-    /// Client id of the Manage All credential pair.
-    #[arg(long, value_name = "ID", default_value = "sandbox-client-id")]
-    client_id: String,
-
-    /// Client secret of the Manage All credential pair: a test tenant's made-up secret,
-    /// printed at start (never a real one; the environment variable keeps it out of `ps`).
-    #[arg(
-        long,
-        value_name = "SECRET",
-        env = "ONELOGIN_SANDBOX_CLIENT_SECRET",
-        hide_env_values = true,
-        default_value = "sandbox-client-secret"
-    )]
-    client_secret: String,
-
-    /// API key for the deprecated v3 XML API (basic auth `<key>:x`); made up, as the secret.
-    #[arg(
-        long,
-        value_name = "KEY",
-        env = "ONELOGIN_SANDBOX_API_KEY",
-        hide_env_values = true,
-        default_value = "sandbox-api-key"
-    )]
-    api_key: String,
-
-    /// Seconds an access token lives (OneLogin: 36000); set it low to exercise renewal.
-    #[arg(long, value_name = "SECS", default_value_t = 36_000)]
-    token_ttl: u64,
-
-    /// API /1 calls allowed per window (OneLogin: 5000 an hour).
-    #[arg(long, value_name = "CALLS", default_value_t = 5_000)]
-    rate_limit: u32,
-
-    /// Length of the rate-limit window in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 3_600)]
-    rate_window: u64,
-
-    /// Milliseconds added to every answer, to play a distant tenant.
-    #[arg(long, value_name = "MS", default_value_t = 0)]
-    latency_ms: u64,
-
-    /// Share of /api/ answers (0.0 to 1.0) turned into 500s, 502s, dropped connections or slow answers.
-    #[arg(long, value_name = "RATE", default_value_t = 0.0, value_parser = parse_rate)]
-    fault_rate: f64,
-
-    /// What GET /api/1/users does with a comma list in `id`: select them all (accept), answer
-    /// 400 "ID is incorrect" as a strict tenant would (refuse), or drop the filter (ignore).
-    #[arg(long, value_name = "MODE", default_value = "refuse",
-          value_parser = PossibleValuesParser::new(["accept", "refuse", "ignore"])
-              .map(|s| s.parse::<IdLists>().unwrap_or_default()))]
-    id_lists: IdLists,
-
-    /// Whether API /2 answers carry X-RateLimit-* headers (OneLogin does not say).
-    #[arg(long, value_name = "ON|OFF", default_value = "on", action = clap::ArgAction::Set,
-          value_parser = PossibleValuesParser::new(["on", "off"]).map(|s| s == "on"))]
-    v2_rate_headers: bool,
-
-    /// Whether API /2 is served at all (off: every /2 path is 404 "No Route Exists", as for
-    /// a tenant or credential without /2).
-    #[arg(long = "v2", value_name = "ON|OFF", default_value = "on", action = clap::ArgAction::Set,
-          value_parser = PossibleValuesParser::new(["on", "off"]).map(|s| s == "on"))]
-    serve_v2: bool,
-
-    /// Milliseconds after the answer a `mappings=async` API /2 write applies its role mappings.
-    #[arg(long, value_name = "MS", default_value_t = 200)]
-    mapping_delay_ms: u64,
-}
-
-#[cfg(feature = "sandbox")]
-fn parse_rate(text: &str) -> Result<f64, String> {
-    let rate: f64 = text
-        .parse()
-        .map_err(|_| format!("{text:?} is not a number"))?;
-    if (0.0..=1.0).contains(&rate) {
-        Ok(rate)
-    } else {
-        Err(format!("{rate} is not between 0.0 and 1.0"))
-    }
-}
-
-#[cfg(feature = "sandbox")]
-impl SandboxArgs {
-    fn config(&self) -> SandboxConfig {
-        SandboxConfig {
-            seed: self.seed,
-            users: self.users,
-            client_id: self.client_id.clone(),
-            client_secret: self.client_secret.clone(),
-            api_key: self.api_key.clone(),
-            token_ttl: Duration::from_secs(self.token_ttl.max(1)),
-            rate_limit: self.rate_limit,
-            rate_window: Duration::from_secs(self.rate_window.max(1)),
-            latency: Duration::from_millis(self.latency_ms),
-            fault_rate: self.fault_rate,
-            id_lists: self.id_lists,
-            v2_rate_headers: self.v2_rate_headers,
-            serve_v2: self.serve_v2,
-            mapping_delay: Duration::from_millis(self.mapping_delay_ms),
-            ..SandboxConfig::default()
-        }
-    }
-}
-
 fn main() -> ExitCode {
     // Logs, journals, results and exports may hold user data.
     onelogin_tui::private_files::private_by_default();
@@ -513,25 +391,6 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
-}
-
-/// `onelogin-tui sandbox`: serve until Ctrl+C or SIGTERM.
-#[cfg(feature = "sandbox")]
-async fn serve_sandbox(args: &SandboxArgs) -> Result<(), String> {
-    if !args.listen.ip().is_loopback() {
-        return Err(format!(
-            "{} is not a loopback address: the sandbox serves 127.0.0.1 or ::1 only",
-            args.listen
-        ));
-    }
-    let sandbox = Sandbox::start(args.config(), args.listen)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
-    println!("{}", sandbox.summary());
-    println!("Serving until Ctrl+C.");
-    signals::wait_for(signals::SHUTDOWN).await;
-    sandbox.shutdown().await;
-    Ok(())
 }
 
 /// In read-only mode a bulk command shows its preview and writes nothing; says so once.

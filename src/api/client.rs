@@ -300,6 +300,14 @@ fn merge_rate_limit(old: Option<RateLimit>, new: RateLimit) -> RateLimit {
     }
 }
 
+/// When a spent budget comes back: the reset of the last budget seen, if it had no call
+/// left and its window is not over.
+fn spent_reset(seen: Option<RateLimit>) -> Option<Duration> {
+    seen.filter(|rl| rl.remaining == 0)
+        .map(|rl| rl.reset_in())
+        .filter(|d| !d.is_zero())
+}
+
 fn parse_rate_limit(headers: &HeaderMap, at: Instant) -> Option<RateLimit> {
     let get = |name: &str| {
         headers
@@ -539,8 +547,9 @@ impl Client {
             .map_err(|kind| self.request_error(req, kind))
     }
 
-    /// `kind` as the error of `req`. A 429 rarely says when it ends; the budget seen
-    /// in earlier headers does.
+    /// `kind` as the error of `req`. A 429 rarely says when it ends; the budget seen in
+    /// earlier headers does if it was spent. Else its end is unknown (another limit, other
+    /// tools spending the budget): the caller backs off and a pacer reads the budget anew.
     pub(crate) fn request_error(&self, req: &Request, kind: ErrorKind) -> ApiError {
         match kind {
             ErrorKind::RateLimited {
@@ -549,10 +558,7 @@ impl Client {
                 body_start,
             } => req.error(ErrorKind::RateLimited {
                 http_status,
-                reset: self
-                    .rate_limit()
-                    .map(|rl| rl.reset_in())
-                    .filter(|d| !d.is_zero()),
+                reset: spent_reset(self.rate_limit()),
                 body_start,
             }),
             other => req.error(other),

@@ -31,6 +31,28 @@ fn within_a_window_the_lowest_count_stands_whatever_order_answers_arrive_in() {
 
 use super::*;
 
+#[test]
+fn a_bare_429_is_explained_by_the_budget_seen_only_when_it_was_spent() {
+    let now = Instant::now();
+    let seen = |remaining| RateLimit {
+        limit: 5000,
+        remaining,
+        reset: Duration::from_secs(900),
+        observed_at: now,
+    };
+    let reset = spent_reset(Some(seen(0))).unwrap();
+    assert!(reset > Duration::from_secs(890) && reset <= Duration::from_secs(900));
+    // 4,300 calls were left: this 429 is something else; its end is unknown.
+    assert_eq!(spent_reset(Some(seen(4300))), None);
+    assert_eq!(spent_reset(None), None);
+    // A spent window that is over says nothing either.
+    let old = RateLimit {
+        observed_at: now - Duration::from_secs(901),
+        ..seen(0)
+    };
+    assert_eq!(spent_reset(Some(old)), None);
+}
+
 fn cfg(url: &str) -> ClientConfig {
     ClientConfig::new(Url::parse(url).unwrap(), "id", SecretString::from("secret"))
 }

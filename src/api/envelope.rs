@@ -134,10 +134,23 @@ impl ApiError {
         }
     }
 
-    /// Worth trying again later: server errors, rate limiting, network trouble.
+    /// Worth trying again later: server errors, rate limiting, network trouble, a success
+    /// whose body is garbled (cut short, empty, a page that is no JSON: the server said yes
+    /// but the answer did not arrive whole), and a JSON answer of any status that stops
+    /// short (what it said is unknown: a 401 cut short may be the token's expiry). A write
+    /// retried on that is re-read first by the bulk engine; the console does not retry
+    /// writes. A 4xx page that is whole (a proxy's HTML 404) is an answer.
     pub fn is_retryable(&self) -> bool {
         match &self.kind {
             ErrorKind::Transport { .. } | ErrorKind::RateLimited { .. } => true,
+            ErrorKind::UnexpectedBody { http_status, .. } if (200..300).contains(http_status) => {
+                true
+            }
+            ErrorKind::UnexpectedBody {
+                content_type,
+                body_start,
+                ..
+            } if cut_json(content_type.as_deref(), body_start) => true,
             ErrorKind::Config(_) => false,
             _ => self.http_status().is_some_and(|s| s >= 500 || s == 429),
         }
@@ -319,6 +332,12 @@ pub(crate) fn body_start(body: &str) -> String {
         out.push('…');
     }
     out
+}
+
+/// A body sent as JSON that begins as JSON does but did not parse: it was cut short.
+fn cut_json(content_type: Option<&str>, body_start: &str) -> bool {
+    content_type.is_some_and(|ct| ct.to_ascii_lowercase().contains("json"))
+        && body_start.trim_start().starts_with(['{', '['])
 }
 
 /// Seconds from `Retry-After` or `X-RateLimit-Reset`, if either parses.

@@ -215,6 +215,28 @@ fn non_json_bodies_become_unexpected_body() {
     ));
     let e = api(err(200, ""));
     assert!(e.to_string().contains("200 with an empty body"), "{e}");
+    // A yes that did not arrive whole is tried again (the fault matrix's truncated and
+    // non-JSON bodies); another status's page is an answer.
+    assert!(e.is_retryable());
+    assert!(api(err(200, r#"{"status":{"error":false,"#)).is_retryable());
+    assert!(api(err(200, "<!DOCTYPE html><html>Just a moment...</html>")).is_retryable());
+    assert!(!api(err(404, "<html>Not Found</html>")).is_retryable());
+    // A JSON answer of any status that stops short is retried: a 401 cut short may be the
+    // token's expiry (the fault matrix met one while every kind was on); an empty 4xx or a
+    // whole page is an answer.
+    let mut json = HeaderMap::new();
+    json.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    let cut = decode_json(
+        401,
+        &json,
+        r#"{"status":{"error":true,"code":401,"type":"Una"#,
+    );
+    assert!(api(cut.unwrap_err()).is_retryable());
+    assert!(!api(decode_json(404, &json, "").unwrap_err()).is_retryable());
+    assert!(!api(decode_json(403, &json, "<html>Forbidden</html>").unwrap_err()).is_retryable());
 }
 
 /// Whatever the server says, what the user is shown carries no control or bidi mark.

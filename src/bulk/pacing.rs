@@ -11,8 +11,8 @@
 //! while they are fresh, else from `GET /auth/rate_limit`: answers need not carry the
 //! headers (API /2's may not), and the pacer never relies on them after a reset. A server
 //! that reports a window not started yet (reset 0) sees one call start it, then is read
-//! again. A 429 holds everyone until the window ends and has the budget read anew; a 502
-//! holds everyone for the retry's backoff.
+//! again. A 429 holds everyone until the reset it gave (or the spent budget's, else the
+//! retry's backoff) and has the budget read anew; a 502 holds everyone for the backoff.
 //!
 //! [`PacerCore`] is the pure decision (unit-tested with made-up clocks);
 //! [`Pacer`] (`pacer.rs`) wraps it for concurrent workers and reads the budget when told to.
@@ -362,11 +362,15 @@ impl PacerCore {
         self.latency.unwrap_or_default()
     }
 
-    /// A 429 arrived: nothing goes until `until` nor before this window ends, and the
-    /// next window is opened from a fresh read.
+    /// A 429 arrived: nothing goes until `until` (its reset when it said one, or the
+    /// spent budget's, else the retry's backoff), then the budget is read anew before the
+    /// next call. The window known before is not waited for: the 429 may not be about it
+    /// (a storm of 429s with a reset of seconds, or none at all, while the budget had calls
+    /// left), and the read says whether it is spent.
     pub fn exhausted(&mut self, until: Instant) {
         let ends = match self.phase {
-            Phase::Open(w) => w.ends.max(until),
+            // Another 429 of the same storm does not shorten the wait.
+            Phase::Open(w) if w.allowance == 0 && self.must_read => w.ends.max(until),
             _ => until,
         };
         self.phase = Phase::Open(Window {

@@ -122,6 +122,39 @@ fn a_429_stops_everyone_then_the_budget_is_read_anew() {
 }
 
 #[test]
+fn a_429_storm_holds_until_its_reset_not_until_the_hourly_window_ends() {
+    // The fault matrix's storms: 429s for 3 s while the hour's budget has 5,000 calls left.
+    let t0 = Instant::now();
+    let mut p = PacerCore::new(0.8);
+    let b = budget(t0, 5000, 3600);
+    assert_eq!(p.decide(t0, Some(b), 10), Decision::Go);
+    p.done();
+    let until = t0 + Duration::from_secs(3);
+    p.exhausted(until);
+    // A second 429 of the storm with a shorter wait does not shorten the hold.
+    p.exhausted(t0 + Duration::from_secs(1));
+    let t = t0 + Duration::from_secs(2);
+    assert_eq!(
+        waits(p.decide(t, Some(b), 10)),
+        Some(WaitReason::WindowSpent)
+    );
+    // Past the hold: the budget is read (it says whether the window is spent), then calls go.
+    let t = until + RESET_MARGIN;
+    assert_eq!(p.decide(t, Some(b), 10), Decision::Read);
+    p.read_done(t, Some(budget(t, 4990, 3590)));
+    assert_eq!(p.decide(t, Some(b), 10), Decision::Go);
+    // A read that says the budget is spent holds everyone until its reset.
+    p.exhausted(t + Duration::from_millis(200));
+    let t = t + Duration::from_secs(1);
+    assert_eq!(p.decide(t, None, 10), Decision::Read);
+    p.read_done(t, Some(budget(t, 0, 600)));
+    assert_eq!(
+        waits(p.decide(t + Duration::from_secs(599), None, 10)),
+        Some(WaitReason::WindowSpent)
+    );
+}
+
+#[test]
 fn without_headers_the_budget_is_read_and_the_pacer_counts_its_calls() {
     let t0 = Instant::now();
     let mut p = PacerCore::new(0.8);

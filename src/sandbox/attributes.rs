@@ -118,6 +118,6 @@ pub(crate) async fn set(
         user.touch();
     }
     st.record(Happened::by(granted.client, Kind::Updated, id).notes(named.join(", ")));
-    st.stats.writes += 1;
+    st.wrote(&[id]);
     envelope::ok_status(Order::Alphabetical, Some(&granted.rate))
 }

@@ -326,7 +326,7 @@ pub(crate) async fn update(
     for r in removed {
         st.record(Happened::by_system("API", Kind::RoleRemoved, id).role(r));
     }
-    st.stats.writes += 1;
+    st.wrote(&[id]);
     Response::new(Body::empty())
 }
 

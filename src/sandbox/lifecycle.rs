@@ -110,7 +110,7 @@ pub(crate) async fn lock_user(
         st.locks.add(id, end);
         let notes = format!("locked until {}", format_time(&end));
         st.record(Happened::by(granted.client, Kind::LockedByApi, id).notes(notes));
-        st.stats.writes += 1;
+        st.wrote(&[id]);
         Ok(done(&granted))
     })())
 }
@@ -129,7 +129,7 @@ pub(crate) async fn logout(
         }
         *st.sessions_ended.entry(id).or_insert(0) += 1;
         st.record(Happened::by(granted.client, Kind::LoggedOut, id));
-        st.stats.writes += 1;
+        st.wrote(&[id]);
         Ok(done(&granted))
     })())
 }
@@ -160,7 +160,7 @@ pub(crate) async fn set_state(
         }
         let notes = format!("state {before} -> {state}");
         st.record(Happened::by(granted.client, Kind::StateChanged, id).notes(notes));
-        st.stats.writes += 1;
+        st.wrote(&[id]);
         Ok(done(&granted))
     })())
 }
@@ -196,6 +196,6 @@ pub(crate) fn remove_user(st: &mut Tenant, client: ClientRef, id: i64) -> bool {
     st.tenant.users.remove(&id);
     st.devices.forget(id);
     st.sessions_ended.remove(&id);
-    st.stats.writes += 1;
+    st.wrote(&[id]);
     true
 }

@@ -196,7 +196,7 @@ pub(crate) async fn remove(
             Happened::by(pass.client, Kind::OtpDeviceRemoved, id)
                 .device(device.id, &device.user_display_name),
         );
-        st.stats.writes += 1;
+        st.wrote(&[id]);
         Ok(no_content(&pass))
     })())
 }

@@ -11,12 +11,14 @@
 mod apps;
 mod attributes;
 mod auth;
+mod conn;
 mod custom_fields;
 mod envelope;
 mod event_seed;
 mod event_types;
 mod events;
 mod events_list;
+mod fault_kinds;
 mod faults;
 mod hostile;
 mod legacy_v3;
@@ -42,8 +44,10 @@ mod v2_roles;
 mod v2_search;
 mod v2_user_body;
 mod v2_users;
+mod write_log;
 mod xml;
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
@@ -52,7 +56,11 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use conn::{Conn, FaultListener};
 use state::Shared;
+
+pub use fault_kinds::{DEFAULT_SPIKE, Faults, Window};
+pub use write_log::Write;
 
 /// The scope an API credential pair was created with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -124,6 +132,9 @@ pub struct SandboxConfig {
     pub latency: Duration,
     /// Share (0.0..=1.0) of `/api/` answers turned into faults.
     pub fault_rate: f64,
+    /// The fault kinds beside `fault_rate` (resets, truncated and non-JSON bodies, latency
+    /// spikes, 429 storms, token revocation, outages); all off by default.
+    pub faults: Faults,
     /// What `GET /api/1/users?id=1,2,3` does with a comma list (no document says `id` takes one).
     pub id_lists: IdLists,
     /// Whether successful API /2 answers carry `X-RateLimit-*` (not on record either way).
@@ -202,6 +213,7 @@ impl Default for SandboxConfig {
             rate_window: Duration::from_secs(3600),
             latency: Duration::ZERO,
             fault_rate: 0.0,
+            faults: Faults::default(),
             // Strict, as a tenant that never heard of lists would be: the client reads many
             // users with /2 `user_ids=` (or one GET each on /1).
             id_lists: IdLists::Refuse,
@@ -223,10 +235,31 @@ pub struct SandboxStats {
     pub api_calls: u64,
     /// 429 answers sent.
     pub rate_limited: u64,
-    /// Faults injected.
+    /// Answers a fault changed (of any kind: the mix, the kinds, storm 429s, outages).
     pub faults: u64,
-    /// Changes applied to the tenant.
+    /// Write calls that changed the tenant.
     pub writes: u64,
+    /// Per user: the write calls that changed it (a /2 role batch counts for each user
+    /// whose roles it changed).
+    pub writes_by_user: BTreeMap<i64, u64>,
+    /// Write answers lost after the change was applied (the caller never heard of it).
+    pub answers_lost: u64,
+    /// Per user: their writes whose answer was lost after it was applied.
+    pub answers_lost_by_user: BTreeMap<i64, u64>,
+    /// Connections reset (RST) by the reset kind.
+    pub resets: u64,
+    /// Bodies cut short.
+    pub truncated: u64,
+    /// 200s whose body was HTML or no JSON.
+    pub garbage: u64,
+    /// Answers held back by a latency spike.
+    pub spikes: u64,
+    /// `/api/` calls refused with 429 by a storm (not counted against the budget).
+    pub storm_refused: u64,
+    /// Times every issued token was revoked.
+    pub revocations: u64,
+    /// Outages begun.
+    pub outages: u64,
 }
 
 /// A running sandbox tenant.
@@ -242,11 +275,12 @@ impl Sandbox {
     /// Binds `listen` (use 127.0.0.1:0 for an ephemeral port), spawns the
     /// server on the current tokio runtime, returns once it accepts connections.
     pub async fn start(config: SandboxConfig, listen: SocketAddr) -> std::io::Result<Sandbox> {
-        let listener = tokio::net::TcpListener::bind(listen).await?;
+        let listener = conn::bind(listen)?;
         let addr = listener.local_addr()?;
         let url = format!("http://{}", reachable(addr));
         let shared = Arc::new(Shared::new(&config, url.clone()));
-        let app = router::build(shared.clone());
+        let listener = FaultListener::new(listener, addr, shared.gate.clone());
+        let app = router::build(shared.clone()).into_make_service_with_connect_info::<Conn>();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             axum::serve(listener, app)
@@ -324,6 +358,39 @@ impl Sandbox {
         self.shared.lock().faults.set_rate(rate);
     }
 
+    /// The fault kinds beside the rate from now on; their windows count `/api/` requests
+    /// from here.
+    pub fn set_faults(&self, faults: Faults) {
+        self.shared.lock().faults.set_kinds(faults);
+    }
+
+    /// The fault kinds in force.
+    pub fn faults(&self) -> Faults {
+        self.shared.lock().faults.kinds.faults().clone()
+    }
+
+    /// A 429 storm from now for `length`: every `/api/` call refused; `headers`: with
+    /// `X-RateLimit-*` saying the budget is spent until it ends.
+    pub fn storm(&self, length: Duration, headers: bool) {
+        let mut st = self.shared.lock();
+        st.faults
+            .kinds
+            .storm_now(std::time::Instant::now(), length, headers);
+    }
+
+    /// An outage from now: once the answers in hand are out, every connection drops and
+    /// the listener is closed (connections refused) for `length`, then bound again.
+    pub fn outage(&self, length: Duration) {
+        if self.shared.gate.begin_outage(length) {
+            self.shared.lock().stats.outages += 1;
+        }
+    }
+
+    /// Every user a write changed since the start, oldest first (the newest 200,000).
+    pub fn write_log(&self) -> Vec<Write> {
+        self.shared.lock().write_log.clone()
+    }
+
     /// Delay added to every answer from now on.
     pub fn set_latency(&self, latency: Duration) {
         self.shared.lock().latency = latency;
@@ -396,6 +463,10 @@ impl Sandbox {
             st.token_ttl.as_secs().max(1),
             st.latency.as_millis(),
             st.faults.rate(),
+        ));
+        out.push_str(&format!(
+            "fault kinds: {}\n",
+            st.faults.kinds.faults().describe()
         ));
         let mappings: Vec<String> = st
             .role_mappings

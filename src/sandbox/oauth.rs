@@ -116,7 +116,13 @@ pub(crate) async fn rate_limit(State(shared): State<Arc<Shared>>, headers: Heade
     if st.auth.validate(&token, now).is_none() {
         return envelope::authentication_failure();
     }
-    let r = st.rate.peek(now);
+    let mut r = st.rate.peek(now);
+    // A storm whose 429s carry the headers says the same here: spent until it ends.
+    if let Some((until, true)) = st.faults.kinds.storm_at(now) {
+        let left = until.saturating_duration_since(now);
+        r.remaining = 0;
+        r.reset = left.as_secs() + u64::from(left.subsec_nanos() > 0);
+    }
     envelope::ok_data(
         json!({
             "X-RateLimit-Limit": r.limit,

@@ -225,6 +225,6 @@ fn change_roles(
     for r in wanted {
         st.record(Happened::by(granted.client, kind, id).role(r));
     }
-    st.stats.writes += 1;
+    st.wrote(&[id]);
     envelope::ok_status(Order::Natural, Some(&granted.rate))
 }

@@ -1,12 +1,13 @@
 //! The sandbox's shared mutable state: one mutex, never held across an await.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use chrono::Utc;
 
 use super::auth::AuthState;
+use super::conn::Gate;
 use super::event_seed;
 use super::events::EventLog;
 use super::faults::FaultState;
@@ -14,6 +15,7 @@ use super::locks::{self, Locks};
 use super::mfa::Devices;
 use super::rate_limit::RateLimiter;
 use super::tenant::Tenant;
+use super::write_log::Write;
 use super::{IdLists, RoleMapping, SandboxConfig, SandboxStats};
 
 pub(crate) struct Shared {
@@ -24,6 +26,8 @@ pub(crate) struct Shared {
     pub(crate) base_url: String,
     /// Keys the /2 cursors, so a cursor the sandbox did not issue is refused.
     pub(crate) cursor_key: u64,
+    /// The outage switch the listener obeys.
+    pub(crate) gate: Arc<Gate>,
 }
 
 pub(crate) struct State {
@@ -51,6 +55,8 @@ pub(crate) struct State {
     pub(crate) locks: Locks,
     /// Per user: how many times `logout` ended their sessions.
     pub(crate) sessions_ended: HashMap<i64, u64>,
+    /// Every user a write changed, oldest first (bounded; `write_log.rs`).
+    pub(crate) write_log: Vec<Write>,
 }
 
 impl Shared {
@@ -63,7 +69,7 @@ impl Shared {
             tenant,
             auth: AuthState::new(&config.client_id, &config.client_secret),
             rate: RateLimiter::new(config.rate_limit, config.rate_window),
-            faults: FaultState::new(config.fault_rate),
+            faults: FaultState::new(config.fault_rate, config.faults.clone()),
             stats: SandboxStats::default(),
             latency: config.latency,
             api_key: config.api_key.clone(),
@@ -79,12 +85,14 @@ impl Shared {
             devices: Devices::new(config.seed, last_user_id),
             locks: Locks::new(config.lock_minute),
             sessions_ended: HashMap::new(),
+            write_log: Vec::new(),
         };
         Shared {
             state: Mutex::new(state),
             seed: config.seed,
             base_url,
             cursor_key: rand::random(),
+            gate: Gate::new(),
         }
     }
 

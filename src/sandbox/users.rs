@@ -361,7 +361,7 @@ pub(crate) async fn update(
     }
     let json = user.to_json(&fields);
     st.record(Happened::by(granted.client, Kind::Updated, id).notes(named.join(", ")));
-    st.stats.writes += 1;
+    st.wrote(&[id]);
     envelope::ok_data(Value::Array(vec![json]), Some(&granted.rate))
 }
 

@@ -123,7 +123,7 @@ pub(crate) async fn create(
             return Err(v2::bad_request("Expected user_field object in request").into());
         };
         let def = st.tenant.define_field(&name, &shortname);
-        st.stats.writes += 1;
+        st.wrote(&[]);
         Ok(ok(StatusCode::CREATED, &to_value(&def), &pass))
     })())
 }
@@ -149,7 +149,7 @@ pub(crate) async fn update(
             .tenant
             .redefine_field(id, name.as_deref(), shortname.as_deref())
             .ok_or_else(|| not_found(id))?;
-        st.stats.writes += 1;
+        st.wrote(&[]);
         Ok(ok(StatusCode::OK, &to_value(&def), &pass))
     })())
 }
@@ -171,7 +171,7 @@ pub(crate) async fn delete(
             .map(|d| d.shortname.clone())
             .ok_or_else(|| not_found(id))?;
         st.tenant.remove_field(&shortname);
-        st.stats.writes += 1;
+        st.wrote(&[]);
         Ok(no_content(&pass))
     })())
 }

@@ -141,6 +141,7 @@ fn change(
     if !missing.is_empty() {
         return Err(v2::unprocessable(&missing).into());
     }
+    let mut changed = Vec::new();
     for id in &ids {
         let Some(user) = st.tenant.users.get_mut(id) else {
             continue;
@@ -163,8 +164,9 @@ fn change(
         user.touch();
         // Only users whose roles changed get an event.
         st.record(Happened::by(pass.client, kind, *id).role(role_id));
+        changed.push(*id);
     }
-    st.stats.writes += 1;
+    st.wrote(&changed);
     Ok(match op {
         Op::Add => {
             let body: Vec<Value> = ids.iter().map(|id| json!({ "id": id })).collect();

@@ -145,7 +145,7 @@ fn create_user(
         st.tenant.users.insert(id, user);
         st.last_user_id = id;
         st.record(Happened::by(pass.client, Kind::Created, id));
-        st.stats.writes += 1;
+        st.wrote(&[id]);
         id
     };
     mappings::run(shared, id, when);
@@ -198,7 +198,7 @@ fn update_user(
         if password_changed {
             st.record(Happened::by(pass.client, Kind::PasswordChanged, id));
         }
-        st.stats.writes += 1;
+        st.wrote(&[id]);
     }
     mappings::run(shared, id, when);
     Ok(ok(StatusCode::OK, &render(shared, id)?, &pass))
@@ -248,7 +248,7 @@ pub(crate) async fn unlock(
         user.set_int("invalid_login_attempts", Some(0));
         user.touch();
         st.record(Happened::by(pass.client, Kind::Unlocked, id));
-        st.stats.writes += 1;
+        st.wrote(&[id]);
         Ok(ok(
             StatusCode::OK,
             &json!({"message": "User unlocked"}),

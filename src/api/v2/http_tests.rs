@@ -5,7 +5,6 @@
 //! rate-limit headers, and the request log.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -377,7 +376,8 @@ async fn every_v2_error_shape_reads_as_clearly_as_a_v1_envelope() {
             .contains("200 with an empty body (application/json)"),
         "{e}"
     );
-    assert!(!e.is_retryable());
+    // A yes whose body did not arrive whole: tried again (a bulk write re-reads first).
+    assert!(e.is_retryable());
 
     let e = c.get_user_v2(6).await.unwrap_err();
     assert!(!e.is_auth_failure() && !e.is_retryable());
@@ -386,11 +386,9 @@ async fn every_v2_error_shape_reads_as_clearly_as_a_v1_envelope() {
     let e = c.get_user_v2(9).await.unwrap_err();
     assert!(matches!(e.kind, ErrorKind::RateLimited { .. }), "{e:?}");
     assert!(e.is_retryable());
-    // The reset comes from the budget the token answer reported.
-    assert!(
-        e.retry_after()
-            .is_some_and(|d| d > Duration::from_secs(800))
-    );
+    // The budget the token answer reported had 4,300 calls left: it does not explain this
+    // 429, so nothing says when it ends (the caller backs off and reads the budget anew).
+    assert_eq!(e.retry_after(), None);
     assert!(RetryPolicy::retryable(&e));
 }
 
