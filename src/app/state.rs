@@ -102,6 +102,17 @@ pub enum LoadAll {
 }
 
 impl UsersState {
+    /// Forgets every loaded user before a new listing; answers for the old one are
+    /// dropped by the new generation.
+    pub fn clear_rows(&mut self) {
+        self.generation += 1;
+        self.all.clear();
+        self.index.clear();
+        self.sorted.clear();
+        self.haystacks = Default::default();
+        self.rows.clear();
+    }
+
     /// The id of the user under the cursor.
     pub fn current_id(&self) -> Option<i64> {
         self.rows

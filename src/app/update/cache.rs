@@ -39,12 +39,7 @@ pub(super) fn start(state: &mut AppState) -> Option<Vec<Command>> {
 /// Empties the list for the cache's rows (as a reload does, without asking the server).
 fn reset_list(state: &mut AppState) {
     let users = &mut state.users;
-    users.generation += 1;
-    users.all.clear();
-    users.index.clear();
-    users.sorted.clear();
-    users.haystacks = Default::default();
-    users.rows.clear();
+    users.clear_rows();
     users.next_cursor = None;
     users.load = LoadAll::Off;
     users.error = None;

@@ -8,12 +8,7 @@ use crate::bulk::Cost;
 
 pub(super) fn reload_users(state: &mut AppState) -> Vec<Command> {
     let users = &mut state.users;
-    users.generation += 1;
-    users.all.clear();
-    users.index.clear();
-    users.sorted.clear();
-    users.haystacks = Default::default();
-    users.rows.clear();
+    users.clear_rows();
     users.list.select(0, 0, 1);
     users.next_cursor = None;
     users.complete = false;
